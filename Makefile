@@ -1,0 +1,80 @@
+# Partner Market. `make run` serves the app on SQLite with in-process jobs; `make test` runs
+# lint, type check and the whole suite (on PostgreSQL + Redis when DATABASE_URL / REDIS_URL are set).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ASSETS := market/static/vendor/.built
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup assets lint format typecheck migrations-check migrate demo pytest \
+        worker serve chromium clean bench evaluate
+
+run: setup
+	$(BIN)/market migrate
+	$(BIN)/market demo --if-empty
+	$(BIN)/market serve --host $(HOST) --port $(PORT)
+
+test: setup chromium lint typecheck migrations-check pytest
+
+setup: $(STAMP) $(ASSETS)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+$(ASSETS): package.json
+	npm install --no-audit --no-fund --loglevel=error
+	npm run --silent build
+	touch $(ASSETS)
+
+assets:
+	rm -f $(ASSETS)
+	$(MAKE) $(ASSETS)
+
+# Browser tests drive Debian's Chromium (never `playwright install`: it downloads a browser).
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	  || echo "could not install chromium: browser tests will be skipped"; }
+
+lint: setup
+	$(BIN)/ruff check market matching tests
+	$(BIN)/ruff format --check market matching tests
+
+format: setup
+	$(BIN)/ruff format market matching tests
+	$(BIN)/ruff check --fix market matching tests
+
+typecheck: setup
+	$(BIN)/mypy
+
+migrations-check: setup
+	$(BIN)/market makemigrations --check
+
+migrate: setup
+	$(BIN)/market migrate
+
+demo: setup
+	$(BIN)/market demo
+
+pytest: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+worker: setup
+	$(BIN)/market worker
+
+bench: setup
+	$(BIN)/python -m matching.bench --vendors 1000,10000,100000
+
+evaluate: setup
+	$(BIN)/python -m matching.synth --out var/synth.jsonl
+	$(BIN)/python -m matching.evaluate var/synth.jsonl
+
+clean:
+	rm -rf $(VENV) node_modules market/static/vendor .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,40 @@
+"""POST/DELETE /api/v1/auth/token."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from market import clock
+from market.accounts import services
+from market.api import answer, json_body
+from market.errors import NotAuthenticated, ValidationFailed
+from market.i18n import gettext as _
+from market.web import client_address
+
+
+async def create_token(request: Request) -> Response:
+    body = await json_body(request)
+    email, password = body.get("email"), body.get("password")
+    errors = {}
+    if not isinstance(email, str) or not email.strip():
+        errors["email"] = _("This field is required.")
+    if not isinstance(password, str) or not password:
+        errors["password"] = _("This field is required.")
+    if errors:
+        raise ValidationFailed(_("Send an e-mail address and a password."), errors)
+    assert isinstance(email, str) and isinstance(password, str)
+    settings = request.app.state.settings
+    result = await services.authenticate(settings, email, password,
+                                         address=client_address(request))
+    token, secret = await services.issue_token(settings, result.user, "API")
+    return answer({"token": secret, "expires_at": clock.to_local(token.expires_at).isoformat(),
+                   "token_type": "bearer"})
+
+
+async def delete_token(request: Request) -> Response:
+    token = request.state.token
+    if token is None:
+        raise NotAuthenticated(_("Send the bearer token to revoke."))
+    await services.revoke_token(request.state.user, token.id)
+    return Response(status_code=204)

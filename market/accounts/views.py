@@ -1,0 +1,191 @@
+"""Sign in and out, password reset, the account page with tokens and the role switcher."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from market.accounts import services
+from market.errors import DomainError, NotAuthenticated, NotFound, TooManyAttempts
+from market.i18n import gettext as _
+from market.security.sessions import end_all_sessions, end_session, start_session
+from market.web import client_address, flash, form_data, redirect, render, safe_next
+
+
+async def login(request: Request) -> Response:
+    next_url = safe_next(request.query_params.get("next"))
+    if request.method == "GET":
+        return render(request, "accounts/login.html", values={"next": next_url}, errors={})
+    values = await form_data(request)
+    next_url = safe_next(values.get("next"))
+    settings = request.app.state.settings
+    try:
+        result = await services.authenticate(
+            settings,
+            values.get("email", ""),
+            values.get("password", ""),
+            address=client_address(request),
+        )
+    except (NotAuthenticated, TooManyAttempts) as exc:
+        values.pop("password", None)
+        status = 429 if isinstance(exc, TooManyAttempts) else 400
+        return render(
+            request,
+            "accounts/login.html",
+            status_code=status,
+            values=values,
+            errors={"email": exc.message},
+            error_summary=exc.message,
+        )
+    # A new session id at every login; the CSRF token is rotated with it.
+    old = request.state.session
+    if old is not None:
+        await end_session(old)
+    _session, cookie = await start_session(
+        settings, result.user, client_address(request), request.headers.get("user-agent", "")
+    )
+    request.state.set_session = cookie
+    request.state.csrf_rotate = True
+    from market.security.secrets import new_secret
+
+    request.state.csrf_token = new_secret(24)
+    flash(request, _("You are signed in."))
+    return redirect(request, next_url)
+
+
+async def logout(request: Request) -> Response:
+    session = request.state.session
+    if session is not None:
+        await end_session(session)
+        from market.audit.services import record
+
+        await record("logout", actor=request.state.user, object_type="user",
+                     object_id=request.state.user.id, address=client_address(request))
+    request.state.set_session = ""
+    flash(request, _("You are signed out."))
+    return redirect(request, "/")
+
+
+async def logout_everywhere(request: Request) -> Response:
+    user = request.state.user
+    count = await end_all_sessions(user.id)
+    from market.audit.services import record
+
+    await record("logout.everywhere", actor=user, object_type="user", object_id=user.id,
+                 note=f"{count} sessions", address=client_address(request))
+    request.state.set_session = ""
+    flash(request, _("You are signed out on every device."))
+    return redirect(request, "/login")
+
+
+async def forgot_password(request: Request) -> Response:
+    if request.method == "GET":
+        return render(request, "accounts/forgot.html", values={}, errors={})
+    values = await form_data(request)
+    email = values.get("email", "").strip()
+    if not services.valid_email(services.normalise_email(email)):
+        message = _("Enter a valid e-mail address.")
+        return render(request, "accounts/forgot.html", status_code=400, values=values,
+                      errors={"email": message}, error_summary=message)
+    await services.request_password_reset(
+        request.app.state.settings, email, address=client_address(request)
+    )
+    flash(request, _("If the address belongs to an account, a reset link is on its way."))
+    return redirect(request, "/login")
+
+
+async def reset_password(request: Request) -> Response:
+    secret = request.path_params["secret"]
+    if request.method == "GET":
+        reset = await services.get_valid_reset(secret)
+        if reset is None:
+            raise NotFound(_("This reset link is invalid, used or expired. Ask for a new one."))
+        return render(request, "accounts/reset.html", errors={}, secret=secret)
+    values = await form_data(request)
+    password = values.get("password", "")
+    if password != values.get("password_repeat", ""):
+        message = _("The two passwords are not the same.")
+        return render(request, "accounts/reset.html", status_code=400, secret=secret,
+                      errors={"password_repeat": message}, error_summary=message)
+    try:
+        await services.complete_password_reset(secret, password, address=client_address(request))
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        return render(request, "accounts/reset.html", status_code=400, secret=secret,
+                      errors=exc.fields or {"password": exc.message}, error_summary=exc.message)
+    flash(request, _("Your password is changed. Sign in with the new one."))
+    return redirect(request, "/login")
+
+
+async def account(request: Request) -> Response:
+    user = request.state.user
+    tokens = await services.list_tokens(user)
+    return render(request, "accounts/account.html", tokens=tokens, errors={}, values={},
+                  new_token=None)
+
+
+async def change_password(request: Request) -> Response:
+    user = request.state.user
+    values = await form_data(request)
+    from market.security.passwords import verify_password
+
+    ok, _new = await verify_password(user.password_hash, values.get("current_password", ""))
+    errors: dict[str, str] = {}
+    if not ok:
+        errors["current_password"] = _("The current password is wrong.")
+    elif values.get("password", "") != values.get("password_repeat", ""):
+        errors["password_repeat"] = _("The two passwords are not the same.")
+    if not errors:
+        try:
+            await services.change_password(user, values.get("password", ""), actor=user,
+                                           address=client_address(request))
+        except DomainError as exc:
+            errors = exc.fields or {"password": exc.message}
+    if errors:
+        tokens = await services.list_tokens(user)
+        return render(request, "accounts/account.html", status_code=400, tokens=tokens,
+                      errors=errors, values={}, new_token=None,
+                      error_summary=_("The password was not changed."))
+    request.state.set_session = ""
+    flash(request, _("Your password is changed. Sign in again."))
+    return redirect(request, "/login")
+
+
+async def create_token(request: Request) -> Response:
+    user = request.state.user
+    values = await form_data(request)
+    _token, secret = await services.issue_token(
+        request.app.state.settings, user, values.get("name", "")[:100]
+    )
+    tokens = await services.list_tokens(user)
+    return render(request, "accounts/account.html", tokens=tokens, errors={}, values={},
+                  new_token=secret)
+
+
+async def revoke_token(request: Request) -> Response:
+    await services.revoke_token(request.state.user, int(request.path_params["id"]))
+    flash(request, _("The token is revoked."))
+    return redirect(request, "/account")
+
+
+async def switch_role(request: Request) -> Response:
+    values = await form_data(request)
+    role = values.get("role", "")
+    session = request.state.session
+    user = request.state.user
+    if session is not None and (role == "" or role in user.roles):
+        session.active_role = role
+        await session.save(update_fields=["active_role"])
+    return redirect(request, safe_next(values.get("next"), "/"))
+
+
+async def set_language(request: Request) -> Response:
+    values = await form_data(request)
+    language = values.get("language", "da")
+    if request.state.user is not None:
+        await services.set_language(request.state.user, language)
+    response = redirect(request, safe_next(values.get("next"), "/"))
+    if language in ("da", "en"):
+        response.set_cookie("pm_lang", language, max_age=31536000, samesite="lax")
+    return response

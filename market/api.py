@@ -1,0 +1,158 @@
+"""Shared pieces of the JSON API (/api/v1): bodies, pagination, answers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from market.errors import BadRequest, PayloadTooLarge, ValidationFailed
+from market.i18n import gettext as _
+
+MAX_JSON_DEPTH = 32
+MAX_PER_PAGE = 200
+
+
+async def json_body(request: Request, *, allow_empty: bool = False) -> dict[str, Any]:
+    """Parse a JSON object body, with a clear 400/413 for anything else."""
+    limit = request.app.state.settings.max_body_bytes
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit:
+        raise PayloadTooLarge(_("The request body is too large."))
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(_("The request body is too large."))
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        if allow_empty:
+            return {}
+        raise BadRequest(_("Send a JSON object as the request body."))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(_("The request body is not valid UTF-8.")) from exc
+    if _too_deep(text):
+        raise BadRequest(_("The JSON document is nested too deeply."))
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        raise BadRequest(_("The request body is not valid JSON.")) from exc
+    if not isinstance(value, dict):
+        raise BadRequest(_("Send a JSON object as the request body."))
+    return value
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")
+
+
+def _too_deep(text: str) -> bool:
+    depth = 0
+    in_string = False
+    escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def pagination(request: Request) -> tuple[int, int]:
+    errors = {}
+    values = {}
+    for name, default in (("page", 1), ("per_page", 50)):
+        raw = request.query_params.get(name)
+        if raw is None or raw == "":
+            values[name] = default
+            continue
+        try:
+            number = int(raw)
+        except ValueError:
+            errors[name] = _("Must be a whole number.")
+            continue
+        if number < 1 or (name == "per_page" and number > MAX_PER_PAGE):
+            errors[name] = (
+                _("Must be between 1 and 200.") if name == "per_page" else _("Must be 1 or more.")
+            )
+            continue
+        values[name] = number
+    if errors:
+        raise ValidationFailed(_("Invalid pagination."), errors)
+    return values["page"], values["per_page"]
+
+
+def page_of(items: Sequence[Any], page: int, total: int, per_page: int) -> dict[str, Any]:
+    return {"items": list(items), "page": page, "per_page": per_page, "total": total}
+
+
+def answer(data: Any, status_code: int = 200) -> JSONResponse:
+    return JSONResponse(data, status_code=status_code)
+
+
+def path_id(request: Request, name: str = "id") -> int:
+    """Path ids are declared {id:int}; this keeps mypy honest."""
+    return int(request.path_params[name])
+
+
+# Field readers for request bodies: each adds to `errors` and returns None when wrong.
+
+
+def text_field(
+    body: dict[str, Any], name: str, errors: dict[str, str], *, required: bool = True,
+    max_length: int = 10_000, default: str = "",
+) -> str:
+    value = body.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors[name] = _("This field is required.")
+        return default
+    if not isinstance(value, str):
+        errors[name] = _("Must be text.")
+        return default
+    if len(value) > max_length:
+        errors[name] = _("Must be at most %(n)d characters.") % {"n": max_length}
+        return default
+    return value.strip()
+
+
+def int_field(
+    body: dict[str, Any], name: str, errors: dict[str, str], *, required: bool = True,
+    minimum: int | None = 0, maximum: int | None = 2_000_000_000,
+) -> int | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            errors[name] = _("This field is required.")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            errors[name] = _("Must be a whole number.")
+            return None
+    if minimum is not None and value < minimum:
+        errors[name] = _("Must be at least %(n)d.") % {"n": minimum}
+        return None
+    if maximum is not None and value > maximum:
+        errors[name] = _("Must be at most %(n)d.") % {"n": maximum}
+        return None
+    return value

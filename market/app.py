@@ -1,0 +1,113 @@
+"""create_app(settings) -> Starlette: routes, middleware, lifespan and error handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from tortoise.contrib.starlette import RegisterTortoise
+
+from market import jobs
+from market.db import tortoise_config
+from market.errors import BadRequest, DomainError, NotFound, PermissionDenied
+from market.i18n import gettext as _
+from market.routes import routes
+from market.security import passwords
+from market.security.csrf import CSRFMiddleware
+from market.security.headers import LanguageMiddleware, SecurityHeadersMiddleware
+from market.security.sessions import AuthMiddleware
+from market.settings import Settings
+from market.web import error_response
+
+log = logging.getLogger(__name__)
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    return error_response(request, exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    mapped: DomainError
+    if exc.status_code == 404:
+        mapped = NotFound(_("Page not found."))
+    elif exc.status_code == 405:
+        mapped = DomainError(_("This method is not allowed here."))
+        mapped.status, mapped.code = 405, "method_not_allowed"
+    elif exc.status_code == 403:
+        mapped = PermissionDenied(exc.detail)
+    else:
+        mapped = BadRequest(exc.detail)
+        mapped.status = exc.status_code
+    response = error_response(request, mapped)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    error = DomainError(_("Something went wrong on our side. It has been logged; try again."))
+    error.status, error.code = 500, "server_error"
+    return error_response(request, error)
+
+
+def create_app(
+    settings: Settings | None = None, *, run_periodic: bool = True, manage_orm: bool = True
+) -> Starlette:
+    """Build the app. Tests pass manage_orm=False: they own the ORM and the job runner."""
+    settings = settings or Settings.from_env()
+    passwords.configure(settings.argon2_profile)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if not manage_orm:
+            yield
+            return
+        runner = jobs.build_runner(settings)
+        jobs.install(runner)
+        periodic: asyncio.Task[None] | None = None
+        async with RegisterTortoise(app, config=tortoise_config(settings)):
+            if isinstance(runner, jobs.InlineRunner) and run_periodic:
+                periodic = asyncio.create_task(jobs.run_periodic_inline(runner))
+            try:
+                yield
+            finally:
+                if periodic is not None:
+                    periodic.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await periodic
+                await runner.close()
+
+    middleware = [
+        Middleware(SecurityHeadersMiddleware, secure=settings.secure_cookies),
+        Middleware(AuthMiddleware, settings=settings),
+        Middleware(LanguageMiddleware),
+        Middleware(
+            CSRFMiddleware,
+            secret_key=str(settings.secret_key),
+            secure=settings.secure_cookies,
+            max_body=settings.max_upload_bytes,
+        ),
+    ]
+    app = Starlette(
+        debug=settings.debug,
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={
+            DomainError: _domain_error,
+            HTTPException: _http_error,
+            Exception: _server_error,
+        },
+    )
+    app.state.settings = settings
+    return app

@@ -1,0 +1,177 @@
+"""The `market` command: serve, worker, migrate, create-user, demo, ..."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+
+from market.settings import Settings
+
+T = TypeVar("T")
+
+
+def _run(coro_factory: Callable[[], Awaitable[T]]) -> T:
+    async def wrapper() -> T:
+        return await coro_factory()
+
+    return asyncio.run(wrapper())
+
+
+async def _with_orm(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+    from tortoise import Tortoise
+
+    from market.db import tortoise_config
+
+    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+    try:
+        return await work()
+    finally:
+        await Tortoise.close_connections()
+
+
+@click.group()
+def main() -> None:
+    """Partner Market: the vendor-partner marketplace of the OS2 community."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int, help="uvicorn processes")
+@click.option("--reload", is_flag=True, help="restart on code changes (development)")
+def serve(host: str, port: int, workers: int, reload: bool) -> None:
+    """Serve the web app (jobs run in-process unless REDIS_URL is set)."""
+    import uvicorn
+
+    uvicorn.run(
+        "market.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers if not reload else None,
+        reload=reload,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="run the queued jobs, then stop")
+def worker(burst: bool) -> None:
+    """Run a real arq worker (needs REDIS_URL)."""
+    from arq.worker import run_worker
+
+    from market.jobs import WorkerSettings, redis_settings
+
+    settings = Settings.from_env()
+    if not settings.redis_url:
+        raise click.ClickException("REDIS_URL is not set: without Redis, jobs run in-process.")
+    run_worker(
+        WorkerSettings,  # type: ignore[arg-type]
+        redis_settings=redis_settings(settings),
+        queue_name=settings.arq_queue,
+        burst=burst,
+    )
+
+
+@main.command()
+def migrate() -> None:
+    """Apply the database migrations."""
+    settings = Settings.from_env()
+    from market.db import apply_migrations
+
+    _run(lambda: apply_migrations(settings))
+    click.echo("migrations applied")
+
+
+@main.command()
+@click.option("--name", default=None, help="name of the new migration")
+@click.option("--check", is_flag=True, help="only report; exit 1 when models and migrations drift")
+def makemigrations(name: str | None, check: bool) -> None:
+    """Write a migration for model changes (or --check that there are none)."""
+    from market.db import migration_changes
+
+    settings = Settings.from_env()
+    written = _run(lambda: migration_changes(settings, write=not check, name=name))
+    if check and written:
+        click.echo("models and migrations differ: run `market makemigrations`", err=True)
+        sys.exit(1)
+    click.echo("\n".join(written) if written else "no changes")
+
+
+@main.command("create-user")
+@click.option("--email", required=True)
+@click.option("--role", "roles", required=True, multiple=True, help="may be repeated")
+@click.option("--organisation", default=None, help="municipality name, full name or code")
+@click.option("--name", default="")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@click.option("--language", default="da", type=click.Choice(["da", "en"]))
+def create_user(
+    email: str, roles: tuple[str, ...], organisation: str | None, name: str,
+    password_stdin: bool, language: str,
+) -> None:
+    """Create a staff user (vendors register themselves)."""
+    from market.accounts import services
+    from market.accounts.models import ROLES
+    from market.errors import DomainError
+
+    for role in roles:
+        if role not in ROLES:
+            raise click.BadParameter(f"unknown role {role!r}; one of {', '.join(ROLES)}",
+                                     param_hint="--role")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    settings = Settings.from_env()
+    from market.security import passwords
+
+    passwords.configure(settings.argon2_profile)
+
+    async def work() -> Any:
+        await services.seed_organisations()
+        if organisation:
+            org = await services.find_organisation(organisation)
+            if org is None:
+                raise click.ClickException(f"no organisation called {organisation!r}")
+        elif set(roles) - {"secretariat"}:
+            raise click.ClickException(
+                "--organisation is required for the roles municipality, coordinator and "
+                "vendor roles (e.g. --organisation Syddjurs)"
+            )
+        else:
+            org = await services.secretariat()
+        try:
+            return await services.create_user(
+                email=email, password=password, roles=list(roles), organisation=org,
+                name=name, language=language,
+            )
+        except DomainError as exc:
+            details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+            raise click.ClickException(f"{exc.message} {details}".strip()) from exc
+
+    user = _run(lambda: _with_orm(settings, work))
+    click.echo(f"created {user.email} ({', '.join(user.roles)})")
+
+
+@main.command()
+@click.option("--if-empty", is_flag=True, help="only when the database has no users yet")
+def demo(if_empty: bool) -> None:
+    """Load the demo data and print the demo users and passwords."""
+    from market.demo import load_demo
+
+    settings = Settings.from_env()
+    from market.security import passwords
+
+    passwords.configure(settings.argon2_profile)
+    lines = _run(lambda: _with_orm(settings, lambda: load_demo(if_empty=if_empty)))
+    for line in lines:
+        click.echo(line)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,61 @@
+"""Home page, health check and the development outbox."""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from tortoise import connections
+
+from market import jobs
+from market.errors import NotFound
+from market.i18n import gettext as _
+from market.mail.models import OutboxMessage
+from market.web import render
+
+
+async def home(request: Request) -> Response:
+    return render(request, "home.html")
+
+
+async def database_ok() -> bool:
+    try:
+        connection = connections.get("default")
+        await asyncio.wait_for(connection.execute_query("SELECT 1"), timeout=3)
+    except Exception:  # noqa: BLE001 - any failure means "not ok"
+        return False
+    return True
+
+
+async def healthz(request: Request) -> Response:
+    runner = jobs.runner()
+    body = {"status": "ok", "database": "ok", "jobs": runner.mode}
+    status = 200
+    if not await database_ok():
+        body["database"] = "unavailable"
+        body["status"] = "unavailable"
+        status = 503
+    if runner.mode == "redis" and not await runner.ping():
+        body["redis"] = "unavailable"
+        body["status"] = "unavailable"
+        status = 503
+    elif runner.mode == "redis":
+        body["redis"] = "ok"
+    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+async def dev_outbox(request: Request) -> Response:
+    if request.app.state.settings.is_production:
+        raise NotFound(_("Page not found."))
+    messages = await OutboxMessage.all().order_by("-id").limit(100)
+    return render(request, "core/outbox.html", messages=messages)
+
+
+async def dev_outbox_message(request: Request) -> Response:
+    if request.app.state.settings.is_production:
+        raise NotFound(_("Page not found."))
+    message = await OutboxMessage.get_or_none(id=int(request.path_params["id"]))
+    if message is None:
+        raise NotFound(_("Page not found."))
+    return render(request, "core/outbox_message.html", message=message)

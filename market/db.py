@@ -1,0 +1,133 @@
+"""Tortoise ORM configuration: SQLite by default, PostgreSQL from DATABASE_URL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from market.settings import Settings
+
+# Every module that holds models. A domain package adds itself here.
+MODEL_MODULES = [
+    "market.accounts.models",
+    "market.audit.models",
+    "market.mail.models",
+    # later domains: vendors, conduct, competencies, solutions, tasks, bids, shortlists
+]
+
+
+def normalise_url(url: str) -> str:
+    """Tortoise wants `postgres://`; accept the `postgresql://` spelling too."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgres://" + url[len(prefix) :]
+    return url
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite:")
+
+
+def tortoise_config(settings: Settings, *, db_url: str | None = None) -> dict[str, Any]:
+    url = normalise_url(db_url or settings.database_url)
+    if is_sqlite(url):
+        path = url.removeprefix("sqlite://")
+        if path and path != ":memory:":
+            from pathlib import Path
+
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "connections": {"default": url},
+        "apps": {
+            "market": {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": "market.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+# --- transactions that enqueue their jobs only after they commit -------------------------
+
+_depth: ContextVar[int] = ContextVar("market_tx_depth", default=0)
+_after_commit: ContextVar[list[tuple[str, tuple[Any, ...]]] | None] = ContextVar(
+    "market_after_commit", default=None
+)
+
+
+@asynccontextmanager
+async def transaction() -> AsyncIterator[Any]:
+    """`in_transaction()` that runs the jobs queued inside it once the outermost block commits."""
+    depth = _depth.get()
+    token_depth = _depth.set(depth + 1)
+    token_jobs = _after_commit.set([]) if depth == 0 else None
+    ok = False
+    try:
+        async with in_transaction() as connection:
+            yield connection
+        ok = True
+    finally:
+        _depth.reset(token_depth)
+        if token_jobs is not None:
+            pending = _after_commit.get() or []
+            _after_commit.reset(token_jobs)
+            if ok:
+                from market import jobs
+
+                for name, args in pending:
+                    await jobs.enqueue(name, *args)
+
+
+async def after_commit(name: str, *args: Any) -> None:
+    """Enqueue a job once the surrounding `transaction()` commits (at once outside one)."""
+    pending = _after_commit.get()
+    if pending is not None and _depth.get() > 0:
+        pending.append((name, args))
+        return
+    from market import jobs
+
+    await jobs.enqueue(name, *args)
+
+
+# --- migrations --------------------------------------------------------------------------
+
+
+async def apply_migrations(settings: Settings, *, db_url: str | None = None) -> None:
+    """Apply every migration (the one migration set serves SQLite and PostgreSQL)."""
+    from tortoise import Tortoise
+    from tortoise.migrations.api import migrate
+
+    try:
+        await migrate(config=tortoise_config(settings, db_url=db_url))
+    finally:
+        await Tortoise.close_connections()
+
+
+async def migration_changes(
+    settings: Settings, *, write: bool, name: str | None = None
+) -> list[str]:
+    """The migrations the models need beyond the committed ones (written when `write`)."""
+    from tortoise import Tortoise
+    from tortoise.migrations.autodetector import MigrationAutodetector
+
+    config = tortoise_config(settings, db_url="sqlite://:memory:")
+    ctx = await Tortoise.init(config=config, init_connections=False)
+    try:
+        detector = MigrationAutodetector(ctx.apps, config["apps"])
+        writers = await detector.changes()
+        paths = []
+        for writer in writers:
+            if name:
+                number = writer.name.split("_", 1)[0]
+                writer.name = f"{number}_{name}"
+            paths.append(str(writer.write()) if write else writer.name)
+        return paths
+    finally:
+        await Tortoise.close_connections()

@@ -1,0 +1,93 @@
+"""Danish (default) and English: Babel catalogues, the current locale in a ContextVar.
+
+Source strings are English; Danish translations live in `market/locale/da/LC_MESSAGES/*.po`
+(one catalogue file per domain package, merged at load time).
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from babel.messages.pofile import read_po
+
+LANGUAGES = ("da", "en")
+DEFAULT_LANGUAGE = "da"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+
+_current: ContextVar[str] = ContextVar("market_language", default=DEFAULT_LANGUAGE)
+
+
+def set_language(language: str) -> None:
+    _current.set(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+
+
+def get_language() -> str:
+    return _current.get()
+
+
+@lru_cache(maxsize=None)
+def catalogue(language: str) -> dict[str, Any]:
+    """Every message of a language, merged from all of its .po files."""
+    messages: dict[str, Any] = {}
+    folder = LOCALE_DIR / language / "LC_MESSAGES"
+    for path in sorted(folder.glob("*.po")):
+        with path.open("rb") as handle:
+            for message in read_po(handle, locale=language):
+                if message.id and message.string and not message.fuzzy:
+                    messages[message.id if isinstance(message.id, str) else message.id[0]] = (
+                        message.string
+                    )
+    return messages
+
+
+def gettext(message: str) -> str:
+    language = _current.get()
+    if language == "en":
+        return message
+    translated = catalogue(language).get(message)
+    return translated if isinstance(translated, str) and translated else message
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    language = _current.get()
+    if language != "en":
+        translated = catalogue(language).get(singular)
+        if isinstance(translated, (list, tuple)) and len(translated) >= 2:
+            return translated[0 if n == 1 else 1]
+    return singular if n == 1 else plural
+
+
+class LazyString:
+    """A string translated when it is rendered, for module-level messages."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __str__(self) -> str:
+        return gettext(self.message)
+
+    def __html__(self) -> str:
+        from markupsafe import escape
+
+        return str(escape(str(self)))
+
+    def __repr__(self) -> str:
+        return f"LazyString({self.message!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(self.message)
+
+
+def lazy_gettext(message: str) -> LazyString:
+    return LazyString(message)
+
+
+_ = gettext

@@ -1,0 +1,33 @@
+"""The mail outbox: every outgoing e-mail is a row first."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class MailStatus:
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    KEPT = "kept"  # development: kept in the outbox, shown on the dev page
+    FAILED = "failed"
+
+
+class OutboxMessage(Model):
+    id = fields.IntField(primary_key=True)
+    idempotency_key = fields.CharField(max_length=200, unique=True)
+    to_email = fields.CharField(max_length=254, db_index=True)
+    language = fields.CharField(max_length=2, default="da")
+    subject = fields.CharField(max_length=300)
+    body_text = fields.TextField()
+    body_html = fields.TextField(default="")
+    status = fields.CharField(max_length=10, default=MailStatus.PENDING, db_index=True)
+    attempts = fields.IntField(default=0)
+    last_error = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "outbox_message"
+        ordering = ["-id"]

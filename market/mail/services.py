@@ -1,0 +1,115 @@
+"""Queue e-mail through the outbox and send it (SMTP when configured, kept in development)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+
+from market import clock
+from market.db import after_commit, transaction
+from market.i18n import get_language, set_language
+from market.mail.models import MailStatus, OutboxMessage
+from market.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def _render(template: str, language: str, values: dict[str, Any]) -> tuple[str, str, str]:
+    from market.web import templates
+
+    previous = get_language()
+    set_language(language)
+    try:
+        subject = templates.get_template(f"mail/{template}.subject.txt").render(**values).strip()
+        text = templates.get_template(f"mail/{template}.txt").render(**values)
+        html = templates.get_template("mail/_layout.html").render(body=text, subject=subject)
+    finally:
+        set_language(previous)
+    return subject, text, html
+
+
+async def queue_mail(
+    *, to: str, template: str, key: str, language: str = "da", **values: Any
+) -> OutboxMessage:
+    """Write one e-mail to the outbox (once per idempotency key) and send it after commit."""
+    subject, text, html = _render(template, language, values)
+    try:
+        async with transaction():
+            message = await OutboxMessage.create(
+                idempotency_key=key[:200],
+                to_email=to,
+                language=language,
+                subject=subject[:300],
+                body_text=text,
+                body_html=html,
+            )
+    except IntegrityError:
+        existing = await OutboxMessage.get(idempotency_key=key[:200])
+        return existing
+    await after_commit("send_mail", message.id)
+    return message
+
+
+async def send_mail(settings: Settings, message_id: int) -> str:
+    """Claim one pending message and deliver it. Safe to run twice: only one claim wins."""
+    claimed = await OutboxMessage.filter(
+        id=message_id, status__in=[MailStatus.PENDING, MailStatus.FAILED]
+    ).update(status=MailStatus.SENDING)
+    if not claimed:
+        return "skipped"
+    message = await OutboxMessage.get(id=message_id)
+    if not settings.smtp_url:
+        message.status = MailStatus.KEPT
+        message.sent_at = clock.now()
+        await message.save(update_fields=["status", "sent_at"])
+        return "kept"
+    try:
+        await _deliver(settings, message)
+    except Exception as exc:  # noqa: BLE001 - any SMTP failure is retried later
+        message.status = MailStatus.FAILED
+        message.attempts += 1
+        message.last_error = str(exc)[:1000]
+        await message.save(update_fields=["status", "attempts", "last_error"])
+        log.warning("mail %s failed: %s", message_id, exc)
+        return "failed"
+    message.status = MailStatus.SENT
+    message.attempts += 1
+    message.sent_at = clock.now()
+    await message.save(update_fields=["status", "attempts", "sent_at"])
+    return "sent"
+
+
+async def _deliver(settings: Settings, message: OutboxMessage) -> None:
+    from email.message import EmailMessage
+    from urllib.parse import unquote, urlsplit
+
+    import aiosmtplib
+
+    url = urlsplit(settings.smtp_url)
+    email = EmailMessage()
+    email["From"] = settings.mail_from
+    email["To"] = message.to_email
+    email["Subject"] = message.subject
+    email["Message-ID"] = f"<{message.idempotency_key.replace(' ', '')}@partnermarket>"
+    email.set_content(message.body_text)
+    if message.body_html:
+        email.add_alternative(message.body_html, subtype="html")
+    await aiosmtplib.send(
+        email,
+        hostname=url.hostname or "localhost",
+        port=url.port or (465 if url.scheme == "smtps" else 25),
+        username=unquote(url.username) if url.username else None,
+        password=unquote(url.password) if url.password else None,
+        use_tls=url.scheme == "smtps",
+        start_tls=True if url.scheme == "smtp+starttls" else None,
+        timeout=30,
+    )
+
+
+async def pending_ids(limit: int = 200) -> list[int]:
+    rows = await OutboxMessage.filter(
+        status__in=[MailStatus.PENDING, MailStatus.FAILED], attempts__lt=8
+    ).order_by("id").limit(limit).values_list("id", flat=True)
+    return [int(r) for r in rows]  # type: ignore[arg-type]

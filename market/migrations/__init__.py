@@ -1,0 +1,1 @@
+"""Generated migrations (market makemigrations); committed."""

@@ -1,0 +1,161 @@
+"""CSRF protection: a signed double-submit token in a hidden form field.
+
+Every visitor gets a random token in an HttpOnly cookie; forms carry it in the hidden field
+`csrf_token` (or a script in the `X-CSRF-Token` header). Every unsafe request is checked,
+except API calls authenticated by a bearer token, which a browser never sends by itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from market.security.secrets import new_secret, same
+
+COOKIE = "pm_csrf"
+FIELD = "csrf_token"
+HEADER = "x-csrf-token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+
+
+class CSRFMiddleware:
+    def __init__(self, app: ASGIApp, secret_key: str, secure: bool, max_body: int) -> None:
+        self.app = app
+        self.serializer = URLSafeSerializer(secret_key, salt="csrf")
+        self.secure = secure
+        self.max_body = max_body
+
+    def _token_from_cookie(self, headers: Headers) -> str | None:
+        raw = _cookie(headers, COOKIE)
+        if not raw:
+            return None
+        try:
+            value = self.serializer.loads(raw)
+        except BadSignature:
+            return None
+        return value if isinstance(value, str) else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        token = self._token_from_cookie(headers)
+        fresh = token is None
+        if fresh:
+            token = new_secret(24)
+        scope.setdefault("state", {})["csrf_token"] = token
+        scope["state"]["csrf_rotate"] = False
+
+        method = scope["method"]
+        bearer = headers.get("authorization", "").lower().startswith("bearer ")
+        # API calls without a session cookie carry no ambient credentials to forge.
+        cookieless_api = scope["path"].startswith("/api/") and not _cookie(headers, "pm_session")
+        if method not in SAFE_METHODS and not bearer and not cookieless_api:
+            body, receive = await _buffer(receive, self.max_body)
+            if body is None:
+                await _reject(scope, receive, send, 413, "The request body is too large.")
+                return
+            submitted = headers.get(HEADER) or await _form_token(scope, body)
+            if fresh or not submitted or not same(submitted, token):
+                await _reject(
+                    scope,
+                    receive,
+                    send,
+                    403,
+                    "The form had expired or did not come from this site. "
+                    "Reload the page and try again.",
+                )
+                return
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                state = scope.get("state", {})
+                current = state.get("csrf_token", token)
+                if fresh or state.get("csrf_rotate"):
+                    h = MutableHeaders(scope=message)
+                    cookie = (
+                        f"{COOKIE}={self.serializer.dumps(current)}; Path=/; HttpOnly; "
+                        "SameSite=Lax"
+                    )
+                    if self.secure:
+                        cookie += "; Secure"
+                    h.append("set-cookie", cookie)
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+
+def _cookie(headers: Headers, name: str) -> str | None:
+    for chunk in headers.get("cookie", "").split(";"):
+        key, _, value = chunk.strip().partition("=")
+        if key == name:
+            return value
+    return None
+
+
+async def _buffer(receive: Receive, limit: int) -> tuple[bytes | None, Receive]:
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None, receive
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    body = b"".join(chunks)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
+
+
+async def _form_token(scope: Scope, body: bytes) -> str | None:
+    content_type = Headers(scope=scope).get("content-type", "")
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        values = parse_qs(body.decode("latin-1"), keep_blank_values=True).get(FIELD)
+        return values[0] if values else None
+    if content_type.startswith("multipart/form-data"):
+        sent = False
+
+        async def once() -> Message:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        try:
+            form = await Request(dict(scope), once).form()
+        except Exception:  # noqa: BLE001 - a malformed form simply has no token
+            return None
+        value: Any = form.get(FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+async def _reject(scope: Scope, receive: Receive, send: Send, status: int, message: str) -> None:
+    from market.errors import DomainError, PayloadTooLarge, PermissionDenied
+    from market.web import error_response
+
+    exc: DomainError = PayloadTooLarge(message) if status == 413 else PermissionDenied(message)
+    if status == 403:
+        exc.code = "csrf_failed"
+    response = error_response(Request(scope, receive), exc)
+    await response(scope, receive, send)

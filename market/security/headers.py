@@ -1,0 +1,81 @@
+"""Security headers on every response, and the language of the request."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from market.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language
+from market.security.csrf import _cookie
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'self'; "
+    "object-src 'none'; frame-ancestors 'none'"
+)
+LANG_COOKIE = "pm_lang"
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp, secure: bool) -> None:
+        self.app = app
+        self.secure = secure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                h = MutableHeaders(scope=message)
+                h.setdefault("content-security-policy", CSP)
+                h.setdefault("x-content-type-options", "nosniff")
+                h.setdefault("referrer-policy", "same-origin")
+                h.setdefault("x-frame-options", "DENY")
+                h.setdefault("permissions-policy", "camera=(), microphone=(), geolocation=()")
+                if self.secure:
+                    h.setdefault("strict-transport-security", "max-age=31536000")
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+
+class LanguageMiddleware:
+    """`?lang=en` switches and is remembered in a cookie; otherwise the user's or Danish."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        chosen = (query.get("lang") or [""])[0]
+        headers = Headers(scope=scope)
+        remembered = _cookie(headers, LANG_COOKIE)
+        state = scope.setdefault("state", {})
+        user = state.get("user")
+        if chosen in LANGUAGES:
+            language = chosen
+        elif remembered in LANGUAGES:
+            language = remembered  # type: ignore[assignment]
+        elif user is not None and user.language in LANGUAGES:
+            language = user.language
+        else:
+            language = DEFAULT_LANGUAGE
+        state["language"] = language
+        set_language(language)
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start" and chosen in LANGUAGES:
+                MutableHeaders(scope=message).append(
+                    "set-cookie",
+                    f"{LANG_COOKIE}={chosen}; Path=/; Max-Age=31536000; SameSite=Lax",
+                )
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)

@@ -1,0 +1,118 @@
+"""Every setting of the app, read from the environment once, in this one module."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from starlette.datastructures import Secret
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or malformed."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _dev_secret(var_dir: Path) -> str:
+    """In development the secret key is generated once and kept under var/."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str = "development"
+    var_dir: Path = ROOT / "var"
+    database_url: str = ""
+    redis_url: str = ""
+    secret_key: Secret = field(default_factory=lambda: Secret(""))
+    base_url: str = "http://127.0.0.1:8000"
+    smtp_url: str = ""
+    mail_from: str = "Partner Market <noreply@partnermarket.example>"
+    arq_queue: str = "market:queue"
+    argon2_profile: str = "default"
+    session_idle_minutes: int = 120
+    session_absolute_hours: int = 12
+    token_days: int = 30
+    max_body_bytes: int = 1_000_000
+    max_upload_bytes: int = 10_000_000
+    login_account_limit: int = 5
+    login_address_limit: int = 50
+    login_window_minutes: int = 15
+    reminder_interval_days: int = 7
+    min_bidding_days: int = 0
+    debug: bool = False
+
+    @property
+    def jobs_mode(self) -> str:
+        return "redis" if self.redis_url else "inline"
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.var_dir / "uploads"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if env is None else env
+        environment = env.get("MARKET_ENV", "development")
+        var_dir = Path(env.get("MARKET_VAR_DIR", str(ROOT / "var")))
+        database_url = env.get("DATABASE_URL", "") or f"sqlite://{var_dir / 'market.sqlite3'}"
+        secret = env.get("SECRET_KEY", "")
+        if not secret:
+            if environment == "production":
+                raise SettingsError("SECRET_KEY is required in production")
+            secret = _dev_secret(var_dir)
+        values: dict[str, object] = dict(
+            environment=environment,
+            var_dir=var_dir,
+            database_url=database_url,
+            redis_url=env.get("REDIS_URL", ""),
+            secret_key=Secret(secret),
+            base_url=env.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            smtp_url=env.get("SMTP_URL", ""),
+            mail_from=env.get("MAIL_FROM", cls.mail_from),
+            arq_queue=env.get("ARQ_QUEUE", cls.arq_queue),
+            argon2_profile=env.get("ARGON2_PROFILE", "default"),
+            session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", cls.session_idle_minutes),
+            session_absolute_hours=_int(env, "SESSION_ABSOLUTE_HOURS", cls.session_absolute_hours),
+            token_days=_int(env, "TOKEN_DAYS", cls.token_days),
+            reminder_interval_days=_int(env, "REMINDER_INTERVAL_DAYS", 7),
+            min_bidding_days=_int(env, "MIN_BIDDING_DAYS", 0),
+            debug=_bool(env.get("DEBUG")),
+        )
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]

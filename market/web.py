@@ -1,0 +1,181 @@
+"""Helpers that every view uses: templates, flash messages, redirects, forms and errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import jinja2
+from itsdangerous import BadSignature, URLSafeSerializer
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from market import clock
+from market.errors import DomainError
+from market.i18n import LazyString, get_language, gettext, ngettext
+from market.settings import ROOT
+
+TEMPLATE_DIR = ROOT / "templates"
+FLASH_COOKIE = "pm_flash"
+
+
+def _format_datetime(value: dt.datetime | None, with_zone: bool = True) -> str:
+    if value is None:
+        return ""
+    local = clock.to_local(value)
+    text = local.strftime("%d-%m-%Y %H:%M") if get_language() == "da" else local.strftime(
+        "%Y-%m-%d %H:%M"
+    )
+    return f"{text} {local.tzname()}" if with_zone else text
+
+
+def _format_date(value: dt.date | None) -> str:
+    if value is None:
+        return ""
+    return value.strftime("%d-%m-%Y") if get_language() == "da" else value.isoformat()
+
+
+def _format_dkk(value: int | None) -> str:
+    if value is None:
+        return ""
+    text = f"{value:,}"
+    text = text.replace(",", ".") if get_language() == "da" else text
+    return f"{text} kr." if get_language() == "da" else f"DKK {text}"
+
+
+def build_environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined if False else jinja2.Undefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["datetime"] = _format_datetime
+    env.filters["date"] = _format_date
+    env.filters["dkk"] = _format_dkk
+    env.filters["tojson_attr"] = lambda v: json.dumps(v)
+    env.globals["get_language"] = get_language
+    return env
+
+
+templates = build_environment()
+
+
+def _flash_serializer(request: Request) -> URLSafeSerializer:
+    return URLSafeSerializer(str(request.app.state.settings.secret_key), salt="flash")
+
+
+def flash(request: Request, message: str | LazyString, kind: str = "success") -> None:
+    """Queue a message for the next page (kept in a signed cookie until shown)."""
+    pending = request.state.__dict__.setdefault("_flash_out", [])
+    pending.append({"kind": kind, "text": str(message)})
+
+
+def _read_flashes(request: Request) -> list[dict[str, str]]:
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return []
+    try:
+        value = _flash_serializer(request).loads(raw)
+    except BadSignature:
+        return []
+    return value if isinstance(value, list) else []
+
+
+def _finish(request: Request, response: Response, consumed: bool) -> Response:
+    pending = request.state.__dict__.get("_flash_out")
+    if pending:
+        response.set_cookie(
+            FLASH_COOKIE,
+            _flash_serializer(request).dumps(pending),
+            httponly=True,
+            samesite="lax",
+            secure=request.app.state.settings.secure_cookies,
+        )
+    elif consumed:
+        response.delete_cookie(FLASH_COOKIE)
+    return response
+
+
+def context(request: Request, **values: Any) -> dict[str, Any]:
+    from market.navigation import menu_for
+
+    user = getattr(request.state, "user", None)
+    session = getattr(request.state, "session", None)
+    active_role = session.active_role if session is not None else ""
+    base = {
+        "menu": menu_for(user, active_role),
+        "active_role": active_role,
+        "request": request,
+        "user": user,
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "language": get_language(),
+        "settings": request.app.state.settings,
+        "now": clock.now(),
+    }
+    base.update(values)
+    return base
+
+
+def render(
+    request: Request, template: str, status_code: int = 200, **values: Any
+) -> HTMLResponse:
+    flashes = _read_flashes(request)
+    html = templates.get_template(template).render(context(request, flashes=flashes, **values))
+    response = HTMLResponse(html, status_code=status_code)
+    return _finish(request, response, consumed=bool(flashes))  # type: ignore[return-value]
+
+
+def redirect(request: Request, url: str) -> Response:
+    """303 after a POST, carrying any flash message to the next page."""
+    return _finish(request, RedirectResponse(url, status_code=303), consumed=False)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only follow local redirect targets."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def error_payload(exc: DomainError) -> dict[str, Any]:
+    payload: dict[str, Any] = {"error": exc.code, "message": exc.message}
+    if exc.fields:
+        payload["fields"] = exc.fields
+    return payload
+
+
+def error_response(request: Request, exc: DomainError) -> Response:
+    if wants_json(request):
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse(error_payload(exc), status_code=exc.status, headers=headers)
+    if exc.status == 401:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    template = f"errors/{exc.status}.html" if exc.status in (403, 404, 429) else "errors/error.html"
+    try:
+        return render(request, template, status_code=exc.status, error=exc)
+    except Exception:  # noqa: BLE001 - the error page itself must never fail
+        return HTMLResponse(f"<h1>{exc.status}</h1><p>{Markup.escape(exc.message)}</p>", exc.status)
+
+
+async def form_data(request: Request) -> dict[str, str]:
+    """The posted form as plain strings (the last value of each field; files are left out)."""
+    form = await request.form()
+    values: dict[str, str] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str) and key != "csrf_token":
+            values[key] = value
+    return values
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
