@@ -117,8 +117,13 @@ def path_id(request: Request, name: str = "id") -> int:
 
 
 def text_field(
-    body: dict[str, Any], name: str, errors: dict[str, str], *, required: bool = True,
-    max_length: int = 10_000, default: str = "",
+    body: dict[str, Any],
+    name: str,
+    errors: dict[str, str],
+    *,
+    required: bool = True,
+    max_length: int = 10_000,
+    default: str = "",
 ) -> str:
     value = body.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -135,8 +140,13 @@ def text_field(
 
 
 def int_field(
-    body: dict[str, Any], name: str, errors: dict[str, str], *, required: bool = True,
-    minimum: int | None = 0, maximum: int | None = 2_000_000_000,
+    body: dict[str, Any],
+    name: str,
+    errors: dict[str, str],
+    *,
+    required: bool = True,
+    minimum: int | None = 0,
+    maximum: int | None = 2_000_000_000,
 ) -> int | None:
     value = body.get(name)
     if value is None:

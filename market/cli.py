@@ -111,8 +111,12 @@ def makemigrations(name: str | None, check: bool) -> None:
 @click.option("--password-stdin", is_flag=True, help="read the password from standard input")
 @click.option("--language", default="da", type=click.Choice(["da", "en"]))
 def create_user(
-    email: str, roles: tuple[str, ...], organisation: str | None, name: str,
-    password_stdin: bool, language: str,
+    email: str,
+    roles: tuple[str, ...],
+    organisation: str | None,
+    name: str,
+    password_stdin: bool,
+    language: str,
 ) -> None:
     """Create a staff user (vendors register themselves)."""
     from market.accounts import services
@@ -121,8 +125,9 @@ def create_user(
 
     for role in roles:
         if role not in ROLES:
-            raise click.BadParameter(f"unknown role {role!r}; one of {', '.join(ROLES)}",
-                                     param_hint="--role")
+            raise click.BadParameter(
+                f"unknown role {role!r}; one of {', '.join(ROLES)}", param_hint="--role"
+            )
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -147,8 +152,12 @@ def create_user(
             org = await services.secretariat()
         try:
             return await services.create_user(
-                email=email, password=password, roles=list(roles), organisation=org,
-                name=name, language=language,
+                email=email,
+                password=password,
+                roles=list(roles),
+                organisation=org,
+                name=name,
+                language=language,
             )
         except DomainError as exc:
             details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())

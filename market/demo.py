@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from market.accounts import services as accounts
 from market.accounts.models import User
 
-DEMO_PASSWORD = "Demo-Partner-Market-2026"
+DEMO_PASSWORD = "Demo-Partner-Market-2026"  # noqa: S105 - published in the README on purpose
 
 STAFF = [
     # email, name, roles, organisation (None: the secretariat)
@@ -34,7 +34,11 @@ async def load_demo(*, if_empty: bool = False) -> list[str]:
         org = await (accounts.find_organisation(org_name) if org_name else accounts.secretariat())
         assert org is not None
         await accounts.create_user(
-            email=email, password=DEMO_PASSWORD, roles=roles, organisation=org, name=name,
+            email=email,
+            password=DEMO_PASSWORD,
+            roles=roles,
+            organisation=org,
+            name=name,
             check_password=False,
         )
         lines.append(f"  {email:32} {', '.join(roles)}")

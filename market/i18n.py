@@ -7,7 +7,7 @@ Source strings are English; Danish translations live in `market/locale/da/LC_MES
 from __future__ import annotations
 
 from contextvars import ContextVar
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ def get_language() -> str:
     return _current.get()
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(language: str) -> dict[str, Any]:
     """Every message of a language, merged from all of its .po files."""
     messages: dict[str, Any] = {}

@@ -25,8 +25,10 @@ def _format_datetime(value: dt.datetime | None, with_zone: bool = True) -> str:
     if value is None:
         return ""
     local = clock.to_local(value)
-    text = local.strftime("%d-%m-%Y %H:%M") if get_language() == "da" else local.strftime(
-        "%Y-%m-%d %H:%M"
+    text = (
+        local.strftime("%d-%m-%Y %H:%M")
+        if get_language() == "da"
+        else local.strftime("%Y-%m-%d %H:%M")
     )
     return f"{text} {local.tzname()}" if with_zone else text
 
@@ -122,9 +124,7 @@ def context(request: Request, **values: Any) -> dict[str, Any]:
     return base
 
 
-def render(
-    request: Request, template: str, status_code: int = 200, **values: Any
-) -> HTMLResponse:
+def render(request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
     flashes = _read_flashes(request)
     html = templates.get_template(template).render(context(request, flashes=flashes, **values))
     response = HTMLResponse(html, status_code=status_code)
@@ -163,7 +163,7 @@ def error_response(request: Request, exc: DomainError) -> Response:
     template = f"errors/{exc.status}.html" if exc.status in (403, 404, 429) else "errors/error.html"
     try:
         return render(request, template, status_code=exc.status, error=exc)
-    except Exception:  # noqa: BLE001 - the error page itself must never fail
+    except Exception:
         return HTMLResponse(f"<h1>{exc.status}</h1><p>{Markup.escape(exc.message)}</p>", exc.status)
 
 

@@ -29,7 +29,10 @@ async def municipality(name: str = "Syddjurs") -> Organisation:
 
 
 async def user(
-    *roles: str, organisation: Organisation | None = None, password: str = PASSWORD, **overrides: Any
+    *roles: str,
+    organisation: Organisation | None = None,
+    password: str = PASSWORD,
+    **overrides: Any,
 ) -> User:
     n = next(_seq)
     roles = roles or ("municipality",)
@@ -63,14 +66,21 @@ async def get_csrf(client: AsyncClient, path: str = "/login") -> str:
     return csrf_from(response.text)
 
 
-async def post_form(client: AsyncClient, path: str, data: dict[str, Any], *,
-                    csrf_page: str = "/login", files: Any = None) -> Response:
+async def post_form(
+    client: AsyncClient,
+    path: str,
+    data: dict[str, Any],
+    *,
+    csrf_page: str = "/login",
+    files: Any = None,
+) -> Response:
     token = await get_csrf(client, csrf_page)
     return await client.post(path, data={"csrf_token": token, **data}, files=files)
 
 
-async def login(client: AsyncClient, user_or_email: User | str, password: str = PASSWORD
-                ) -> Response:
+async def login(
+    client: AsyncClient, user_or_email: User | str, password: str = PASSWORD
+) -> Response:
     email = user_or_email if isinstance(user_or_email, str) else user_or_email.email
     response = await post_form(client, "/login", {"email": email, "password": password})
     assert response.status_code == 303, response.text
@@ -78,7 +88,8 @@ async def login(client: AsyncClient, user_or_email: User | str, password: str = 
 
 
 async def bearer(client: AsyncClient, user: User, password: str = PASSWORD) -> dict[str, str]:
-    response = await client.post("/api/v1/auth/token", json={"email": user.email,
-                                                              "password": password})
+    response = await client.post(
+        "/api/v1/auth/token", json={"email": user.email, "password": password}
+    )
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}

@@ -25,11 +25,15 @@ async def create_token(request: Request) -> Response:
         raise ValidationFailed(_("Send an e-mail address and a password."), errors)
     assert isinstance(email, str) and isinstance(password, str)
     settings = request.app.state.settings
-    result = await services.authenticate(settings, email, password,
-                                         address=client_address(request))
+    result = await services.authenticate(settings, email, password, address=client_address(request))
     token, secret = await services.issue_token(settings, result.user, "API")
-    return answer({"token": secret, "expires_at": clock.to_local(token.expires_at).isoformat(),
-                   "token_type": "bearer"})
+    return answer(
+        {
+            "token": secret,
+            "expires_at": clock.to_local(token.expires_at).isoformat(),
+            "token_type": "bearer",
+        }
+    )
 
 
 async def delete_token(request: Request) -> Response:

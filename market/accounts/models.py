@@ -111,8 +111,11 @@ class ApiToken(Model):
 
 
 class PasswordReset(Model):
+    # The link's secret is derived from SECRET_KEY and `salt` (see security.secrets.derived):
+    # the database and the outbox never hold it, only its hash and a placeholder.
     id = fields.IntField(primary_key=True)
     token_hash = fields.CharField(max_length=64, unique=True)
+    salt = fields.CharField(max_length=64, default="")
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "market.User", related_name="password_resets", on_delete=fields.CASCADE
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,12 +25,13 @@ from market.db import transaction
 from market.errors import Conflict, NotFound, TooManyAttempts, ValidationFailed
 from market.i18n import gettext as _
 from market.security.passwords import hash_password, password_problem, verify_password
-from market.security.secrets import digest, new_secret
+from market.security.secrets import derived, digest, new_secret
 from market.settings import Settings
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 RESET_LIFETIME = dt.timedelta(hours=1)
 SECRETARIAT_NAME = "OS2 Sekretariatet"
+RESET_PLACEHOLDER = re.compile(r"\[\[reset:(\d+)\]\]")
 
 
 def normalise_email(email: str) -> str:
@@ -204,10 +206,7 @@ async def authenticate(
     if by_account >= settings.login_account_limit or by_address >= settings.login_address_limit:
         await record("login.throttled", object_type="user", note=email, address=address)
         raise TooManyAttempts(
-            _(
-                "Too many failed sign-in attempts. Wait %(minutes)d minutes, "
-                "or reset your password."
-            )
+            _("Too many failed sign-in attempts. Wait %(minutes)d minutes, or reset your password.")
             % {"minutes": settings.login_window_minutes}
         )
     user = await User.get_or_none(email=email)
@@ -232,8 +231,9 @@ async def authenticate(
         user.last_login_at = clock.now()
         await user.save(update_fields=["password_hash", "last_login_at"])
         await LoginFailure.filter(email=email).delete()
-        await record("login.succeeded", actor=user, object_type="user", object_id=user.id,
-                     address=address)
+        await record(
+            "login.succeeded", actor=user, object_type="user", object_id=user.id, address=address
+        )
     return LoginResult(user=user)
 
 
@@ -255,8 +255,13 @@ async def change_password(
         await user.save(update_fields=["password_hash", "password_changed_at"])
         await LoginFailure.filter(email=user.email).delete()
         await end_all_sessions(user.id)
-        await record("user.password_changed", actor=actor or user, object_type="user",
-                     object_id=user.id, address=address)
+        await record(
+            "user.password_changed",
+            actor=actor or user,
+            object_type="user",
+            object_id=user.id,
+            address=address,
+        )
 
 
 async def request_password_reset(settings: Settings, email: str, *, address: str) -> None:
@@ -266,21 +271,51 @@ async def request_password_reset(settings: Settings, email: str, *, address: str
     user = await get_user_by_email(email)
     if user is None or not user.is_active:
         return
-    secret = new_secret()
+    salt = new_secret(16)
+    secret = reset_secret(settings, salt)
     async with transaction():
         reset = await PasswordReset.create(
-            token_hash=digest(secret), user=user, expires_at=clock.now() + RESET_LIFETIME
+            token_hash=digest(secret),
+            salt=salt,
+            user=user,
+            expires_at=clock.now() + RESET_LIFETIME,
         )
-        await record("user.password_reset_requested", actor=None, object_type="user",
-                     object_id=user.id, address=address)
+        await record(
+            "user.password_reset_requested",
+            actor=None,
+            object_type="user",
+            object_id=user.id,
+            address=address,
+        )
     await queue_mail(
         to=user.email,
         template="accounts/password_reset",
         key=f"password-reset:{reset.id}",
         language=user.language,
         user=user,
-        link=f"{settings.base_url}/password/reset/{secret}",
+        link=f"{settings.base_url}/password/reset/[[reset:{reset.id}]]",
     )
+
+
+def reset_secret(settings: Settings, salt: str) -> str:
+    return derived(str(settings.secret_key), "password-reset", salt)
+
+
+async def expand_reset_links(settings: Settings, text: str) -> str:
+    """Put the real reset secrets into a mail body, at the moment it is sent or shown."""
+
+    async def secret_for(match: re.Match[str]) -> str:
+        reset = await PasswordReset.get_or_none(id=int(match.group(1)))
+        return reset_secret(settings, reset.salt) if reset else "expired"
+
+    parts = []
+    last = 0
+    for match in RESET_PLACEHOLDER.finditer(text):
+        parts.append(text[last : match.start()])
+        parts.append(await secret_for(match))
+        last = match.end()
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 async def get_valid_reset(secret: str) -> PasswordReset | None:
@@ -320,8 +355,13 @@ async def issue_token(settings: Settings, user: User, name: str = "") -> tuple[A
             user=user,
             expires_at=clock.now() + dt.timedelta(days=settings.token_days),
         )
-        await record("token.issued", actor=user, object_type="api_token", object_id=token.id,
-                     after={"prefix": token.prefix, "name": token.name})
+        await record(
+            "token.issued",
+            actor=user,
+            object_type="api_token",
+            object_id=token.id,
+            after={"prefix": token.prefix, "name": token.name},
+        )
     return token, secret
 
 

@@ -59,8 +59,13 @@ async def logout(request: Request) -> Response:
         await end_session(session)
         from market.audit.services import record
 
-        await record("logout", actor=request.state.user, object_type="user",
-                     object_id=request.state.user.id, address=client_address(request))
+        await record(
+            "logout",
+            actor=request.state.user,
+            object_type="user",
+            object_id=request.state.user.id,
+            address=client_address(request),
+        )
     request.state.set_session = ""
     flash(request, _("You are signed out."))
     return redirect(request, "/")
@@ -71,8 +76,14 @@ async def logout_everywhere(request: Request) -> Response:
     count = await end_all_sessions(user.id)
     from market.audit.services import record
 
-    await record("logout.everywhere", actor=user, object_type="user", object_id=user.id,
-                 note=f"{count} sessions", address=client_address(request))
+    await record(
+        "logout.everywhere",
+        actor=user,
+        object_type="user",
+        object_id=user.id,
+        note=f"{count} sessions",
+        address=client_address(request),
+    )
     request.state.set_session = ""
     flash(request, _("You are signed out on every device."))
     return redirect(request, "/login")
@@ -85,8 +96,14 @@ async def forgot_password(request: Request) -> Response:
     email = values.get("email", "").strip()
     if not services.valid_email(services.normalise_email(email)):
         message = _("Enter a valid e-mail address.")
-        return render(request, "accounts/forgot.html", status_code=400, values=values,
-                      errors={"email": message}, error_summary=message)
+        return render(
+            request,
+            "accounts/forgot.html",
+            status_code=400,
+            values=values,
+            errors={"email": message},
+            error_summary=message,
+        )
     await services.request_password_reset(
         request.app.state.settings, email, address=client_address(request)
     )
@@ -105,15 +122,27 @@ async def reset_password(request: Request) -> Response:
     password = values.get("password", "")
     if password != values.get("password_repeat", ""):
         message = _("The two passwords are not the same.")
-        return render(request, "accounts/reset.html", status_code=400, secret=secret,
-                      errors={"password_repeat": message}, error_summary=message)
+        return render(
+            request,
+            "accounts/reset.html",
+            status_code=400,
+            secret=secret,
+            errors={"password_repeat": message},
+            error_summary=message,
+        )
     try:
         await services.complete_password_reset(secret, password, address=client_address(request))
     except DomainError as exc:
         if isinstance(exc, NotFound):
             raise
-        return render(request, "accounts/reset.html", status_code=400, secret=secret,
-                      errors=exc.fields or {"password": exc.message}, error_summary=exc.message)
+        return render(
+            request,
+            "accounts/reset.html",
+            status_code=400,
+            secret=secret,
+            errors=exc.fields or {"password": exc.message},
+            error_summary=exc.message,
+        )
     flash(request, _("Your password is changed. Sign in with the new one."))
     return redirect(request, "/login")
 
@@ -121,8 +150,9 @@ async def reset_password(request: Request) -> Response:
 async def account(request: Request) -> Response:
     user = request.state.user
     tokens = await services.list_tokens(user)
-    return render(request, "accounts/account.html", tokens=tokens, errors={}, values={},
-                  new_token=None)
+    return render(
+        request, "accounts/account.html", tokens=tokens, errors={}, values={}, new_token=None
+    )
 
 
 async def change_password(request: Request) -> Response:
@@ -138,15 +168,23 @@ async def change_password(request: Request) -> Response:
         errors["password_repeat"] = _("The two passwords are not the same.")
     if not errors:
         try:
-            await services.change_password(user, values.get("password", ""), actor=user,
-                                           address=client_address(request))
+            await services.change_password(
+                user, values.get("password", ""), actor=user, address=client_address(request)
+            )
         except DomainError as exc:
             errors = exc.fields or {"password": exc.message}
     if errors:
         tokens = await services.list_tokens(user)
-        return render(request, "accounts/account.html", status_code=400, tokens=tokens,
-                      errors=errors, values={}, new_token=None,
-                      error_summary=_("The password was not changed."))
+        return render(
+            request,
+            "accounts/account.html",
+            status_code=400,
+            tokens=tokens,
+            errors=errors,
+            values={},
+            new_token=None,
+            error_summary=_("The password was not changed."),
+        )
     request.state.set_session = ""
     flash(request, _("Your password is changed. Sign in again."))
     return redirect(request, "/login")
@@ -159,8 +197,9 @@ async def create_token(request: Request) -> Response:
         request.app.state.settings, user, values.get("name", "")[:100]
     )
     tokens = await services.list_tokens(user)
-    return render(request, "accounts/account.html", tokens=tokens, errors={}, values={},
-                  new_token=secret)
+    return render(
+        request, "accounts/account.html", tokens=tokens, errors={}, values={}, new_token=secret
+    )
 
 
 async def revoke_token(request: Request) -> Response:

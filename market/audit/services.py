@@ -56,7 +56,10 @@ async def search(
 
 
 async def object_types() -> list[str]:
-    rows = await AuditEvent.all().distinct().order_by("object_type").values_list(
-        "object_type", flat=True
+    rows = (
+        await AuditEvent.all()
+        .distinct()
+        .order_by("object_type")
+        .values_list("object_type", flat=True)
     )
     return [r for r in rows if r]  # type: ignore[misc]

@@ -67,7 +67,7 @@ async def send_mail(settings: Settings, message_id: int) -> str:
         return "kept"
     try:
         await _deliver(settings, message)
-    except Exception as exc:  # noqa: BLE001 - any SMTP failure is retried later
+    except Exception as exc:
         message.status = MailStatus.FAILED
         message.attempts += 1
         message.last_error = str(exc)[:1000]
@@ -93,9 +93,9 @@ async def _deliver(settings: Settings, message: OutboxMessage) -> None:
     email["To"] = message.to_email
     email["Subject"] = message.subject
     email["Message-ID"] = f"<{message.idempotency_key.replace(' ', '')}@partnermarket>"
-    email.set_content(message.body_text)
+    email.set_content(await expand_secrets(settings, message.body_text))
     if message.body_html:
-        email.add_alternative(message.body_html, subtype="html")
+        email.add_alternative(await expand_secrets(settings, message.body_html), subtype="html")
     await aiosmtplib.send(
         email,
         hostname=url.hostname or "localhost",
@@ -109,7 +109,19 @@ async def _deliver(settings: Settings, message: OutboxMessage) -> None:
 
 
 async def pending_ids(limit: int = 200) -> list[int]:
-    rows = await OutboxMessage.filter(
-        status__in=[MailStatus.PENDING, MailStatus.FAILED], attempts__lt=8
-    ).order_by("id").limit(limit).values_list("id", flat=True)
-    return [int(r) for r in rows]  # type: ignore[arg-type]
+    rows = (
+        await OutboxMessage.filter(
+            status__in=[MailStatus.PENDING, MailStatus.FAILED], attempts__lt=8
+        )
+        .order_by("id")
+        .limit(limit)
+        .values_list("id", flat=True)
+    )
+    return [int(r) for r in rows]  # type: ignore[call-overload]
+
+
+async def expand_secrets(settings: Settings, text: str) -> str:
+    """Mail bodies keep placeholders for single-use secrets; fill them in to send or show."""
+    from market.accounts.services import expand_reset_links
+
+    return await expand_reset_links(settings, text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -17,3 +18,9 @@ def digest(secret: str) -> str:
 
 def same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+def derived(key: str, purpose: str, salt: str) -> str:
+    """A secret recomputable only with the app's key: the database keeps the salt, not it."""
+    mac = hmac.new(key.encode(), f"{purpose}:{salt}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode().rstrip("=")

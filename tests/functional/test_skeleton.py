@@ -44,9 +44,14 @@ async def test_security_headers_on_every_page(client):
 
 async def test_mail_goes_through_the_outbox_once(client, run_jobs):
     for _ in range(2):  # the same idempotency key twice gives one message
-        await queue_mail(to="someone@example.dk", template="accounts/password_reset",
-                         key="test:mail:1", language="en",
-                         user=type("U", (), {"name": "Ann", "email": "a@x"})(), link="http://x")
+        await queue_mail(
+            to="someone@example.dk",
+            template="accounts/password_reset",
+            key="test:mail:1",
+            language="en",
+            user=type("U", (), {"name": "Ann", "email": "a@x"})(),
+            link="http://x",
+        )
     await run_jobs()
     messages = await OutboxMessage.filter(idempotency_key="test:mail:1")
     assert len(messages) == 1
