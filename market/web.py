@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from contextvars import ContextVar
 from typing import Any
 
 import jinja2
@@ -18,6 +19,8 @@ from market.i18n import LazyString, get_language, gettext, ngettext
 from market.settings import ROOT
 
 TEMPLATE_DIR = ROOT / "templates"
+# The CSRF token of the request being rendered: imported macros don't see the template context.
+_csrf_token: ContextVar[str] = ContextVar("market_csrf_token", default="")
 FLASH_COOKIE = "pm_flash"
 
 
@@ -62,6 +65,7 @@ def build_environment() -> jinja2.Environment:
     env.filters["dkk"] = _format_dkk
     env.filters["tojson_attr"] = lambda v: json.dumps(v)
     env.globals["get_language"] = get_language
+    env.globals["current_csrf_token"] = _csrf_token.get
     return env
 
 
@@ -126,6 +130,7 @@ def context(request: Request, **values: Any) -> dict[str, Any]:
 
 def render(request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
     flashes = _read_flashes(request)
+    _csrf_token.set(getattr(request.state, "csrf_token", ""))
     html = templates.get_template(template).render(context(request, flashes=flashes, **values))
     response = HTMLResponse(html, status_code=status_code)
     return _finish(request, response, consumed=bool(flashes))  # type: ignore[return-value]

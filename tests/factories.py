@@ -56,9 +56,10 @@ async def user(
 
 
 def csrf_from(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "page has no CSRF token"
-    return match.group(1)
+    tokens = set(re.findall(r'name="csrf_token" value="([^"]*)"', html))
+    assert tokens and "" not in tokens, "a form on the page has no CSRF token"
+    assert len(tokens) == 1, "the forms of one page carry different CSRF tokens"
+    return tokens.pop()
 
 
 async def get_csrf(client: AsyncClient, path: str = "/login") -> str:

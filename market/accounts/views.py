@@ -35,7 +35,7 @@ async def login(request: Request) -> Response:
             status_code=status,
             values=values,
             errors={"email": exc.message},
-            error_summary=exc.message,
+            summary=exc.message,
         )
     # A new session id at every login; the CSRF token is rotated with it.
     old = request.state.session
@@ -102,7 +102,7 @@ async def forgot_password(request: Request) -> Response:
             status_code=400,
             values=values,
             errors={"email": message},
-            error_summary=message,
+            summary=message,
         )
     await services.request_password_reset(
         request.app.state.settings, email, address=client_address(request)
@@ -128,7 +128,7 @@ async def reset_password(request: Request) -> Response:
             status_code=400,
             secret=secret,
             errors={"password_repeat": message},
-            error_summary=message,
+            summary=message,
         )
     try:
         await services.complete_password_reset(secret, password, address=client_address(request))
@@ -141,7 +141,7 @@ async def reset_password(request: Request) -> Response:
             status_code=400,
             secret=secret,
             errors=exc.fields or {"password": exc.message},
-            error_summary=exc.message,
+            summary=exc.message,
         )
     flash(request, _("Your password is changed. Sign in with the new one."))
     return redirect(request, "/login")
@@ -183,7 +183,7 @@ async def change_password(request: Request) -> Response:
             errors=errors,
             values={},
             new_token=None,
-            error_summary=_("The password was not changed."),
+            summary=_("The password was not changed."),
         )
     request.state.set_session = ""
     flash(request, _("Your password is changed. Sign in again."))

@@ -77,8 +77,11 @@ class CSRFMiddleware:
             if message["type"] == "http.response.start":
                 state = scope.get("state", {})
                 current = state.get("csrf_token", token)
-                if fresh or state.get("csrf_rotate"):
-                    h = MutableHeaders(scope=message)
+                h = MutableHeaders(scope=message)
+                # Only pages set the cookie: concurrent first requests for assets would
+                # otherwise each mint a token and overwrite the one in the page's forms.
+                is_page = h.get("content-type", "").startswith("text/html")
+                if (fresh and is_page and message["status"] != 404) or state.get("csrf_rotate"):
                     cookie = (
                         f"{COOKIE}={self.serializer.dumps(current)}; Path=/; HttpOnly; SameSite=Lax"
                     )
