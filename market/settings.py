@@ -66,6 +66,7 @@ class Settings:
     login_address_limit: int = 50
     login_window_minutes: int = 15
     reminder_interval_days: int = 7
+    job_timeout_seconds: int = 300
     min_bidding_days: int = 0
     debug: bool = False
 
@@ -112,6 +113,7 @@ class Settings:
             token_days=_int(env, "TOKEN_DAYS", cls.token_days),
             reminder_interval_days=_int(env, "REMINDER_INTERVAL_DAYS", 7),
             min_bidding_days=_int(env, "MIN_BIDDING_DAYS", 0),
+            job_timeout_seconds=_int(env, "JOB_TIMEOUT_SECONDS", cls.job_timeout_seconds),
             debug=_bool(env.get("DEBUG")),
         )
         values.update(overrides)

@@ -23,7 +23,7 @@ async def database_ok() -> bool:
     try:
         connection = connections.get("default")
         await asyncio.wait_for(connection.execute_query("SELECT 1"), timeout=3)
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure here is handled the same way
         return False
     return True
 
@@ -62,3 +62,28 @@ async def dev_outbox_message(request: Request) -> Response:
 
     body = await expand_secrets(request.app.state.settings, message.body_text)
     return render(request, "core/outbox_message.html", message=message, body=body)
+
+
+def _openapi_document(request: Request) -> dict:
+    from market import openapi
+    from market.routes import routes
+
+    cached = getattr(request.app.state, "openapi", None)
+    if cached is None:
+        cached = openapi.build(routes, request.app.state.settings.base_url)
+        request.app.state.openapi = cached
+    return cached
+
+
+async def openapi_json(request: Request) -> Response:
+    return JSONResponse(_openapi_document(request))
+
+
+async def api_docs(request: Request) -> Response:
+    document = _openapi_document(request)
+    operations = [
+        {"path": path, "method": method.upper(), **operation}
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+    ]
+    return render(request, "core/api_docs.html", document=document, operations=operations)

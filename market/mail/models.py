@@ -26,6 +26,8 @@ class OutboxMessage(Model):
     attempts = fields.IntField(default=0)
     last_error = fields.TextField(default="")
     created_at = fields.DatetimeField(auto_now_add=True)
+    # A claim is a lease: a worker killed while sending leaves it, and it expires.
+    claimed_at = fields.DatetimeField(null=True)
     sent_at = fields.DatetimeField(null=True)
 
     class Meta:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 
 from market import clock
 from market.db import after_commit, transaction
@@ -54,9 +56,14 @@ async def queue_mail(
 
 async def send_mail(settings: Settings, message_id: int) -> str:
     """Claim one pending message and deliver it. Safe to run twice: only one claim wins."""
-    claimed = await OutboxMessage.filter(
-        id=message_id, status__in=[MailStatus.PENDING, MailStatus.FAILED]
-    ).update(status=MailStatus.SENDING)
+    now = clock.now()
+    lease_expired = now - dt.timedelta(seconds=settings.job_timeout_seconds)
+    claimable = Q(status__in=[MailStatus.PENDING, MailStatus.FAILED]) | Q(
+        status=MailStatus.SENDING, claimed_at__lt=lease_expired
+    )
+    claimed = await OutboxMessage.filter(claimable, id=message_id).update(
+        status=MailStatus.SENDING, claimed_at=now
+    )
     if not claimed:
         return "skipped"
     message = await OutboxMessage.get(id=message_id)
@@ -67,7 +74,7 @@ async def send_mail(settings: Settings, message_id: int) -> str:
         return "kept"
     try:
         await _deliver(settings, message)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure here is handled the same way
         message.status = MailStatus.FAILED
         message.attempts += 1
         message.last_error = str(exc)[:1000]
@@ -108,11 +115,14 @@ async def _deliver(settings: Settings, message: OutboxMessage) -> None:
     )
 
 
-async def pending_ids(limit: int = 200) -> list[int]:
+async def pending_ids(settings: Settings, limit: int = 200) -> list[int]:
+    """Messages waiting to go out, including claims whose lease has run out."""
+    lease_expired = clock.now() - dt.timedelta(seconds=settings.job_timeout_seconds)
+    waiting = Q(status__in=[MailStatus.PENDING, MailStatus.FAILED]) | Q(
+        status=MailStatus.SENDING, claimed_at__lt=lease_expired
+    )
     rows = (
-        await OutboxMessage.filter(
-            status__in=[MailStatus.PENDING, MailStatus.FAILED], attempts__lt=8
-        )
+        await OutboxMessage.filter(waiting, attempts__lt=8)
         .order_by("id")
         .limit(limit)
         .values_list("id", flat=True)
