@@ -195,9 +195,7 @@ class Deployment:
         for _ in range(100):
             with (
                 contextlib.suppress(OSError),
-                urllib.request.urlopen(
-                    f"{self.base_url}/", timeout=1
-                ),
+                urllib.request.urlopen(f"{self.base_url}/", timeout=1),
             ):
                 return
             time.sleep(0.1)
