@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test setup assets lint format typecheck migrations-check migrate demo pytest \
-        worker serve chromium clean bench evaluate
+        worker serve chromium clean bench evaluate loadtest
 
 run: setup
 	$(BIN)/market migrate
@@ -44,12 +44,12 @@ chromium:
 	  || echo "could not install chromium: browser tests will be skipped"; }
 
 lint: setup
-	$(BIN)/ruff check market matching tests
-	$(BIN)/ruff format --check market matching tests
+	$(BIN)/ruff check market matching tests scripts
+	$(BIN)/ruff format --check market matching tests scripts
 
 format: setup
-	$(BIN)/ruff format market matching tests
-	$(BIN)/ruff check --fix market matching tests
+	$(BIN)/ruff format market matching tests scripts
+	$(BIN)/ruff check --fix market matching tests scripts
 
 typecheck: setup
 	$(BIN)/mypy
@@ -78,3 +78,7 @@ evaluate: setup
 
 clean:
 	rm -rf $(VENV) node_modules market/static/vendor .pytest_cache .mypy_cache .ruff_cache
+
+# The bid storm (needs PostgreSQL and Redis; not part of `make test`).
+loadtest: setup
+	$(BIN)/python scripts/loadtest.py
