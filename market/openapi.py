@@ -17,14 +17,14 @@ from market import __version__
 Schema = dict[str, Any]
 
 
-def obj(required: list[str] | None = None, **properties: Schema) -> Schema:
+def obj(required: list[str] | None = None, /, **properties: Schema) -> Schema:
     schema: Schema = {"type": "object", "properties": properties, "additionalProperties": True}
     if required:
         schema["required"] = required
     return schema
 
 
-def body(required: list[str] | None = None, **properties: Schema) -> Schema:
+def body(required: list[str] | None = None, /, **properties: Schema) -> Schema:
     """A request body: unknown fields are ignored, so they are allowed."""
     return obj(required, **properties)
 
