@@ -14,6 +14,7 @@ from market.i18n import gettext as _
 
 MAX_JSON_DEPTH = 32
 MAX_PER_PAGE = 200
+MAX_PAGE = 1_000_000  # far past any last page; a larger offset overflows the database driver
 
 
 async def json_body(request: Request, *, allow_empty: bool = False) -> dict[str, Any]:
@@ -94,10 +95,26 @@ def pagination(request: Request) -> tuple[int, int]:
                 _("Must be between 1 and 200.") if name == "per_page" else _("Must be 1 or more.")
             )
             continue
+        if number > MAX_PAGE:
+            errors[name] = _("There is no such page.")
+            continue
         values[name] = number
     if errors:
         raise ValidationFailed(_("Invalid pagination."), errors)
     return values["page"], values["per_page"]
+
+
+def query_id(request: Request, name: str) -> int | None:
+    """An optional id filter from the query string (None when absent or not a number); 422
+    for a number no row can have, rather than an overflow inside the database driver."""
+    from market.db import is_id
+
+    raw = request.query_params.get(name, "").strip()
+    if not raw.isdigit():
+        return None
+    if not is_id(int(raw)):
+        raise ValidationFailed(_("Invalid filter."), {name: _("There is no such id.")})
+    return int(raw)
 
 
 def page_of(items: Sequence[Any], page: int, total: int, per_page: int) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -75,6 +76,7 @@ def worker(burst: bool) -> None:
         redis_settings=redis_settings(settings),
         queue_name=settings.arq_queue,
         burst=burst,
+        job_timeout=settings.job_timeout_seconds,
     )
 
 
@@ -85,6 +87,9 @@ def migrate() -> None:
     from market.db import apply_migrations
 
     _run(lambda: apply_migrations(settings))
+    from market.conduct.services import seed_if_migrated
+
+    _run(lambda: _with_orm(settings, seed_if_migrated))  # Code of Conduct version 1
     click.echo("migrations applied")
 
 
@@ -177,9 +182,110 @@ def demo(if_empty: bool) -> None:
     from market.security import passwords
 
     passwords.configure(settings.argon2_profile)
-    lines = _run(lambda: _with_orm(settings, lambda: load_demo(if_empty=if_empty)))
+    from market import jobs
+
+    async def work() -> list[str]:
+        # The demo's jobs (mail, shortlists) run here, in-process, once the data is in.
+        runner = jobs.InlineRunner(settings, autostart=False)
+        jobs.install(runner)
+        try:
+            loaded = await load_demo(if_empty=if_empty)
+            await runner.drain()
+        finally:
+            jobs.install(None)
+        return loaded
+
+    lines = _run(lambda: _with_orm(settings, work))
     for line in lines:
         click.echo(line)
+
+
+@main.command("seed-taxonomy")
+def seed_taxonomy_command() -> None:
+    """Add the competency taxonomy's missing codes (CPV, OS2 products, technologies, ...)."""
+    from market.competencies.services import seed_taxonomy
+
+    settings = Settings.from_env()
+    created = _run(lambda: _with_orm(settings, seed_taxonomy))
+    click.echo(f"competency taxonomy: {created} codes added")
+
+
+@main.command("backup")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="file to write (default: var/backups/market-<time>.<ext>)",
+)
+def backup_command(output: Path | None) -> None:
+    """Back up the database (pg_dump for PostgreSQL, the backup API for SQLite)."""
+    import datetime as dt
+
+    from market.backup import BackupError, backup
+    from market.db import is_sqlite
+
+    settings = Settings.from_env()
+    if output is None:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        ext = "sqlite3" if is_sqlite(settings.database_url) else "pgdump"
+        output = settings.var_dir / "backups" / f"market-{stamp}.{ext}"
+    try:
+        written = backup(settings.database_url, output)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backup written to {written}")
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="do not ask before replacing the database")
+def restore_command(source: Path, yes: bool) -> None:
+    """Replace the database's content with a backup made by `market backup`."""
+    from market.backup import BackupError, restore
+
+    settings = Settings.from_env()
+    if not yes:
+        click.confirm("This replaces everything in the database. Continue?", abort=True)
+    try:
+        restore(settings.database_url, source)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"restored from {source}")
+
+
+@main.command("import-jira")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--solution", "solution_name", required=True, help="e.g. OS2kitos")
+def import_jira_command(file: Path, solution_name: str) -> None:
+    """Import wishes from a Jira CSV export (re-importing updates, never duplicates)."""
+    from tqdm import tqdm
+
+    from market.errors import DomainError
+    from market.solutions import services
+    from market.solutions.jira import import_jira, read_rows
+
+    settings = Settings.from_env()
+    text = file.read_text(encoding="utf-8-sig")
+    _header, rows = read_rows(text)
+
+    async def work() -> Any:
+        await services.seed_solutions()
+        solution = await services.get_solution_by_name(solution_name)
+        if solution is None:
+            raise click.ClickException(f"no solution called {solution_name!r}")
+        with tqdm(total=len(rows), unit="row", desc=f"{solution.name}") as bar:
+            try:
+                return await import_jira(solution, text, progress=bar.update)
+            except DomainError as exc:
+                raise click.ClickException(exc.message) from exc
+
+    report = _run(lambda: _with_orm(settings, work))
+    click.echo(
+        f"created {len(report.created)}, updated {len(report.updated)}, "
+        f"unchanged {len(report.unchanged)}, rejected {len(report.rejected)}"
+    )
+    for row, reason in report.rejected:
+        click.echo(f"  row {row}: {reason}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,7 +16,14 @@ MODEL_MODULES = [
     "market.accounts.models",
     "market.audit.models",
     "market.mail.models",
-    # later domains: vendors, conduct, competencies, solutions, tasks, bids, shortlists
+    "market.vendors.models",
+    "market.competencies.models",
+    "market.conduct.models",
+    "market.solutions.models",
+    "market.tasks.models",
+    "market.bids.models",
+    "market.shortlists.models",  # issue 7
+    # each domain package adds its models module here (one line each)
 ]
 
 
@@ -57,7 +64,7 @@ def tortoise_config(settings: Settings, *, db_url: str | None = None) -> dict[st
 # --- transactions that enqueue their jobs only after they commit -------------------------
 
 _depth: ContextVar[int] = ContextVar("market_tx_depth", default=0)
-_after_commit: ContextVar[list[tuple[str, tuple[Any, ...]]] | None] = ContextVar(
+_after_commit: ContextVar[list[tuple[str, tuple[Any, ...], str | None]] | None] = ContextVar(
     "market_after_commit", default=None
 )
 
@@ -81,19 +88,29 @@ async def transaction() -> AsyncIterator[Any]:
             if ok:
                 from market import jobs
 
-                for name, args in pending:
-                    await jobs.enqueue(name, *args)
+                seen: set[str] = set()
+                for name, args, job_id in pending:
+                    if job_id is not None and job_id in seen:
+                        continue  # the same debounced job twice in one transaction
+                    if job_id is not None:
+                        seen.add(job_id)
+                    await jobs.enqueue(name, *args, job_id=job_id)
 
 
-async def after_commit(name: str, *args: Any) -> None:
-    """Enqueue a job once the surrounding `transaction()` commits (at once outside one)."""
+async def after_commit(name: str, *args: Any, job_id: str | None = None) -> None:
+    """Enqueue a job once the surrounding `transaction()` commits (at once outside one).
+
+    With a `job_id` the job is debounced: while one with that id is queued and not yet
+    started, another enqueue of it is dropped (arq does this by job id; so does the inline
+    runner).
+    """
     pending = _after_commit.get()
     if pending is not None and _depth.get() > 0:
-        pending.append((name, args))
+        pending.append((name, args, job_id))
         return
     from market import jobs
 
-    await jobs.enqueue(name, *args)
+    await jobs.enqueue(name, *args, job_id=job_id)
 
 
 # --- migrations --------------------------------------------------------------------------
@@ -120,6 +137,7 @@ async def migration_changes(
     config = tortoise_config(settings, db_url="sqlite://:memory:")
     ctx = await Tortoise.init(config=config, init_connections=False)
     try:
+        assert ctx.apps is not None
         detector = MigrationAutodetector(ctx.apps, config["apps"])
         writers = await detector.changes()
         paths = []
@@ -131,3 +149,12 @@ async def migration_changes(
         return paths
     finally:
         await Tortoise.close_connections()
+
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+
+
+def is_id(value: object) -> bool:
+    """A value that can be a row id: a whole number the database can hold (not a bool).
+    Looking up a larger number fails inside the driver (a 500), so callers check first."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID

@@ -9,12 +9,14 @@ as mail is a database row first, so a sweep finds anything whose enqueue was los
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from arq import cron
 from arq.connections import ArqRedis, RedisSettings, create_pool
+from arq.worker import func
 
 from market.settings import Settings
 
@@ -36,21 +38,93 @@ async def sweep_outbox(ctx: dict[str, Any]) -> int:
     """Send whatever is still pending (e.g. queued while Redis was down)."""
     from market.mail import services
 
-    ids = await services.pending_ids()
+    ids = await services.pending_ids(ctx["settings"])
     for message_id in ids:
         await services.send_mail(ctx["settings"], message_id)
     return len(ids)
+
+
+async def refresh_vendor_index(ctx: dict[str, Any], vendor_id: int) -> str:
+    """Take a vendor's changed competency profile into the matching index (debounced)."""
+    from market.competencies import services
+    from market.shortlists import services as shortlists
+
+    state = await services.refresh_vendor_index(vendor_id)
+    # A new index version (workers upsert the vendor before their next ranking) and fresh
+    # shortlists of the open tasks, each debounced by its job id.
+    await shortlists.vendor_changed(vendor_id)
+    return state
+
+
+async def send_conduct_reminders(ctx: dict[str, Any]) -> int:
+    """Remind vendors that must sign (or re-sign) the Code of Conduct; once per interval."""
+    from market.conduct import services
+
+    return await services.send_conduct_reminders(ctx["settings"].reminder_interval_days)
+
+
+async def compute_shortlist(ctx: dict[str, Any], task_id: int) -> str:
+    """Rank every vendor for a published task and store the ranking (idempotent)."""
+    from market.shortlists import services
+
+    return await services.compute_shortlist(task_id)
+
+
+async def recompute_open_shortlists(ctx: dict[str, Any]) -> int:
+    """Queue fresh shortlists of every open task (after the matching settings changed)."""
+    from market.shortlists import services
+
+    return await services.recompute_open_shortlists()
+
+
+async def refresh_exposure(ctx: dict[str, Any], vendor_ids: list[int]) -> int:
+    """Rebuild the exposure ledger of these vendors (after invitations)."""
+    from market.shortlists import services
+
+    await services.refresh_exposure(vendor_ids)
+    return len(vendor_ids)
+
+
+async def learn_weights(ctx: dict[str, Any], model_id: int) -> str:
+    """Fit weights on the award history; adopt them only when they rank held-out awards better."""
+    from market.shortlists import learning
+
+    return await learning.learn_weights(model_id)
+
+
+async def close_due_tasks(ctx: dict[str, Any]) -> int:
+    """Persist `closed` on tasks past their bid deadline (listings only; see tasks.rules)."""
+    from market.tasks import services
+
+    return await services.close_due_tasks()
+
+
+async def notify_award(ctx: dict[str, Any], task_id: int) -> int:
+    """Tell every bidder the outcome of an award (one e-mail per bid, however often run)."""
+    from market.bids import evaluation
+
+    return await evaluation.notify_award(task_id)
 
 
 # Every job by name. Domain packages add theirs here.
 JOBS: dict[str, JobFunction] = {
     "send_mail": send_mail,
     "sweep_outbox": sweep_outbox,
+    "compute_shortlist": compute_shortlist,
+    "close_due_tasks": close_due_tasks,
+    "send_conduct_reminders": send_conduct_reminders,
+    "refresh_vendor_index": refresh_vendor_index,
+    "recompute_open_shortlists": recompute_open_shortlists,  # issue 7
+    "refresh_exposure": refresh_exposure,  # issue 7
+    "learn_weights": learn_weights,  # issue 7
+    "notify_award": notify_award,  # issue 8
 }
 
 # Periodic jobs: (function, minutes between runs in the inline runner, arq cron kwargs).
 PERIODIC: list[tuple[JobFunction, int, dict[str, Any]]] = [
     (sweep_outbox, 1, {"second": 30}),
+    (close_due_tasks, 5, {"minute": set(range(0, 60, 5)), "second": 10}),
+    (send_conduct_reminders, 24 * 60, {"hour": 7, "minute": 0, "second": 0}),
 ]
 
 
@@ -58,20 +132,45 @@ PERIODIC: list[tuple[JobFunction, int, dict[str, Any]]] = [
 
 
 class InlineRunner:
-    """The embedded stand-in for arq: each job runs as a task of this process."""
+    """The embedded stand-in for arq: each job runs as a task of this process.
+
+    With `autostart=False` (the tests) jobs wait in a queue until `drain()` runs them one by
+    one in the caller's context, so a job never interleaves with the test's own queries.
+    """
 
     mode = "inline"
+    debounce_seconds = 2.0
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, autostart: bool = True) -> None:
         self.ctx: dict[str, Any] = {"settings": settings, "job_try": 1}
+        self.autostart = autostart
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._queue: list[tuple[str, tuple[Any, ...], str | None]] = []
+        # Job ids queued but not started yet: a second enqueue of one is dropped, as in arq.
+        # Such a job waits `debounce_seconds` first, so a burst of changes makes one run.
+        self._pending_ids: set[str] = set()
+        self._flush = asyncio.Event()
 
     async def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> None:
-        task = asyncio.create_task(self._run(name, args))
+        if job_id is not None:
+            if job_id in self._pending_ids:
+                return
+            self._pending_ids.add(job_id)
+        if not self.autostart:
+            self._queue.append((name, args, job_id))
+            return
+        task = asyncio.create_task(self._run(name, args, job_id))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _run(self, name: str, args: tuple[Any, ...]) -> Any:
+    async def _run(self, name: str, args: tuple[Any, ...], job_id: str | None = None) -> Any:
+        if job_id is not None:
+            if self.autostart:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._flush.wait(), timeout=self.debounce_seconds)
+            self._pending_ids.discard(job_id)
+            if _runner is not self:
+                return None  # this runner was replaced meanwhile (a finished test): drop it
         try:
             return await JOBS[name](self.ctx, *args)
         except Exception:
@@ -79,9 +178,16 @@ class InlineRunner:
             return None
 
     async def drain(self) -> None:
-        """Wait until every job enqueued so far (and those they enqueue) has finished."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        """Run every job enqueued so far (and those they enqueue) to the end."""
+        while self._queue:
+            name, args, job_id = self._queue.pop(0)
+            await self._run(name, args, job_id)
+        self._flush.set()  # debounced jobs start now
+        try:
+            while self._tasks:
+                await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        finally:
+            self._flush.clear()
 
     async def ping(self) -> bool:
         return True
@@ -94,6 +200,7 @@ class ArqRunner:
     """Production: jobs go to Redis and an arq worker runs them."""
 
     mode = "redis"
+    debounce_seconds = 2.0
 
     def __init__(self, settings: Settings, pool: ArqRedis | None = None) -> None:
         self.settings = settings
@@ -110,9 +217,13 @@ class ArqRunner:
             await self.connect()
             assert self.pool is not None
             await self.pool.enqueue_job(
-                name, *args, _job_id=job_id, _queue_name=self.settings.arq_queue
+                name,
+                *args,
+                _job_id=job_id,
+                _queue_name=self.settings.arq_queue,
+                _defer_by=self.debounce_seconds if job_id is not None else None,
             )
-        except Exception as exc:  # noqa: BLE001 - durable rows are swept once Redis is back
+        except Exception as exc:  # noqa: BLE001 - any failure here is handled the same way
             log.warning("could not enqueue %s%r: %s", name, args, exc)
 
     async def ping(self) -> bool:
@@ -120,7 +231,7 @@ class ArqRunner:
             await self.connect()
             assert self.pool is not None
             return bool(await asyncio.wait_for(self.pool.ping(), timeout=2))
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - any failure here is handled the same way
             return False
 
     async def drain(self) -> None:
@@ -191,6 +302,8 @@ async def worker_startup(ctx: dict[str, Any]) -> None:
         config=tortoise_config(settings), _enable_global_fallback=True
     )
     install(ArqRunner(settings, pool=ctx["redis"]))
+    # Whatever was queued while no worker (or no Redis) was there goes out now.
+    await ctx["redis"].enqueue_job("sweep_outbox", _queue_name=settings.arq_queue)
 
 
 async def worker_shutdown(ctx: dict[str, Any]) -> None:
@@ -201,8 +314,18 @@ async def worker_shutdown(ctx: dict[str, Any]) -> None:
         await Tortoise.close_connections()
 
 
+# Jobs enqueued with a job id to debounce them keep no result: arq refuses a job id while
+# its result is kept, which would swallow the next change for an hour.
+DEBOUNCED = {"refresh_vendor_index", "compute_shortlist"}
+
+
 class WorkerSettings:
-    functions = list(JOBS.values())
+    functions = [
+        func(function, name=name, keep_result=0)  # type: ignore[arg-type]
+        if name in DEBOUNCED
+        else function
+        for name, function in JOBS.items()
+    ]
     cron_jobs = [cron(function, **kwargs) for function, _, kwargs in PERIODIC]  # type: ignore[arg-type]
     on_startup = worker_startup
     on_shutdown = worker_shutdown

@@ -19,6 +19,21 @@ class MenuItem:
 MENU: list[MenuItem] = [
     MenuItem(_l("Home"), "/"),
     MenuItem(_l("Audit log"), "/secretariat/audit", ("secretariat",)),
+    MenuItem(_l("Directory"), "/directory"),
+    MenuItem(_l("My profile"), "/vendor/profile", ("vendor_admin", "vendor_member")),
+    MenuItem(_l("Taxonomy"), "/secretariat/taxonomy", ("secretariat",)),
+    MenuItem(_l("Solutions"), "/solutions"),  # issue 6
+    MenuItem(_l("Wishes"), "/wishes", ("municipality",)),  # issue 6
+    MenuItem(_l("Tasks"), "/tasks", ("coordinator",)),  # issue 6
+    MenuItem(_l("Releases"), "/releases", ("coordinator",)),  # issue 6
+    MenuItem(_l("Partners register"), "/partners"),
+    MenuItem(_l("My company"), "/my-company", ("vendor_admin", "vendor_member")),
+    MenuItem(_l("Opportunities"), "/opportunities", ("vendor_admin", "vendor_member")),  # 8
+    MenuItem(_l("My bids"), "/my-bids", ("vendor_admin", "vendor_member")),  # issue 8
+    MenuItem(_l("Code of Conduct desk"), "/secretariat/conduct", ("secretariat",)),
+    MenuItem(_l("Matching weights"), "/secretariat/matching", ("secretariat",)),  # issue 7
+    MenuItem(_l("Fairness"), "/secretariat/fairness", ("secretariat",)),  # issue 7
+    MenuItem(_l("Statistics"), "/statistics"),  # issue 9
 ]
 
 

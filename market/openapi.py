@@ -74,15 +74,107 @@ COMPONENTS: dict[str, Schema] = {
         size_class={"type": "string", "enum": ["micro", "small", "medium", "large"]},
     ),
     "Task": obj(
-        ["id", "title", "status"],
+        ["id", "solution_id", "title", "status", "bid_deadline", "delivery_date", "budget_dkk"],
         id=ID,
+        solution_id=ID,
         title=STR,
-        status=STR,
-        bid_deadline=DATETIME,
-        delivery_date=DATE,
+        description=STR,
+        required=arr(STR),
+        nice_to_have=arr(STR),
+        estimate_hours=INT,
         budget_dkk=DKK,
+        bid_deadline=DATETIME,
+        question_deadline=DATETIME,
+        delivery_date=DATE,
+        criteria=arr(obj(["name", "weight"], name=STR, weight=INT)),
+        municipality_specific=BOOL,
+        status={
+            "type": "string",
+            "enum": ["draft", "published", "closed", "awarded", "delivered", "cancelled"],
+        },
+        bidding_open=BOOL,
+        published_at=NULLABLE_DATETIME,
+        created_at=DATETIME,
     ),
-    "Bid": obj(["id"], id=ID, price_dkk=DKK, hours=INT, delivery_date=DATE, approach=STR),
+    "TaskDetail": {
+        "allOf": [
+            {"$ref": "#/components/schemas/Task"},
+            obj(
+                ["solution", "funding", "wish_ids", "changes"],
+                solution=obj(["id", "name"], id=ID, name=STR),
+                funding=arr(
+                    obj(
+                        ["municipality", "amount_dkk"],
+                        municipality=STR,
+                        municipality_code={"type": ["string", "null"]},
+                        amount_dkk=INT,
+                    )
+                ),
+                wish_ids=arr(ID),
+                changes=arr(obj(["field", "before", "after"], field=STR, before=STR, after=STR)),
+            ),
+        ]
+    },
+    "Bid": obj(
+        ["id", "task_id", "vendor_id", "status"],
+        id=ID,
+        task_id=ID,
+        vendor_id=ID,
+        vendor=obj(["id", "name"], id=ID, name=STR),
+        status={"type": "string", "enum": ["draft", "submitted", "withdrawn"]},
+        draft=BOOL,
+        price_dkk={"type": ["integer", "null"]},
+        hours={"type": ["integer", "null"]},
+        delivery_date={"type": ["string", "null"], "format": "date"},
+        approach={"type": ["string", "null"]},
+        assumptions={"type": ["string", "null"]},
+        team={"type": ["array", "null"], "items": obj()},
+        attachments=arr(obj()),
+        submitted_at=NULLABLE_DATETIME,
+        sha256={"type": ["string", "null"]},
+        revision={"type": ["integer", "null"]},
+        withdrawn_at=NULLABLE_DATETIME,
+        bid_deadline=NULLABLE_DATETIME,
+    ),
+    "Award": obj(
+        ["id", "task_id", "bid_id", "justification", "status", "awarded_at"],
+        id=ID,
+        task_id=ID,
+        bid_id=ID,
+        justification=STR,
+        status=STR,
+        awarded_at=DATETIME,
+    ),
+    "Solution": obj(
+        ["id", "name", "description"],
+        id=ID,
+        name=STR,
+        description=STR,
+        repository_url=STR,
+        coordinators=arr(obj(["id"], id=ID, name=STR, email=STR)),
+    ),
+    "Wish": obj(
+        ["id", "solution_id", "title", "description", "priority", "status"],
+        id=ID,
+        solution_id=ID,
+        title=STR,
+        description=STR,
+        priority={"type": "string", "enum": ["low", "medium", "high"]},
+        status={"type": "string", "enum": ["new", "accepted", "planned", "done", "rejected"]},
+        rejection_reason=STR,
+        release_id={"type": ["integer", "null"]},
+        jira_key={"type": ["string", "null"]},
+        created_at=DATETIME,
+        supporters=INT,
+        pledged_dkk=INT,
+    ),
+    "Release": obj(
+        ["id", "solution_id", "name", "target_date"],
+        id=ID,
+        solution_id=ID,
+        name=STR,
+        target_date=DATE,
+    ),
     "Competency": obj(
         ["code", "label_da", "label_en", "kind"],
         code=STR,
@@ -108,13 +200,71 @@ class Op:
 
 
 PAGINATION = {
-    "page": {"type": "integer", "minimum": 1},
+    "page": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
     "per_page": {"type": "integer", "minimum": 1, "maximum": 200},
 }
 
 CRITERION = obj(
     ["name", "weight"], name=SHORT, weight={"type": "integer", "minimum": 0, "maximum": 100}
 )
+TASK_STATUSES = ("draft", "published", "closed", "awarded", "delivered", "cancelled")
+BID_STATUS: Schema = {"type": "string", "enum": ["draft", "submitted", "withdrawn"]}
+WISH_STATUS: Schema = {
+    "type": "string",
+    "enum": ["new", "accepted", "planned", "done", "rejected"],
+}
+_TASK_PROPERTIES: dict[str, Schema] = {
+    "solution_id": ID,
+    "title": {"type": "string", "maxLength": 300},
+    "description": TEXT,
+    "required": arr(CODE, 100),
+    "nice_to_have": arr(CODE, 100),
+    "estimate_hours": {"type": "integer", "minimum": 1, "maximum": 2_000_000_000},
+    "budget_dkk": {"type": "integer", "minimum": 1, "maximum": 2_000_000_000},
+    "bid_deadline": DATETIME,
+    "question_deadline": DATETIME,
+    "delivery_date": DATE,
+    "wish_ids": arr(ID, 100),
+    "municipality_specific": BOOL,
+    "funding": arr(
+        obj(
+            ["municipality", "amount_dkk"],
+            municipality=SHORT,
+            amount_dkk={"type": "integer", "minimum": 1, "maximum": 2_000_000_000},
+        ),
+        98,
+    ),
+    "criteria": arr(CRITERION, 20),
+}
+TASK_FIELDS_REQUIRED = body(
+    [
+        "solution_id",
+        "title",
+        "description",
+        "required",
+        "estimate_hours",
+        "budget_dkk",
+        "bid_deadline",
+        "delivery_date",
+        "funding",
+    ],
+    **_TASK_PROPERTIES,
+)
+TASK_FIELDS = body(None, **{k: v for k, v in _TASK_PROPERTIES.items() if k != "solution_id"})
+
+
+def bid_fields(required: list[str] | None) -> Schema:
+    return body(
+        required,
+        price_dkk=DKK,
+        hours={"type": "integer", "minimum": 1, "maximum": 2_000_000_000},
+        delivery_date=DATE,
+        approach=TEXT,
+        draft=BOOL,
+        assumptions=TEXT,
+        team=arr(obj(["name"], name=SHORT, role=SHORT), 50),
+    )
+
 
 OPS: dict[str, Op] = {
     # --- auth
@@ -304,7 +454,7 @@ OPS: dict[str, Op] = {
             coordinator_emails=arr(EMAIL, 50),
             repository_url=SHORT,
         ),
-        {201: obj(["id"], id=ID)},
+        {201: ref("Solution")},
         (401, 403, 409),
         tag="solutions",
     ),
@@ -315,58 +465,132 @@ OPS: dict[str, Op] = {
             solution_id=ID,
             title=SHORT,
             description=TEXT,
-            priority=SHORT,
+            priority={"type": "string", "enum": ["low", "medium", "high"]},
         ),
-        {201: obj(["id"], id=ID)},
+        {201: ref("Wish")},
         (401, 403),
         tag="solutions",
     ),
     "api.wishes.support": Op(
         "Support a wish",
         body(None, pledge_dkk=DKK),
-        {201: obj()},
+        {
+            201: obj(
+                ["id", "wish_id", "organisation_id"],
+                id=ID,
+                wish_id=ID,
+                organisation_id=ID,
+                pledge_dkk={"type": ["integer", "null"]},
+            )
+        },
         (401, 403, 404, 409),
         empty_body_ok=True,
         tag="solutions",
     ),
+    "api.solutions.list": Op(
+        "The shared products (solutions)",
+        answers={200: page_of(ref("Solution"))},
+        tag="solutions",
+    ),
+    "api.solutions.detail": Op(
+        "A solution with its coordinators, coordination group and releases",
+        answers={
+            200: {
+                "allOf": [
+                    ref("Solution"),
+                    obj(
+                        ["coordination_group", "releases"],
+                        coordination_group=arr(obj(["id", "name"], id=ID, name=STR)),
+                        releases=arr(ref("Release")),
+                    ),
+                ]
+            }
+        },
+        errors=(404,),
+        tag="solutions",
+    ),
+    "api.wishes.list": Op(
+        "The wish lists of the solutions, most supported first",
+        answers={200: page_of(ref("Wish"))},
+        query={
+            **PAGINATION,
+            "solution_id": ID,
+            "status": WISH_STATUS,
+            "sort": {"type": "string", "enum": ["support", "newest"]},
+        },
+        tag="solutions",
+    ),
+    "api.wishes.detail": Op(
+        "A wish with its supporters and comments",
+        answers={
+            200: {
+                "allOf": [
+                    ref("Wish"),
+                    obj(
+                        ["supports", "comments"],
+                        supports=arr(obj(["municipality"], municipality=STR, pledge_dkk=INT)),
+                        comments=arr(obj(["author", "text"], author=STR, text=STR)),
+                    ),
+                ]
+            }
+        },
+        errors=(404,),
+        tag="solutions",
+    ),
+    "api.wishes.comment": Op(
+        "Comment on a wish",
+        body(["text"], text=TEXT),
+        {201: obj(["id", "wish_id", "text"], id=ID, wish_id=ID, text=STR)},
+        (401, 403, 404),
+        tag="solutions",
+    ),
+    "api.wishes.status": Op(
+        "Move a wish to another status (rejecting needs a reason)",
+        body(["status"], status=WISH_STATUS, reason=TEXT),
+        {200: ref("Wish")},
+        (401, 403, 404, 409),
+        tag="solutions",
+    ),
+    "api.releases.create": Op(
+        "Plan a release of a solution",
+        body(["solution_id", "name", "target_date"], solution_id=ID, name=SHORT, target_date=DATE),
+        {201: ref("Release")},
+        (401, 403, 404, 409),
+        tag="solutions",
+    ),
+    "api.releases.detail": Op(
+        "A release board: its wishes by status",
+        answers={
+            200: {
+                "allOf": [
+                    ref("Release"),
+                    obj(
+                        ["columns"],
+                        columns={"type": "object", "additionalProperties": arr(ref("Wish"))},
+                    ),
+                ]
+            }
+        },
+        errors=(404,),
+        tag="solutions",
+    ),
+    "api.releases.plan": Op(
+        "Plan wishes into a release",
+        body(["wish_ids"], wish_ids=arr(ID, 200)),
+        {200: obj(["release_id", "wishes"], release_id=ID, wishes=arr(ref("Wish")))},
+        (401, 403, 404, 409),
+        tag="solutions",
+    ),
     "api.tasks.create": Op(
         "Create a draft task",
-        body(
-            [
-                "solution_id",
-                "title",
-                "description",
-                "required",
-                "estimate_hours",
-                "budget_dkk",
-                "bid_deadline",
-                "delivery_date",
-                "funding",
-            ],
-            solution_id=ID,
-            title=SHORT,
-            description=TEXT,
-            required=arr(CODE, 100),
-            nice_to_have=arr(CODE, 100),
-            estimate_hours={"type": "integer", "minimum": 1},
-            budget_dkk=DKK,
-            bid_deadline=DATETIME,
-            question_deadline=DATETIME,
-            delivery_date=DATE,
-            wish_ids=arr(ID, 100),
-            municipality_specific=BOOL,
-            funding=arr(
-                obj(["municipality", "amount_dkk"], municipality=SHORT, amount_dkk=DKK), 98
-            ),
-            criteria=arr(CRITERION, 20),
-        ),
-        {201: ref("Task")},
+        TASK_FIELDS_REQUIRED,
+        {201: ref("TaskDetail")},
         (401, 403, 404),
         tag="tasks",
     ),
     "api.tasks.publish": Op(
         "Publish a task (opens bidding)",
-        answers={200: ref("Task")},
+        answers={200: ref("TaskDetail")},
         errors=(401, 403, 404, 409),
         empty_body_ok=True,
         tag="tasks",
@@ -382,7 +606,15 @@ OPS: dict[str, Op] = {
                     obj(
                         ["rank", "vendor", "score", "eligible", "reasons", "contributions"],
                         rank=INT,
-                        vendor=ref("Vendor"),
+                        vendor=obj(
+                            ["id", "name", "size_class"],
+                            id=ID,
+                            name=STR,
+                            size_class={
+                                "type": "string",
+                                "enum": ["micro", "small", "medium", "large"],
+                            },
+                        ),
                         score={"type": "number"},
                         eligible=BOOL,
                         reasons=arr(STR),
@@ -400,67 +632,199 @@ OPS: dict[str, Op] = {
     "api.tasks.invite": Op(
         "Invite vendors to bid",
         body(["vendor_ids"], vendor_ids=arr(ID, 200)),
-        errors=(401, 403, 404, 409),
+        {
+            201: obj(
+                ["task_id", "invitations"],
+                task_id=ID,
+                invitations=arr(obj(["id", "vendor_id"], id=ID, vendor_id=ID)),
+            )
+        },
+        (401, 403, 404, 409),
         tag="tasks",
     ),
-    "api.opportunities": Op(
+    "api.tasks.list": Op(
+        "Published tasks (and the caller's drafts)",
+        answers={200: page_of(ref("Task"))},
+        query={
+            **PAGINATION,
+            "solution_id": ID,
+            "status": {"type": "string", "enum": list(TASK_STATUSES)},
+        },
+        tag="tasks",
+    ),
+    "api.tasks.detail": Op(
+        "One task", answers={200: ref("TaskDetail")}, errors=(404,), tag="tasks"
+    ),
+    "api.tasks.update": Op(
+        "Change a task (a published task keeps a visible change log)",
+        TASK_FIELDS,
+        {200: ref("TaskDetail")},
+        (401, 403, 404, 409),
+        tag="tasks",
+    ),
+    "api.tasks.cancel": Op(
+        "Cancel a task",
+        answers={200: ref("TaskDetail")},
+        errors=(401, 403, 404, 409),
+        empty_body_ok=True,
+        tag="tasks",
+    ),
+    "api.tasks.questions": Op(
+        "The published answers to vendors' questions (and the caller's pending ones)",
+        answers={
+            200: obj(
+                ["items", "pending"],
+                items=arr(obj(["question", "answer"], question=STR, answer=STR)),
+                pending=arr(obj(["id", "question"], id=ID, question=STR)),
+            )
+        },
+        errors=(404,),
+        tag="tasks",
+    ),
+    "api.tasks.ask": Op(
+        "Ask a clarifying question (the asker stays anonymous)",
+        body(["text"], text=TEXT),
+        {201: obj(["id", "task_id", "text"], id=ID, task_id=ID, text=STR)},
+        (401, 403, 404, 409),
+        tag="tasks",
+    ),
+    "api.tasks.answer": Op(
+        "Answer a question; the answer is published to every vendor",
+        body(["text"], text=TEXT),
+        {
+            201: obj(
+                ["id", "question_id", "text", "published"],
+                id=ID,
+                question_id=ID,
+                text=STR,
+                published=BOOL,
+            )
+        },
+        (401, 403, 404, 409),
+        tag="tasks",
+    ),
+    "api.bids.opportunities": Op(
         "Tasks this vendor may bid on, and why",
-        answers={200: page_of(obj())},
+        answers={
+            200: page_of(
+                obj(
+                    ["id", "title", "bid_deadline", "invited", "reasons", "can_bid", "why_not"],
+                    id=ID,
+                    task_id=ID,
+                    title=STR,
+                    solution_id=ID,
+                    bid_deadline=DATETIME,
+                    delivery_date=DATE,
+                    estimate_hours=INT,
+                    budget_dkk=DKK,
+                    required=arr(STR),
+                    nice_to_have=arr(STR),
+                    invited=BOOL,
+                    reasons=arr(STR),
+                    fit=arr(STR),
+                    can_bid=BOOL,
+                    why_not=arr(STR),
+                    bid={"type": ["object", "null"]},
+                )
+            )
+        },
         query=PAGINATION,
-        errors=(401, 403),
+        errors=(401, 403, 404),
+        tag="bids",
+    ),
+    "api.bids.list": Op(
+        "The bids of the caller's vendor",
+        answers={
+            200: page_of(
+                obj(
+                    ["id", "task_id", "task_title", "status"],
+                    id=ID,
+                    task_id=ID,
+                    task_title=STR,
+                    status=BID_STATUS,
+                    sha256={"type": ["string", "null"]},
+                )
+            )
+        },
+        query=PAGINATION,
+        errors=(401, 403, 404),
         tag="bids",
     ),
     "api.bids.submit": Op(
         "Submit (or save a draft of) a bid",
-        body(
-            ["price_dkk", "hours", "delivery_date", "approach"],
-            price_dkk=DKK,
-            hours={"type": "integer", "minimum": 1},
-            delivery_date=DATE,
-            approach=TEXT,
-            draft=BOOL,
-            assumptions=TEXT,
-            team=arr(obj(["name"], name=SHORT, role=SHORT), 50),
-        ),
+        bid_fields(["price_dkk", "hours", "delivery_date", "approach"]),
         {201: ref("Bid")},
         (401, 403, 404, 409),
         tag="bids",
     ),
     "api.bids.detail": Op("One bid", answers={200: ref("Bid")}, errors=(401, 404), tag="bids"),
     "api.bids.revise": Op(
-        "Revise a bid before the deadline",
-        body(
-            None,
-            price_dkk=DKK,
-            hours={"type": "integer", "minimum": 1},
-            delivery_date=DATE,
-            approach=TEXT,
-            draft=BOOL,
-            assumptions=TEXT,
-            team=arr(obj(["name"], name=SHORT, role=SHORT), 50),
-        ),
+        "Revise a bid before the deadline (the history is kept)",
+        bid_fields(None),
         {200: ref("Bid")},
-        (401, 404, 409),
-        tag="bids",
-    ),
-    "api.bids.withdraw": Op(
-        "Withdraw a bid before the deadline", errors=(401, 404, 409), tag="bids"
-    ),
-    "api.tasks.declaration": Op(
-        "Declare conflicts of interest",
-        body(None, no_conflict=BOOL, conflict_vendor_ids=arr(ID, 200)),
-        {201: obj()},
         (401, 403, 404, 409),
         tag="bids",
     ),
-    "api.tasks.bids": Op(
-        "The bids of a task: sealed before the deadline",
-        answers={200: obj(["sealed"], sealed=BOOL, count=INT, items=arr(ref("Bid")))},
+    "api.bids.withdraw": Op(
+        "Withdraw a bid before the deadline",
+        answers={200: ref("Bid")},
+        errors=(401, 403, 404, 409),
+        tag="bids",
+    ),
+    "api.bids.declare": Op(
+        "Declare conflicts of interest (once per evaluator and task)",
+        body(None, no_conflict=BOOL, conflict_vendor_ids=arr(ID, 200)),
+        {
+            201: obj(
+                ["id", "task_id", "no_conflict", "conflict_vendor_ids", "declared_at"],
+                id=ID,
+                task_id=ID,
+                no_conflict=BOOL,
+                conflict_vendor_ids=arr(ID),
+                declared_at=DATETIME,
+            )
+        },
+        (401, 403, 404, 409),
+        tag="bids",
+    ),
+    "api.bids.task_list": Op(
+        "The bids of a task: sealed (a count only) before the deadline",
+        answers={
+            200: obj(
+                ["task_id", "sealed", "count"],
+                task_id=ID,
+                sealed=BOOL,
+                count=INT,
+                items=arr(ref("Bid")),
+                page=INT,
+                total=INT,
+            )
+        },
         errors=(401, 403, 404),
         tag="bids",
     ),
-    "api.tasks.scores": Op(
-        "Score a bid",
+    "api.bids.panel": Op(
+        "The evaluation panel of a task",
+        answers={
+            200: obj(
+                ["items", "page", "total"],
+                items=arr(obj(["id", "user_id", "email"], id=ID, user_id=ID, email=STR, name=STR)),
+                page=INT,
+                total=INT,
+            )
+        },
+        errors=(401, 403, 404),
+        tag="bids",
+    ),
+    "api.bids.panel_add": Op(
+        "Add a municipality user to the evaluation panel",
+        body(["email"], email=EMAIL),
+        {201: obj(["id", "task_id", "user_id"], id=ID, task_id=ID, user_id=ID)},
+        (401, 403, 404, 409),
+        tag="bids",
+    ),
+    "api.bids.score": Op(
+        "Score a bid (0-10 per criterion; price is computed)",
         body(
             ["bid_id", "scores"],
             bid_id=ID,
@@ -469,20 +833,56 @@ OPS: dict[str, Op] = {
                 "additionalProperties": {"type": "number", "minimum": 0, "maximum": 10},
             },
         ),
+        {
+            200: obj(
+                ["task_id", "bid_id", "scores"],
+                task_id=ID,
+                bid_id=ID,
+                scores={"type": "object", "additionalProperties": {"type": "number"}},
+            )
+        },
+        (401, 403, 404, 409),
+        tag="bids",
+    ),
+    "api.bids.evaluation": Op(
+        "Totals and ranking of the scored bids",
+        answers={
+            200: obj(
+                ["task_id", "status", "criteria", "items", "award"],
+                task_id=ID,
+                status=STR,
+                criteria=arr(CRITERION),
+                items=arr(
+                    obj(
+                        ["rank", "bid_id", "vendor", "total", "complete"],
+                        rank=INT,
+                        bid_id=ID,
+                        vendor=obj(["id", "name"], id=ID, name=STR),
+                        price_dkk={"type": ["integer", "null"]},
+                        scores={
+                            "type": "object",
+                            "additionalProperties": {"type": ["number", "null"]},
+                        },
+                        total={"type": "number"},
+                        complete=BOOL,
+                        evaluators=INT,
+                    )
+                ),
+                award={"oneOf": [ref("Award"), {"type": "null"}]},
+            )
+        },
         errors=(401, 403, 404, 409),
         tag="bids",
     ),
-    "api.tasks.evaluation": Op(
-        "Totals and ranking of the scored bids", errors=(401, 403, 404, 409), tag="bids"
-    ),
-    "api.tasks.award": Op(
-        "Award a task",
+    "api.bids.award": Op(
+        "Award a task after the deadline; every bidder is told",
         body(["bid_id", "justification"], bid_id=ID, justification=TEXT),
-        errors=(401, 403, 404, 409),
+        {201: ref("Award")},
+        (401, 403, 404, 409),
         tag="bids",
     ),
-    "api.tasks.delivery": Op(
-        "Record the delivery",
+    "api.bids.delivery": Op(
+        "Record the delivery (closes the task)",
         body(
             ["accepted", "quality", "on_time"],
             accepted=BOOL,
@@ -490,11 +890,49 @@ OPS: dict[str, Op] = {
             on_time=BOOL,
             comment=TEXT,
         ),
-        errors=(401, 403, 404, 409),
+        {
+            201: obj(
+                ["id", "task_id", "bid_id", "vendor_id", "accepted", "quality", "on_time"],
+                id=ID,
+                task_id=ID,
+                bid_id=ID,
+                vendor_id=ID,
+                accepted=BOOL,
+                quality=INT,
+                on_time=BOOL,
+                comment=STR,
+                status=STR,
+                rated_at=DATETIME,
+            )
+        },
+        (401, 403, 404, 409),
         tag="bids",
     ),
     "api.ocds.releases": Op(
-        "OCDS 1.1 release package of published and awarded tasks", tag="open data"
+        "OCDS 1.1 release package of published and awarded tasks",
+        answers={
+            200: obj(
+                ["uri", "publishedDate", "publisher", "version", "releases"],
+                uri=STR,
+                publishedDate=DATETIME,
+                publisher=obj(["name"], name=STR),
+                version={"type": "string", "enum": ["1.1"]},
+                releases=arr(
+                    obj(
+                        ["ocid", "id", "date", "tag", "initiationType"],
+                        ocid=STR,
+                        id=STR,
+                        date=DATETIME,
+                        tag=arr(STR),
+                        initiationType={"type": "string", "enum": ["tender"]},
+                        tender=obj(),
+                        parties=arr(obj()),
+                        awards=arr(obj()),
+                    )
+                ),
+            )
+        },
+        tag="open data",
     ),
     "api.openapi": Op("This document", tag="open data"),
 }

@@ -68,6 +68,8 @@ class Settings:
     reminder_interval_days: int = 7
     job_timeout_seconds: int = 300
     min_bidding_days: int = 0
+    # Open Contracting ID prefix (registered with the OCDS helpdesk): "<prefix>-<task id>".
+    ocds_ocid_prefix: str = "ocds-pmkt01"
     debug: bool = False
 
     @property
@@ -114,6 +116,7 @@ class Settings:
             reminder_interval_days=_int(env, "REMINDER_INTERVAL_DAYS", 7),
             min_bidding_days=_int(env, "MIN_BIDDING_DAYS", 0),
             job_timeout_seconds=_int(env, "JOB_TIMEOUT_SECONDS", cls.job_timeout_seconds),
+            ocds_ocid_prefix=env.get("OCDS_OCID_PREFIX", cls.ocds_ocid_prefix),
             debug=_bool(env.get("DEBUG")),
         )
         values.update(overrides)

@@ -168,7 +168,7 @@ def error_response(request: Request, exc: DomainError) -> Response:
     template = f"errors/{exc.status}.html" if exc.status in (403, 404, 429) else "errors/error.html"
     try:
         return render(request, template, status_code=exc.status, error=exc)
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure here is handled the same way
         return HTMLResponse(f"<h1>{exc.status}</h1><p>{Markup.escape(exc.message)}</p>", exc.status)
 
 

@@ -29,6 +29,7 @@ NUMERIC = (
     "capacity",
     "capacity_from",
     "eligible",
+    "sme",
 )
 COL = {name: i for i, name in enumerate(NUMERIC)}
 DAYS_PER_MONTH = 30.4375
@@ -108,6 +109,7 @@ def vendor_numbers(vendor: VendorProfile) -> list[float]:
         else nan,
         float(vendor.capacity_from.toordinal()) if vendor.capacity_from is not None else nan,
         1.0 if vendor.eligible else 0.0,
+        1.0 if vendor.sme else 0.0,
     ]
 
 

@@ -4,32 +4,39 @@ Vendors are kept sorted by id, so the same vendors give the same index whatever 
 arrived in, and ties in the ranking go to the lower vendor id. Updates only touch raw counts and
 integer document frequencies; the weighted matrices are rebuilt lazily on the next ranking, so an
 updated index ranks exactly like one refitted from scratch.
+
+Explanations find shared words through the hashed term counts (no text is analysed again).
+`to_bytes` / `from_bytes` persist the fitted artefacts (NumPy arrays and JSON, no pickle).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import io
+import json
 import math
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp  # type: ignore[import-untyped]
 from sklearn.utils import murmurhash3_32  # type: ignore[import-untyped]
 
 from matching import features as ft
-from matching.fairness import ExposureLedger, fair_correction
-from matching.taxonomy import Taxonomy
-from matching.text import (
-    document_frequency,
-    idf_from_df,
-    make_vectorizers,
-    prune_query,
-    term_counts,
-    weigh_rows,
-    word_analyzer,
+from matching.fairness import (
+    FAIR_SHARE_NOTE,
+    ExposureLedger,
+    fair_correction,
+    fair_minimums,
+    fair_order,
+    merit_order,
 )
+from matching.taxonomy import Taxonomy
+from matching.text import make_vectorizers, query_weights, term_counts, weigh_blocks, word_analyzer
 from matching.types import (
     DEFAULT_SETTINGS,
     FEATURES,
@@ -37,6 +44,7 @@ from matching.types import (
     Settings,
     TaskProfile,
     VendorProfile,
+    Weights,
 )
 
 # Text block -> (vendor text field, analyzer).
@@ -48,11 +56,13 @@ TEXT_BLOCKS = {
 }
 NO_CAPACITY = "no capacity before the delivery date"
 CAPACITY_UNKNOWN = "capacity unknown: not checked"
+CHUNK = 4096
+FORMAT = "matching-index/1"
 
 
 @dataclass
 class _Rows:
-    text: dict[str, sp.csr_matrix]
+    text: sp.csc_matrix  # uint8 term counts, vendors x (4 blocks x text_features)
     codes: sp.csr_matrix
     products: sp.csr_matrix
     buyers: sp.csr_matrix
@@ -93,18 +103,30 @@ class ScoreTable:
     eligible: np.ndarray
     capacity_ok: np.ndarray
     capacity_unknown: np.ndarray
+    sme: np.ndarray | None = None  # micro, small and medium vendors
+
+    def key(self) -> np.ndarray:
+        """The score, shifted so that every ineligible vendor sorts after every eligible one."""
+        n = len(self.score)
+        spread = float(self.score.max() - self.score.min()) + 1.0 if n else 1.0
+        return self.score - (~self.eligible) * spread
 
     def order(self, top: int | None = None) -> np.ndarray:
         """Row numbers: eligible first, then score (high first), then vendor id."""
-        n = len(self.score)
-        spread = float(self.score.max() - self.score.min()) + 1.0 if n else 1.0
-        key = self.score - (~self.eligible) * spread
-        if top is None or top >= n:
-            return np.lexsort((self.vendor_ids, -key))
-        kth = np.partition(key, n - top)[n - top]
-        candidates = np.flatnonzero(key >= kth)  # ties at the cut all compete on vendor id
-        ranked = candidates[np.lexsort((self.vendor_ids[candidates], -key[candidates]))]
-        return ranked[:top]
+        return merit_order(self.key(), self.vendor_ids, top)
+
+    def sme_pool_share(self) -> float:
+        """The SME share of the eligible vendors."""
+        if self.sme is None or not self.eligible.any():
+            return 0.0
+        return float(self.sme[self.eligible].mean())
+
+    def fair_order(
+        self, minimums: np.ndarray, top: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(row order, rows moved up) with the fair-share prefix (see `fairness.fair_order`)."""
+        sme = self.sme if self.sme is not None else np.zeros(len(self.score), dtype=bool)
+        return fair_order(self.key(), self.vendor_ids, self.eligible, sme, minimums, top)
 
 
 class Index:
@@ -125,7 +147,6 @@ class Index:
         self._vendors: dict[int, VendorProfile] = {}
         self._ids = np.zeros(0, dtype=np.int64)
         self._rows = self._build_rows([])
-        self._df = {block: np.zeros(settings.text_features, np.int64) for block in TEXT_BLOCKS}
         self._compiled: _Compiled | None = None
 
     # -- building -------------------------------------------------------------------------
@@ -144,7 +165,6 @@ class Index:
         index._vendors = {vendor.id: vendor for vendor in ordered}
         index._ids = np.asarray([vendor.id for vendor in ordered], dtype=np.int64)
         index._rows = index._build_rows(ordered)
-        index._df = {block: document_frequency(index._rows.text[block]) for block in TEXT_BLOCKS}
         return index
 
     def upsert(self, vendor: VendorProfile) -> None:
@@ -152,10 +172,6 @@ class Index:
         position = int(np.searchsorted(self._ids, vendor.id))
         exists = position < len(self._ids) and self._ids[position] == vendor.id
         new = self._build_rows([vendor])
-        for block in TEXT_BLOCKS:
-            if exists:
-                self._df[block][self._rows.text[block][position].indices] -= 1
-            self._df[block][new.text[block].indices] += 1
         self._rows = self._splice(new, position, 1 if exists else 0)
         if not exists:
             self._ids = np.insert(self._ids, position, vendor.id)
@@ -167,8 +183,6 @@ class Index:
         position = int(np.searchsorted(self._ids, vendor_id))
         if position >= len(self._ids) or self._ids[position] != vendor_id:
             return
-        for block in TEXT_BLOCKS:
-            self._df[block][self._rows.text[block][position].indices] -= 1
         self._rows = self._splice(self._build_rows([]), position, 1)
         self._ids = np.delete(self._ids, position)
         del self._vendors[vendor_id]
@@ -189,9 +203,16 @@ class Index:
             "profile": [vendor.profile_text for vendor in vendors],
             "past": ["\n".join(vendor.past_task_texts) for vendor in vendors],
         }
-        text = {}
-        for block, (field, analyzer) in TEXT_BLOCKS.items():
-            text[block] = term_counts(self._vectorizers[analyzer], texts[field])
+        blocks = []
+        for field, analyzer in TEXT_BLOCKS.values():
+            # In chunks: the vectorizer's float64 intermediates would dwarf the uint8 counts.
+            chunks = [
+                term_counts(self._vectorizers[analyzer], texts[field][start : start + CHUNK])
+                for start in range(0, max(len(vendors), 1), CHUNK)
+            ]
+            blocks.append(sp.vstack(chunks, format="csr", dtype=np.uint8).tocsc())
+        text = sp.hstack(blocks, format="csc", dtype=np.uint8)
+        text.sort_indices()
         code_rows = [ft.vendor_code_weights(v, self.taxonomy, self.settings) for v in vendors]
         product_rows = [{ft.normalize_product(p): 1.0 for p in v.products} for v in vendors]
         buyer_rows = [{k: float(c) for k, c in Counter(v.past_buyers).items()} for v in vendors]
@@ -215,8 +236,10 @@ class Index:
         numbers = np.concatenate(
             [rows.numbers[:position], new.numbers, rows.numbers[position + replace :]]
         )
+        text = splice(rows.text.tocsr(), new.text.tocsr()).tocsc()
+        text.sort_indices()
         return _Rows(
-            text={block: splice(rows.text[block], new.text[block]) for block in TEXT_BLOCKS},
+            text=text,
             codes=splice(rows.codes, new.codes),
             products=splice(rows.products, new.products),
             buyers=splice(rows.buyers, new.buyers),
@@ -226,14 +249,13 @@ class Index:
     def _compile(self) -> _Compiled:
         if self._compiled is not None:
             return self._compiled
-        n, settings = len(self._ids), self.settings
-        idf = {b: idf_from_df(self._df[b], n, settings.max_df) for b in TEXT_BLOCKS}
-        blocks = [weigh_rows(self._rows.text[b], idf[b]) for b in TEXT_BLOCKS]
+        settings = self.settings
+        text, idfs = weigh_blocks(self._rows.text, len(TEXT_BLOCKS), settings.max_df)
         buyers = self._rows.buyers.copy()
         buyers.data = (1.0 - np.exp(-buyers.data / settings.buyer_scale)).astype(np.float32)
         self._compiled = _Compiled(
-            idf=idf,
-            text=sp.hstack(blocks, format="csc", dtype=np.float32),
+            idf=dict(zip(TEXT_BLOCKS, idfs, strict=True)),
+            text=text,
             codes=_widen(self._rows.codes, len(self._code_vocab)).tocsc(),
             products=_widen(self._rows.products, len(self._product_vocab)).tocsc(),
             buyers=_widen(buyers, len(self._buyer_vocab)).tocsc(),
@@ -253,9 +275,9 @@ class Index:
         }
         columns, weights, which = [], [], []
         for j, (block, (_field, analyzer)) in enumerate(TEXT_BLOCKS.items()):
-            weighted = counts[analyzer].multiply(compiled.idf[block][np.newaxis, :]).tocsr()
-            weighted.eliminate_zeros()
-            row = prune_query(weighted, self.settings.max_query_terms)
+            row = query_weights(
+                counts[analyzer], compiled.idf[block], self.settings.max_query_terms
+            )
             columns.append(row.indices.astype(np.int64) + j * width)
             weights.append(row.data)
             which.append(np.full(row.nnz, j))
@@ -308,7 +330,7 @@ class Index:
         capacity_ok, capacity_unknown = ft.capacity_check(numbers, task, today)
         eligible = (numbers[:, ft.COL["eligible"]] > 0) & capacity_ok
         fairness = np.zeros(n)
-        if exposure is not None:
+        if exposure is not None and settings.fairness_strength:
             ledger = exposure if isinstance(exposure, ExposureLedger) else ExposureLedger(exposure)
             fairness = fair_correction(
                 merit, ledger.array(self._ids), eligible, settings.fairness_strength
@@ -322,6 +344,19 @@ class Index:
             eligible=eligible,
             capacity_ok=capacity_ok,
             capacity_unknown=capacity_unknown,
+            sme=numbers[:, ft.COL["sme"]] > 0,
+        )
+
+    def fair_minimums(
+        self, table: ScoreTable, exposure: ExposureLedger | Mapping[int, float] | None = None
+    ) -> np.ndarray:
+        """Minimum SMEs per prefix for this task, amortised over the ledger's recorded lists."""
+        ledger = exposure if isinstance(exposure, ExposureLedger) else None
+        return fair_minimums(
+            self.settings.fair_share * table.sme_pool_share(),
+            self.settings.fair_depth,
+            ledger.places if ledger else 0,
+            ledger.sme_places if ledger else 0,
         )
 
     def rank(
@@ -334,15 +369,23 @@ class Index:
         """Every vendor (or the first `top`), eligible ones first, each with its reasons.
 
         Explanations (matched codes, shared terms) are worked out only for the first
-        `settings.explain_top` places.
+        `settings.explain_top` places. With `settings.fair_share` > 0 the first
+        `settings.fair_depth` eligible places hold a minimum number of SMEs (rank-only: scores
+        are unchanged; an SME placed above a higher score carries `FAIR_SHARE_NOTE`). Pass an
+        `ExposureLedger` and record each shown list with `ledger.record_matches(matches)` to
+        amortise that minimum over time.
         """
         table = self.score(task, exposure=exposure, today=today)
-        order = table.order(top)
-        task_terms = Counter(self._analyze(task.text))
+        order, moved = table.fair_order(self.fair_minimums(table, exposure), top)
+        moved_rows = set(moved.tolist())
+        explained = order[: self.settings.explain_top]
+        terms = self._shared_terms(task, explained)
         matches = []
         for rank, row in enumerate(order, start=1):
             explain = rank <= self.settings.explain_top
-            matches.append(self._match(table, int(row), rank, task, task_terms, explain))
+            matches.append(
+                self._match(table, int(row), rank, task, terms, explain, int(row) in moved_rows)
+            )
         return matches
 
     def _match(
@@ -351,8 +394,9 @@ class Index:
         row: int,
         rank: int,
         task: TaskProfile,
-        task_terms: Counter[str],
+        terms: dict[int, tuple[str, ...]],
         explain: bool,
+        moved: bool = False,
     ) -> Match:
         vendor = self._vendors[int(table.vendor_ids[row])]
         contributions = {
@@ -364,6 +408,8 @@ class Index:
         if not table.capacity_ok[row]:
             reasons.append(NO_CAPACITY)
         notes = (CAPACITY_UNKNOWN,) if table.capacity_unknown[row] else ()
+        if moved:
+            notes = (*notes, FAIR_SHARE_NOTE)
         return Match(
             rank=rank,
             vendor_id=vendor.id,
@@ -372,8 +418,9 @@ class Index:
             reasons=tuple(reasons),
             contributions=contributions,
             matched_codes=self.matched_codes(task, vendor) if explain else (),
-            top_terms=self.top_terms(task_terms, vendor) if explain else (),
+            top_terms=terms.get(row, ()) if explain else (),
             notes=notes,
+            sme=vendor.sme,
         )
 
     # -- explanations ---------------------------------------------------------------------
@@ -403,18 +450,146 @@ class Index:
         self, task_terms: Counter[str], vendor: VendorProfile, limit: int = 5
     ) -> tuple[str, ...]:
         """Words the task shares with the vendor's texts, rarest first."""
-        vendor_terms = set(self._analyze(vendor.profile_text))
-        for text in vendor.past_task_texts:
-            vendor_terms.update(self._analyze(text))
+        position = int(np.searchsorted(self._ids, vendor.id))
+        if position >= len(self._ids) or self._ids[position] != vendor.id:
+            return ()
+        rows = np.asarray([position])
+        return self._term_table(task_terms, rows, limit).get(position, ())
+
+    def _shared_terms(self, task: TaskProfile, rows: np.ndarray) -> dict[int, tuple[str, ...]]:
+        return self._term_table(Counter(self._analyze(task.text)), rows)
+
+    def _term_table(
+        self, task_terms: Counter[str], rows: np.ndarray, limit: int = 5
+    ) -> dict[int, tuple[str, ...]]:
+        """Row -> the task's words found in that vendor's texts, rarest first.
+
+        A word is in a vendor's texts when its hashed column is set in the vendor's word counts
+        (profile or past tasks); hashing is the vectorizer's, so no text needs to be kept.
+        """
+        if not task_terms or len(rows) == 0:
+            return {}
         idf = self._compile().idf
         width = self.settings.text_features
-        scored = []
-        for term in task_terms.keys() & vendor_terms:
-            column = abs(murmurhash3_32(term, seed=0)) % width
-            weight = max(idf["profile_word"][column], idf["past_word"][column])
-            if weight > 0:
-                scored.append((-weight * (1 + math.log(task_terms[term])), term))
-        return tuple(term for _, term in sorted(scored)[:limit])
+        words = sorted(task_terms)
+        columns = np.asarray([abs(murmurhash3_32(w, seed=0)) % width for w in words])
+        weights = np.maximum(idf["profile_word"][columns], idf["past_word"][columns])
+        weights = weights * (1 + np.log([task_terms[w] for w in words]))
+        blocks = list(TEXT_BLOCKS)
+        profile, past = blocks.index("profile_word"), blocks.index("past_word")
+        counts = self._rows.text
+        present = (
+            counts[:, columns + profile * width] + counts[:, columns + past * width]
+        ).tocsr()[rows].toarray() > 0
+        result = {}
+        for i, row in enumerate(rows):
+            found = np.flatnonzero(present[i] & (weights > 0))
+            ranked = sorted((-float(weights[j]), words[j]) for j in found)
+            result[int(row)] = tuple(word for _, word in ranked[:limit])
+        return result
+
+    # -- persistence ----------------------------------------------------------------------
+
+    def to_bytes(self) -> bytes:
+        """The fitted index as bytes: NumPy arrays and one JSON header (`np.savez`, no pickle).
+
+        `from_bytes(index.to_bytes())` ranks exactly like `index`. The header carries the
+        format name and the settings' `model_version`, to store next to the bytes as the key.
+        """
+        rows = self._rows
+        arrays: dict[str, np.ndarray] = {"ids": self._ids, "numbers": rows.numbers}
+        for name in ("text", "codes", "products", "buyers"):
+            matrix = getattr(rows, name)
+            arrays[f"{name}_data"] = matrix.data
+            arrays[f"{name}_indices"] = matrix.indices
+            arrays[f"{name}_indptr"] = matrix.indptr
+            arrays[f"{name}_shape"] = np.asarray(matrix.shape, dtype=np.int64)
+        header = {
+            "format": FORMAT,
+            "model_version": self.settings.model_version,
+            "settings": dataclasses.asdict(self.settings),
+            "parents": self.taxonomy.parents,
+            "vocabularies": {
+                name: list(getattr(self, f"_{name}_vocab").columns)
+                for name in ("code", "product", "buyer")
+            },
+            "vendors": [_vendor_record(self._vendors[int(i)]) for i in self._ids],
+        }
+        arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+        buffer = io.BytesIO()
+        np.savez(buffer, allow_pickle=False, **arrays)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Index:
+        """An index saved by `to_bytes` (objects are never unpickled)."""
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as stored:
+                arrays = {name: stored[name] for name in stored.files}
+            header = json.loads(arrays.pop("header").tobytes().decode())
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
+            raise ValueError(f"not a readable {FORMAT} index: {error}") from error
+        if header.get("format") != FORMAT:
+            raise ValueError(f"not a {FORMAT} index: {header.get('format')!r}")
+        settings = _settings_from_dict(header["settings"])
+        if settings.model_version != header["model_version"]:
+            raise ValueError("stored settings do not match their model version")
+        index = cls(settings, header["parents"])
+        for name, keys in header["vocabularies"].items():
+            getattr(index, f"_{name}_vocab").columns = {key: i for i, key in enumerate(keys)}
+
+        def matrix(name: str, kind: type) -> sp.spmatrix:
+            shape = tuple(int(v) for v in arrays[f"{name}_shape"])
+            parts = (arrays[f"{name}_data"], arrays[f"{name}_indices"], arrays[f"{name}_indptr"])
+            return kind(parts, shape=shape)
+
+        index._ids = arrays["ids"].astype(np.int64)
+        index._rows = _Rows(
+            text=matrix("text", sp.csc_matrix),
+            codes=matrix("codes", sp.csr_matrix),
+            products=matrix("products", sp.csr_matrix),
+            buyers=matrix("buyers", sp.csr_matrix),
+            numbers=arrays["numbers"],
+        )
+        vendors = [_vendor_from_record(record) for record in header["vendors"]]
+        index._vendors = {vendor.id: vendor for vendor in vendors}
+        return index
+
+
+def _vendor_record(vendor: VendorProfile) -> dict[str, object]:
+    record = dataclasses.asdict(vendor)
+    record["capacity_from"] = vendor.capacity_from.isoformat() if vendor.capacity_from else None
+    return record
+
+
+def _vendor_from_record(record: dict[str, Any]) -> VendorProfile:
+    values = dict(record)
+    values["codes"] = dict(values["codes"])
+    for name in ("products", "past_task_texts", "past_codes", "past_buyers", "ratings"):
+        values[name] = tuple(values[name])
+    values["on_time"] = tuple(bool(v) for v in values["on_time"])
+    values["ineligible_reasons"] = tuple(values["ineligible_reasons"])
+    start = values["capacity_from"]
+    values["capacity_from"] = dt.date.fromisoformat(str(start)) if start else None
+    return VendorProfile(**values)
+
+
+def _settings_from_dict(values: dict[str, object]) -> Settings:
+    """Settings from `dataclasses.asdict` output that went through JSON (lists back to tuples)."""
+    fields = {f.name for f in dataclasses.fields(Settings)}
+    unknown = set(values) - fields
+    if unknown:
+        raise ValueError(f"unknown settings: {sorted(unknown)}")
+    converted: dict[str, object] = {}
+    for name, value in values.items():
+        if name == "weights":
+            assert isinstance(value, dict)
+            converted[name] = Weights.from_mapping(value)
+        elif isinstance(value, list):
+            converted[name] = tuple(value)
+        else:
+            converted[name] = value
+    return Settings(**converted)  # type: ignore[arg-type]
 
 
 def _widen(matrix: sp.csr_matrix, width: int) -> sp.csr_matrix:

@@ -42,6 +42,11 @@ class Taxonomy:
         self._parents = {k.strip(): v.strip() for k, v in (parents or {}).items()}
         self._cache: dict[str, tuple[str, ...]] = {}
 
+    @property
+    def parents(self) -> dict[str, str]:
+        """The explicit parents mapping (what it takes to rebuild this taxonomy)."""
+        return dict(self._parents)
+
     def chain(self, code: str) -> tuple[str, ...]:
         """The node of `code` followed by its ancestors, nearest first."""
         cached = self._cache.get(code)

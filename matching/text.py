@@ -34,19 +34,18 @@ def make_vectorizers(settings: Settings) -> dict[str, HashingVectorizer]:
     }
 
 
+# Sublinear term frequency (1 + log count) by count; counts are stored as uint8 (capped at 255).
+SUBLINEAR = np.concatenate([[0.0], 1.0 + np.log(np.arange(1, 256))]).astype(np.float32)
+
+
 def term_counts(vectorizer: HashingVectorizer, texts: Sequence[str]) -> sp.csr_matrix:
-    """Sublinear term frequencies (1 + log count), one row per text."""
+    """Raw term counts (uint8, capped at 255), one row per text."""
     if not texts:
-        return sp.csr_matrix((0, vectorizer.n_features), dtype=np.float32)
+        return sp.csr_matrix((0, vectorizer.n_features), dtype=np.uint8)
     matrix = vectorizer.transform(list(texts)).tocsr()
     matrix.sum_duplicates()
-    np.log(matrix.data, out=matrix.data)
-    matrix.data += 1.0
-    return matrix.astype(np.float32)
-
-
-def document_frequency(counts: sp.csr_matrix) -> np.ndarray:
-    return np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.int64)
+    counts = np.minimum(matrix.data, 255).astype(np.uint8)
+    return sp.csr_matrix((counts, matrix.indices, matrix.indptr), shape=matrix.shape)
 
 
 def idf_from_df(df: np.ndarray, n_docs: int, max_df: float) -> np.ndarray:
@@ -57,14 +56,41 @@ def idf_from_df(df: np.ndarray, n_docs: int, max_df: float) -> np.ndarray:
     return idf.astype(np.float32)
 
 
-def weigh_rows(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
-    """TF-IDF rows scaled to unit length (rows without any weighted term stay zero)."""
-    weighted = counts.multiply(idf[np.newaxis, :]).tocsr()
-    weighted.eliminate_zeros()
-    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    scale = sp.diags((1.0 / norms).astype(np.float32))
-    return (scale @ weighted).tocsr().astype(np.float32)
+def weigh_blocks(
+    counts: sp.csc_matrix, blocks: int, max_df: float
+) -> tuple[sp.csc_matrix, list[np.ndarray]]:
+    """TF-IDF with unit rows per block of columns, sharing `counts`' index arrays.
+
+    Document frequency is the column's number of stored entries, so it is exact by construction.
+    Terms dropped by `max_df` stay as explicit zeros: queries never ask for them.
+    """
+    n = counts.shape[0]
+    width = counts.shape[1] // blocks
+    df = np.diff(counts.indptr)
+    data = np.empty(counts.nnz, dtype=np.float32)
+    idfs = []
+    for j in range(blocks):
+        lo, hi = int(counts.indptr[j * width]), int(counts.indptr[(j + 1) * width])
+        block_df = df[j * width : (j + 1) * width]
+        idf = idf_from_df(block_df, n, max_df)
+        idfs.append(idf)
+        weights = SUBLINEAR[counts.data[lo:hi]] * np.repeat(idf, block_df)
+        rows = counts.indices[lo:hi]
+        norms = np.sqrt(np.bincount(rows, weights=weights.astype(np.float64) ** 2, minlength=n))
+        norms[norms == 0] = 1.0
+        data[lo:hi] = weights / norms[rows]
+    weighted = sp.csc_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
+    return weighted, idfs
+
+
+def query_weights(counts: sp.csr_matrix, idf: np.ndarray, keep: int) -> sp.csr_matrix:
+    """A one-row query weighted like a block: sublinear TF x IDF, pruned, unit length."""
+    row = sp.csr_matrix(
+        (SUBLINEAR[counts.data] * idf[counts.indices], counts.indices, counts.indptr),
+        shape=counts.shape,
+    )
+    row.eliminate_zeros()
+    return prune_query(row, keep)
 
 
 def prune_query(row: sp.csr_matrix, keep: int) -> sp.csr_matrix:

@@ -102,6 +102,7 @@ class Match:
     matched_codes: tuple[tuple[str, str, float], ...] = ()
     top_terms: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    sme: bool = False  # a micro, small or medium vendor: the group the fair-share step protects
 
 
 FEATURES = (
@@ -172,9 +173,15 @@ class Settings:
     workload_hours_scale: float = 160.0
     price_decay: float = 2.0  # price_fit = exp(-decay * (cost / budget - 1)) above budget
     price_unknown: float = 0.5
-    fairness_strength: float = 0.05
+    # Fair rotation: bound of the per-vendor score correction (off by default: it only lowered
+    # NDCG on top of the fair share; see docs/matching.md).
+    fairness_strength: float = 0.0
+    # Fair share: the first `fair_depth` eligible places hold at least `fair_share` x the SME
+    # share of the eligible vendors (amortised over the ledger's history); 0 turns it off.
+    fair_share: float = 1.0
+    fair_depth: int = 10
     text_features: int = 2**18  # hashed columns per text block
-    char_ngrams: tuple[int, int] = (3, 5)
+    char_ngrams: tuple[int, int] = (4, 4)
     word_ngrams: tuple[int, int] = (1, 2)
     max_df: float = 0.5  # terms in more than this share of vendors carry no signal: dropped
     max_query_terms: int = 150  # per text block; the lightest query terms are dropped

@@ -121,7 +121,7 @@ async def runner(settings: Settings, redis_pool: Any) -> AsyncIterator[jobs.Runn
     """The job runner of the configuration under test: in-process, or arq on real Redis."""
     active: jobs.Runner
     if redis_pool is None:
-        active = jobs.InlineRunner(settings)
+        active = jobs.InlineRunner(settings, autostart=False)
     else:
         active = jobs.ArqRunner(settings, pool=redis_pool)
     jobs.install(active)
@@ -146,6 +146,7 @@ def run_jobs(settings: Settings, runner: jobs.Runner, redis_pool: Any) -> Any:
             burst=True,
             poll_delay=0.01,
             handle_signals=False,
+            max_jobs=1,  # the test's one transaction is one connection: one job at a time
             on_startup=None,
             on_shutdown=None,
             cron_jobs=[],

@@ -80,7 +80,10 @@ async def find_municipality(name: str) -> Organisation | None:
     if not value:
         return None
     query = Organisation.filter(kind__in=[OrganisationKind.MUNICIPALITY, OrganisationKind.MEMBER])
-    for lookup in ({"code": value}, {"short_name__iexact": value}, {"name__iexact": value}):
+    lookups: list[dict[str, str]] = [{"short_name__iexact": value}, {"name__iexact": value}]
+    if len(value) <= 10:  # codes are short; a longer value would fail the field's validation
+        lookups.insert(0, {"code": value})
+    for lookup in lookups:
         org = await query.filter(**lookup).first()
         if org is not None:
             return org

@@ -145,9 +145,10 @@ async def _form_token(scope: Scope, body: bytes) -> str | None:
 
         try:
             form = await Request(dict(scope), once).form()
-        except Exception:
+        except Exception:  # noqa: BLE001 - any failure here is handled the same way
             return None
         value: Any = form.get(FIELD)
+        await form.close()  # uploaded files are spooled to temporary files: release them
         return value if isinstance(value, str) else None
     return None
 

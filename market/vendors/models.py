@@ -68,7 +68,7 @@ class VendorInvitation(Model):
     # An invitation for a colleague to join a vendor. Only the SHA-256 of the token is kept.
     id = fields.IntField(primary_key=True)
     vendor: fields.ForeignKeyRelation[Vendor] = fields.ForeignKeyField(
-        "market.Vendor", related_name="invitations", on_delete=fields.CASCADE
+        "market.Vendor", related_name="colleague_invitations", on_delete=fields.CASCADE
     )
     vendor_id: int
     email = fields.CharField(max_length=254)

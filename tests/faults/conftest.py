@@ -107,7 +107,9 @@ class FakeSMTP:
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         if self.hang:
-            await asyncio.sleep(3600)
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(3600)
+            writer.close()
             return
         writer.write(b"220 fake ESMTP\r\n")
         data: list[bytes] = []

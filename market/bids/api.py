@@ -1,0 +1,152 @@
+"""JSON API: opportunities, bids, declarations, scores, evaluation, award and delivery."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from market.api import answer, json_body, page_of, pagination, path_id
+from market.bids import evaluation, services
+from market.tasks.rules import effective_status
+from market.web import client_address
+
+
+async def opportunities(request: Request) -> Response:
+    page, per_page = pagination(request)
+    items, total = await services.opportunities(request.state.user, page, per_page)
+    return answer(page_of([services.opportunity_json(i) for i in items], page, total, per_page))
+
+
+async def my_bids(request: Request) -> Response:
+    page, per_page = pagination(request)
+    rows, total = await services.my_bids(request.state.user, page, per_page)
+    items = [
+        {
+            "id": b.id,
+            "task_id": b.task_id,
+            "task_title": b.task.title,
+            "status": b.status,
+            "sha256": b.submitted_sha256 or None,
+        }
+        for b in rows
+    ]
+    return answer(page_of(items, page, total, per_page))
+
+
+async def _bid_answer(request: Request, bid_id: int, status_code: int = 200) -> Response:
+    view = await services.readable_bid(bid_id, request.state.user)
+    return answer(services.bid_json(view), status_code)
+
+
+async def submit_bid(request: Request) -> Response:
+    body = await json_body(request)
+    bid = await services.submit_bid(
+        path_id(request), body, actor=request.state.user, address=client_address(request)
+    )
+    return await _bid_answer(request, bid.id, 201)
+
+
+async def bid_detail(request: Request) -> Response:
+    return await _bid_answer(request, path_id(request))
+
+
+async def revise_bid(request: Request) -> Response:
+    body = await json_body(request)
+    bid = await services.revise_bid(
+        path_id(request), body, actor=request.state.user, address=client_address(request)
+    )
+    return await _bid_answer(request, bid.id)
+
+
+async def withdraw_bid(request: Request) -> Response:
+    bid = await services.withdraw_bid(
+        path_id(request), actor=request.state.user, address=client_address(request)
+    )
+    return await _bid_answer(request, bid.id)
+
+
+async def task_bids(request: Request) -> Response:
+    data = await evaluation.task_bids(path_id(request), request.state.user)
+    if data["sealed"]:
+        return answer({"task_id": data["task"].id, "sealed": True, "count": data["count"]})
+    items = []
+    for bid in data["bids"]:
+        items.append(services.bid_json(await services.readable_bid(bid.id, request.state.user)))
+    return answer(
+        {
+            "task_id": data["task"].id,
+            "sealed": False,
+            "count": data["count"],
+            "items": items,
+            "page": 1,
+            "total": len(items),
+        }
+    )
+
+
+async def declare(request: Request) -> Response:
+    body = await json_body(request)
+    declaration = await evaluation.declare(
+        path_id(request), body, actor=request.state.user, address=client_address(request)
+    )
+    return answer(evaluation.declaration_json(declaration), 201)
+
+
+async def add_panel_member(request: Request) -> Response:
+    body = await json_body(request)
+    member = await evaluation.add_panel_member(
+        path_id(request),
+        str(body.get("email") or ""),
+        actor=request.state.user,
+        address=client_address(request),
+    )
+    return answer({"id": member.id, "task_id": member.task_id, "user_id": member.user_id}, 201)
+
+
+async def panel(request: Request) -> Response:
+    task = await evaluation.task_for(path_id(request))
+    await evaluation._require_coordinator(task, request.state.user)
+    members = await evaluation.panel(task)
+    items = [
+        {"id": m.id, "user_id": m.user_id, "email": m.user.email, "name": m.user.name}
+        for m in members
+    ]
+    return answer({"items": items, "page": 1, "total": len(items)})
+
+
+async def score(request: Request) -> Response:
+    body = await json_body(request)
+    result = await evaluation.score_bid(
+        path_id(request), body, actor=request.state.user, address=client_address(request)
+    )
+    return answer(result)
+
+
+async def evaluation_detail(request: Request) -> Response:
+    data = await evaluation.evaluation(path_id(request), request.state.user)
+    task = data["task"]
+    return answer(
+        {
+            "task_id": task.id,
+            "status": effective_status(task),
+            "criteria": task.criteria,
+            "items": [evaluation.row_json(r) for r in data["rows"]],
+            "award": evaluation.award_json(data["award"]) if data["award"] else None,
+        }
+    )
+
+
+async def award(request: Request) -> Response:
+    body = await json_body(request)
+    row = await evaluation.award(
+        path_id(request), body, actor=request.state.user, address=client_address(request)
+    )
+    return answer(evaluation.award_json(row), 201)
+
+
+async def delivery(request: Request) -> Response:
+    body = await json_body(request)
+    rating = await evaluation.rate_delivery(
+        path_id(request), body, actor=request.state.user, address=client_address(request)
+    )
+    return answer(evaluation.rating_json(rating), 201)

@@ -1,0 +1,635 @@
+"""Evaluation after the deadline: the panel, conflict-of-interest declarations, scores,
+totals and ranking, exports, the award (and telling every bidder) and the delivery rating."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+
+from market import clock
+from market.accounts.models import User
+from market.audit.services import record
+from market.bids import access
+from market.bids.models import (
+    Award,
+    Bid,
+    BidStatus,
+    ConflictDeclaration,
+    DeliveryRating,
+    PanelMember,
+    Score,
+)
+from market.db import after_commit, is_id, transaction
+from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from market.i18n import gettext as _
+from market.tasks.models import Task, TaskStatus
+from market.tasks.rules import effective_status, transition
+from market.vendors.models import Vendor
+
+PRICE_NAMES = {"price", "pris"}
+
+
+def is_price(criterion: str) -> bool:
+    return criterion.strip().lower() in PRICE_NAMES
+
+
+async def task_for(task_id: int) -> Task:
+    task = await Task.get_or_none(id=task_id)
+    if task is None or task.published_at is None:
+        raise NotFound(_("There is no such task."))
+    return task
+
+
+async def _require_coordinator(task: Task, user: User) -> None:
+    if not await access.is_coordinator(user, task):
+        raise PermissionDenied(_("Only the coordinators of this task's solution may do this."))
+
+
+async def _require_evaluator(task: Task, user: User) -> None:
+    if not await access.is_evaluator(user, task):
+        raise PermissionDenied(_("Only the evaluators of this task may do this."))
+
+
+async def _require_reader(task: Task, user: User) -> None:
+    """Evaluator, after the deadline (409 before), with a no-conflict declaration (403)."""
+    await _require_evaluator(task, user)
+    if access.sealed(task):
+        raise Conflict(access.sealed_message(task))
+    block = await access.reading_block(task, user)
+    if block:
+        raise PermissionDenied(block)
+
+
+# --- the panel -------------------------------------------------------------------------------
+
+
+async def panel(task: Task) -> list[PanelMember]:
+    return list(await PanelMember.filter(task_id=task.id).select_related("user").order_by("id"))
+
+
+async def add_panel_member(
+    task_id: int, email: str, *, actor: User, address: str = ""
+) -> PanelMember:
+    """A coordinator adds a municipality user to the task's evaluation panel."""
+    task = await task_for(task_id)
+    await _require_coordinator(task, actor)
+    member = await User.get_or_none(email=(email or "").strip().lower(), is_active=True)
+    if member is None or not member.has_role("municipality"):
+        raise ValidationFailed(
+            _("Name a municipality user to add to the panel."),
+            {"email": _("There is no active municipality user with this e-mail address.")},
+        )
+    try:
+        async with transaction():
+            row = await PanelMember.create(task=task, user=member, added_by_id=actor.id)
+            await record(
+                "task.panel_member_added",
+                actor=actor,
+                object_type="task",
+                object_id=task.id,
+                after={"user_id": member.id},
+                address=address,
+            )
+    except IntegrityError as exc:
+        raise Conflict(_("%(email)s is on the panel already.") % {"email": member.email}) from exc
+    return row
+
+
+# --- declarations ----------------------------------------------------------------------------
+
+
+async def declare(
+    task_id: int, body: dict[str, Any], *, actor: User, address: str = ""
+) -> ConflictDeclaration:
+    """An evaluator's declaration, made once: `no_conflict: true`, or the vendors it has a
+    conflict with (which takes the evaluator out of this evaluation)."""
+    task = await task_for(task_id)
+    await _require_evaluator(task, actor)
+    raw_ids = body.get("conflict_vendor_ids")
+    if body.get("no_conflict") is True and not raw_ids:
+        no_conflict, vendor_ids = True, []
+    elif isinstance(raw_ids, list) and raw_ids and all(is_id(i) for i in raw_ids):
+        no_conflict, vendor_ids = False, sorted(set(raw_ids))
+        known = set(await Vendor.filter(id__in=vendor_ids).values_list("id", flat=True))
+        if known != set(vendor_ids):
+            raise ValidationFailed(
+                _("Some vendors do not exist."),
+                {
+                    "conflict_vendor_ids": _("Unknown vendor ids: %(ids)s.")
+                    % {"ids": ", ".join(str(i) for i in vendor_ids if i not in known)}
+                },
+            )
+    else:
+        raise ValidationFailed(
+            _("Declare either no conflict or the vendors concerned."),
+            {"no_conflict": _("Send no_conflict: true, or conflict_vendor_ids: [ids].")},
+        )
+    try:
+        async with transaction():
+            declaration = await ConflictDeclaration.create(
+                task=task,
+                user=actor,
+                no_conflict=no_conflict,
+                conflict_vendor_ids=vendor_ids,
+                declared_at=clock.now(),
+            )
+            await record(
+                "task.conflict_declared",
+                actor=actor,
+                object_type="task",
+                object_id=task.id,
+                after={"no_conflict": no_conflict, "conflict_vendor_ids": vendor_ids},
+                address=address,
+            )
+    except IntegrityError as exc:
+        raise Conflict(_("You have already made your declaration for this task.")) from exc
+    return declaration
+
+
+def declaration_json(declaration: ConflictDeclaration) -> dict[str, Any]:
+    return {
+        "id": declaration.id,
+        "task_id": declaration.task_id,
+        "no_conflict": declaration.no_conflict,
+        "conflict_vendor_ids": declaration.conflict_vendor_ids,
+        "declared_at": clock.to_local(declaration.declared_at).isoformat(),
+    }
+
+
+# --- bids as the evaluators see them ---------------------------------------------------------
+
+
+async def submitted_bids(task: Task) -> list[Bid]:
+    return list(
+        await Bid.filter(task_id=task.id, withdrawn_at__isnull=True, submitted_at__isnull=False)
+        .select_related("vendor")
+        .order_by("id")
+    )
+
+
+async def task_bids(task_id: int, user: User) -> dict[str, Any]:
+    """Before the deadline only a count; after it the contents, for an evaluator who has
+    declared no conflict."""
+    task = await task_for(task_id)
+    await _require_evaluator(task, user)
+    bids = await submitted_bids(task)
+    if access.sealed(task):
+        return {"task": task, "sealed": True, "count": len(bids), "bids": []}
+    block = await access.reading_block(task, user)
+    if block:
+        raise PermissionDenied(block)
+    return {"task": task, "sealed": False, "count": len(bids), "bids": bids}
+
+
+# --- scores ----------------------------------------------------------------------------------
+
+
+def price_scores(bids: list[Bid]) -> dict[int, float]:
+    """The stated formula: lowest price / this price * 10."""
+    prices = [b.price_dkk for b in bids if b.price_dkk]
+    if not prices:
+        return {}
+    lowest = min(prices)
+    return {b.id: round(lowest / b.price_dkk * 10, 2) for b in bids if b.price_dkk}
+
+
+def _read_scores(task: Task, raw: Any) -> dict[str, float]:
+    names = [c["name"] for c in task.criteria]
+    if not isinstance(raw, dict) or not raw:
+        raise ValidationFailed(
+            _("Send the scores as {criterion: 0-10}."),
+            {"scores": _("Send the scores as {criterion: 0-10}.")},
+        )
+    errors: dict[str, str] = {}
+    clean: dict[str, float] = {}
+    for name, value in raw.items():
+        if name not in names:
+            errors[f"scores.{name}"] = _("Unknown criterion. The criteria are: %(names)s.") % {
+                "names": ", ".join(names)
+            }
+        elif is_price(name):
+            continue  # computed from the prices
+        elif (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 <= value <= 10)
+        ):
+            errors[f"scores.{name}"] = _("A score is a number from 0 to 10.")
+        else:
+            clean[name] = float(value)
+    if errors:
+        raise ValidationFailed(_("The scores were not saved: correct the fields named."), errors)
+    return clean
+
+
+async def score_bid(
+    task_id: int, body: dict[str, Any], *, actor: User, address: str = ""
+) -> dict[str, Any]:
+    """An evaluator's scores of one bid (0-10 per criterion; price is computed)."""
+    task = await task_for(task_id)
+    await _require_reader(task, actor)
+    if effective_status(task) in (TaskStatus.AWARDED, TaskStatus.DELIVERED):
+        raise Conflict(_("The task is awarded: the scores are final."))
+    bid_id = body.get("bid_id")
+    bid = None
+    if is_id(bid_id):
+        bid = await Bid.get_or_none(
+            id=bid_id, task_id=task.id, withdrawn_at__isnull=True, submitted_at__isnull=False
+        )
+    if bid is None:
+        raise ValidationFailed(
+            _("Choose a submitted bid on this task."),
+            {"bid_id": _("There is no submitted bid with this id on this task.")},
+        )
+    scores = _read_scores(task, body.get("scores"))
+    now = clock.now()
+    async with transaction():
+        for criterion, value in scores.items():
+            updated = await Score.filter(
+                bid_id=bid.id, evaluator_id=actor.id, criterion=criterion
+            ).update(value=value, updated_at=now)
+            if not updated:
+                await Score.create(
+                    bid=bid, evaluator=actor, criterion=criterion, value=value, updated_at=now
+                )
+        await record(
+            "bid.scored",
+            actor=actor,
+            object_type="bid",
+            object_id=bid.id,
+            after={"task_id": task.id, "criteria": sorted(scores)},
+            address=address,
+        )
+    return {"task_id": task.id, "bid_id": bid.id, "scores": scores}
+
+
+# --- totals and ranking ----------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    bid: Bid
+    scores: dict[str, float | None]
+    total: float
+    complete: bool
+    evaluators: int
+    rank: int = 0
+    mine: dict[str, float] = field(default_factory=dict)
+
+
+async def standings(task: Task, bids: list[Bid], viewer: User | None = None) -> list[Row]:
+    """Per bid: the average score of each criterion over the evaluators without a conflict,
+    the weighted total (weights from the task's criteria) and the rank."""
+    conflicted = set(
+        await ConflictDeclaration.filter(task_id=task.id, no_conflict=False).values_list(
+            "user_id", flat=True
+        )
+    )
+    scores = await Score.filter(bid_id__in=[b.id for b in bids] or [0])
+    prices = price_scores(bids)
+    rows = []
+    for bid in bids:
+        mine = [s for s in scores if s.bid_id == bid.id and s.evaluator_id not in conflicted]
+        per: dict[str, float | None] = {}
+        for criterion in task.criteria:
+            name = criterion["name"]
+            if is_price(name):
+                per[name] = prices.get(bid.id)
+                continue
+            values = [s.value for s in mine if s.criterion == name]
+            per[name] = round(sum(values) / len(values), 2) if values else None
+        total = sum((per[c["name"]] or 0.0) * c["weight"] / 100 for c in task.criteria)
+        rows.append(
+            Row(
+                bid,
+                per,
+                round(total, 2),
+                all(v is not None for v in per.values()),
+                len({s.evaluator_id for s in mine}),
+                mine={
+                    s.criterion: s.value
+                    for s in mine
+                    if viewer is not None and s.evaluator_id == viewer.id
+                },
+            )
+        )
+    rows.sort(key=lambda r: (-r.total, r.bid.price_dkk or 0, r.bid.id))
+    for index, row in enumerate(rows, start=1):
+        row.rank = index
+    return rows
+
+
+async def evaluation(task_id: int, user: User) -> dict[str, Any]:
+    task = await task_for(task_id)
+    await _require_reader(task, user)
+    bids = await submitted_bids(task)
+    award = await Award.get_or_none(task_id=task.id)
+    return {"task": task, "rows": await standings(task, bids, user), "award": award}
+
+
+def row_json(row: Row) -> dict[str, Any]:
+    return {
+        "rank": row.rank,
+        "bid_id": row.bid.id,
+        "vendor": {"id": row.bid.vendor.id, "name": row.bid.vendor.name},
+        "price_dkk": row.bid.price_dkk,
+        "scores": row.scores,
+        "total": row.total,
+        "complete": row.complete,
+        "evaluators": row.evaluators,
+    }
+
+
+def _cell(value: Any) -> Any:
+    # Spreadsheet formula injection: text that starts like a formula is kept as text.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def sheet(task: Task, rows: list[Row]) -> list[list[Any]]:
+    names = [c["name"] for c in task.criteria]
+    header = [
+        _("Rank"),
+        _("Vendor"),
+        _("Bid"),
+        _("Price (DKK)"),
+        _("Hours"),
+        _("Delivery date"),
+        *[f"{_(n)} ({w} %)" for n, w in ((c["name"], c["weight"]) for c in task.criteria)],
+        _("Total"),
+        _("Evaluators"),
+    ]
+    lines: list[list[Any]] = [header]
+    for row in rows:
+        lines.append(
+            [
+                row.rank,
+                _cell(row.bid.vendor.name),
+                row.bid.id,
+                row.bid.price_dkk,
+                row.bid.hours,
+                row.bid.delivery_date.isoformat() if row.bid.delivery_date else "",
+                *[row.scores.get(n) for n in names],
+                row.total,
+                row.evaluators,
+            ]
+        )
+    return lines
+
+
+async def export_csv(task_id: int, user: User) -> str:
+    data = await evaluation(task_id, user)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    for line in sheet(data["task"], data["rows"]):
+        writer.writerow(["" if v is None else v for v in line])
+    return out.getvalue()
+
+
+async def export_xlsx(task_id: int, user: User) -> bytes:
+    from openpyxl import Workbook
+
+    data = await evaluation(task_id, user)
+    book = Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.title = _("Scoring sheet")[:31]
+    for line in sheet(data["task"], data["rows"]):
+        ws.append(line)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# --- award -----------------------------------------------------------------------------------
+
+
+async def award(task_id: int, body: dict[str, Any], *, actor: User, address: str = "") -> Award:
+    """Award a submitted bid after the deadline; every bidder is told by a job."""
+    task = await task_for(task_id)
+    await _require_coordinator(task, actor)
+    if access.sealed(task):
+        raise Conflict(
+            _("The task cannot be awarded before the bid deadline, %(deadline)s.")
+            % {"deadline": clock.to_local(task.bid_deadline).strftime("%d-%m-%Y %H:%M:%S")}
+        )
+    block = await access.reading_block(task, actor)
+    if block:
+        raise PermissionDenied(block)
+    justification = body.get("justification")
+    errors: dict[str, str] = {}
+    if not isinstance(justification, str) or not justification.strip():
+        errors["justification"] = _("Give the reasons for the award: every bidder reads them.")
+    bid_id = body.get("bid_id")
+    bid = None
+    if is_id(bid_id):
+        bid = await Bid.get_or_none(id=bid_id, task_id=task.id)
+    if bid is None:
+        errors["bid_id"] = _("There is no bid with this id on this task.")
+    if errors:
+        raise ValidationFailed(_("The task was not awarded: correct the fields named."), errors)
+    assert bid is not None and isinstance(justification, str)
+    if bid.status == BidStatus.WITHDRAWN:
+        raise Conflict(_("That bid was withdrawn by the vendor and cannot be awarded."))
+    if bid.status == BidStatus.DRAFT:
+        raise Conflict(_("That bid was never submitted (it is a draft) and cannot be awarded."))
+    try:
+        async with transaction():
+            locked = await Task.filter(id=task.id).select_for_update().first()
+            assert locked is not None
+            came_from = transition(locked, TaskStatus.AWARDED)
+            row = await Award.create(
+                task=locked,
+                bid=bid,
+                justification=justification.strip(),
+                awarded_by_id=actor.id,
+                awarded_at=clock.now(),
+            )
+            await Task.filter(id=task.id).update(status=TaskStatus.AWARDED)
+            await record(
+                "task.awarded",
+                actor=actor,
+                object_type="task",
+                object_id=task.id,
+                before={"status": came_from},
+                after={"status": TaskStatus.AWARDED, "bid_id": bid.id},
+                address=address,
+            )
+            await after_commit("notify_award", task.id)
+    except IntegrityError as exc:
+        raise Conflict(_("The task is already awarded.")) from exc
+    return row
+
+
+def award_json(row: Award) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "task_id": row.task_id,
+        "bid_id": row.bid_id,
+        "justification": row.justification,
+        "status": TaskStatus.AWARDED,
+        "awarded_at": clock.to_local(row.awarded_at).isoformat(),
+    }
+
+
+async def outcome(bid: Bid) -> dict[str, Any] | None:
+    """What a bidder is told: won or not, its own scores and the winner's, the reasons."""
+    award_row = await Award.get_or_none(task_id=bid.task_id).select_related("bid__vendor")
+    if award_row is None or bid.submitted_at is None or bid.withdrawn_at is not None:
+        return None
+    task = await Task.get(id=bid.task_id)
+    rows = await standings(task, await submitted_bids(task))
+    own = next((r for r in rows if r.bid.id == bid.id), None)
+    winner = next((r for r in rows if r.bid.id == award_row.bid_id), None)
+    return {
+        "won": award_row.bid_id == bid.id,
+        "award": award_row,
+        "winner_name": award_row.bid.vendor.name,
+        "own": own,
+        "winner": winner,
+        "criteria": task.criteria,
+        "task": task,
+    }
+
+
+async def notify_award(task_id: int) -> int:
+    """E-mail every bidder the outcome: exactly one per bid (idempotent by its key)."""
+    from market.mail.services import queue_mail
+
+    task = await Task.get_or_none(id=task_id)
+    if task is None or not await Award.exists(task_id=task_id):
+        return 0
+    sent = 0
+    for bid in await submitted_bids(task):
+        result = await outcome(bid)
+        if result is None:
+            continue
+        submitter = await User.get_or_none(id=bid.created_by_id) if bid.created_by_id else None
+        to = bid.vendor.email or (submitter.email if submitter else "")
+        if not to:
+            continue
+        await queue_mail(
+            to=to,
+            template="bids/outcome",
+            key=f"award:{task_id}:{bid.id}",
+            language=submitter.language if submitter else "da",
+            bid=bid,
+            vendor=bid.vendor,
+            **result,
+        )
+        sent += 1
+    return sent
+
+
+# --- delivery --------------------------------------------------------------------------------
+
+
+def _read_rating(body: dict[str, Any]) -> tuple[bool, int, bool, str]:
+    errors: dict[str, str] = {}
+    accepted, on_time, quality = body.get("accepted"), body.get("on_time"), body.get("quality")
+    comment = body.get("comment", "")
+    if not isinstance(accepted, bool):
+        errors["accepted"] = _("Say whether the delivery is accepted (true or false).")
+    if not isinstance(on_time, bool):
+        errors["on_time"] = _("Say whether it was delivered on time (true or false).")
+    if isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 5:
+        errors["quality"] = _("Rate the quality from 1 to 5.")
+    if comment is None:
+        comment = ""
+    if not isinstance(comment, str) or len(comment) > 5000:
+        errors["comment"] = _("Must be text of at most 5000 characters.")
+    if errors:
+        raise ValidationFailed(
+            _("The delivery was not recorded: correct the fields named."), errors
+        )
+    return bool(accepted), int(quality), bool(on_time), str(comment).strip()  # type: ignore[arg-type]
+
+
+async def rate_delivery(
+    task_id: int, body: dict[str, Any], *, actor: User, address: str = ""
+) -> DeliveryRating:
+    """The coordinator records the delivery of the awarded bid; the task is delivered."""
+    task = await task_for(task_id)
+    await _require_coordinator(task, actor)
+    award_row = await Award.get_or_none(task_id=task.id).select_related("bid")
+    if award_row is None:
+        raise Conflict(_("The task has not been awarded yet."))
+    accepted, quality, on_time, comment = _read_rating(body)
+    try:
+        async with transaction():
+            locked = await Task.filter(id=task.id).select_for_update().first()
+            assert locked is not None
+            came_from = transition(locked, TaskStatus.DELIVERED)
+            rating = await DeliveryRating.create(
+                task=locked,
+                bid=award_row.bid,
+                vendor_id=award_row.bid.vendor_id,
+                accepted=accepted,
+                quality=quality,
+                on_time=on_time,
+                comment=comment,
+                rated_by_id=actor.id,
+                rated_at=clock.now(),
+            )
+            await Task.filter(id=task.id).update(status=TaskStatus.DELIVERED)
+            await record(
+                "task.delivered",
+                actor=actor,
+                object_type="task",
+                object_id=task.id,
+                before={"status": came_from},
+                after={
+                    "status": TaskStatus.DELIVERED,
+                    "accepted": accepted,
+                    "quality": quality,
+                    "on_time": on_time,
+                },
+                address=address,
+            )
+    except IntegrityError as exc:
+        raise Conflict(_("The delivery is already recorded.")) from exc
+    return rating
+
+
+def rating_json(rating: DeliveryRating) -> dict[str, Any]:
+    return {
+        "id": rating.id,
+        "task_id": rating.task_id,
+        "bid_id": rating.bid_id,
+        "vendor_id": rating.vendor_id,
+        "accepted": rating.accepted,
+        "quality": rating.quality,
+        "on_time": rating.on_time,
+        "comment": rating.comment,
+        "status": TaskStatus.DELIVERED,
+        "rated_at": clock.to_local(rating.rated_at).isoformat(),
+    }
+
+
+async def delivery_of(task: Task) -> DeliveryRating | None:
+    return await DeliveryRating.get_or_none(task_id=task.id)
+
+
+async def evaluation_page(task_id: int, user: User) -> dict[str, Any]:
+    """Everything the evaluation page shows `user`, under the sealing rules."""
+    task = await task_for(task_id)
+    await _require_evaluator(task, user)
+    bids = await submitted_bids(task)
+    block = await access.reading_block(task, user)
+    return {
+        "task": task,
+        "status": effective_status(task),
+        "sealed": access.sealed(task),
+        "count": len(bids),
+        "block": block,
+        "declaration": await access.declaration_of(task, user),
+        "is_coordinator": await access.is_coordinator(user, task),
+        "rows": await standings(task, bids, user) if block is None else [],
+        "award": await Award.get_or_none(task_id=task.id).select_related("bid__vendor"),
+        "delivery": await delivery_of(task),
+        "panel": await panel(task),
+        "score_criteria": [c for c in task.criteria if not is_price(c["name"])],
+    }

@@ -1,0 +1,369 @@
+"""Pages: opportunities, the bid form (draft, submit, revise, withdraw), the bid and its
+receipts, attachments, and the evaluation (declaration, panel, scores, award, delivery)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+
+from market.api import path_id
+from market.bids import evaluation, services
+from market.bids.models import BidStatus
+from market.errors import DomainError, NotFound
+from market.i18n import gettext as _
+from market.tasks.rules import bidding_open
+from market.web import client_address, flash, form_data, redirect, render
+
+PER_PAGE = 50
+
+
+def _page(request: Request) -> int:
+    raw = request.query_params.get("page", "")
+    return max(int(raw), 1) if raw.isdigit() else 1
+
+
+# --- vendors ---------------------------------------------------------------------------------
+
+
+async def opportunities(request: Request) -> Response:
+    page = _page(request)
+    items, total = await services.opportunities(request.state.user, page, PER_PAGE)
+    return render(
+        request,
+        "bids/opportunities.html",
+        items=items,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+    )
+
+
+async def my_bids(request: Request) -> Response:
+    page = _page(request)
+    rows, total = await services.my_bids(request.state.user, page, PER_PAGE)
+    return render(
+        request,
+        "bids/my_bids.html",
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+    )
+
+
+def _team_lines(text: str) -> list[dict[str, str]]:
+    team = []
+    for line in text.splitlines():
+        if line.strip():
+            name, _sep, role = line.partition(":")
+            team.append({"name": name.strip(), "role": role.strip()})
+    return team
+
+
+def body_from_form(values: dict[str, str]) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        name: values.get(name, "")
+        for name in ("price_dkk", "hours", "delivery_date", "approach", "assumptions")
+    }
+    body["team"] = _team_lines(values.get("team", ""))
+    body["draft"] = values.get("action") == "draft"
+    return body
+
+
+def form_from_content(content: dict[str, Any]) -> dict[str, str]:
+    values = {
+        name: "" if content.get(name) is None else str(content.get(name))
+        for name in ("price_dkk", "hours", "delivery_date", "approach", "assumptions")
+    }
+    values["team"] = "\n".join(f"{m['name']}: {m['role']}" for m in content.get("team") or [])
+    return values
+
+
+async def _uploads(request: Request) -> list[services.Upload]:
+    form = await request.form()
+    uploads = []
+    for item in form.getlist("attachments"):
+        if isinstance(item, UploadFile) and item.filename:
+            data = await item.read()
+            if data:
+                uploads.append(services.Upload(item.filename, data))
+    return uploads
+
+
+async def bid_form(request: Request) -> Response:
+    user = request.state.user
+    settings = request.app.state.settings
+    task_id = path_id(request)
+    task = await evaluation.task_for(task_id)
+    vendor = await services.own_vendor(user)
+    bid = await services.bid_on(task, user)
+    live = bid if bid is not None and bid.status != BidStatus.WITHDRAWN else None
+    content = await services.working_content(live) if live else {}
+    attachments = [a for a in content.get("attachments", [])] if live else []
+    values = form_from_content(content)
+    errors: dict[str, str] = {}
+    message = ""
+    status = 200
+    if request.method == "POST":
+        values = await form_data(request)
+        body = body_from_form(values)
+        form = await request.form()
+        remove = [
+            int(v) for v in form.getlist("remove_attachments") if isinstance(v, str) and v.isdigit()
+        ]
+        options = {
+            "actor": user,
+            "address": client_address(request),
+            "uploads": await _uploads(request),
+            "upload_dir": settings.upload_dir,
+            "max_bytes": settings.max_upload_bytes,
+        }
+        await request.close()  # the uploads are read: release their temporary files
+        try:
+            if live is None:
+                saved = await services.submit_bid(task_id, body, **options)
+            else:
+                saved = await services.revise_bid(live.id, body, remove_ids=remove, **options)
+        except DomainError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            errors, message, status = exc.fields, exc.message, exc.status
+        else:
+            flash(
+                request,
+                _("Your draft is saved. It does not count until you submit it.")
+                if body["draft"]
+                else _(
+                    "Your bid is submitted. The receipt below carries "
+                    "the hash of exactly what you submitted."
+                ),
+            )
+            return redirect(request, f"/bids/{saved.id}")
+    blockers = await services.bid_blockers(task, vendor)
+    return render(
+        request,
+        "bids/form.html",
+        status_code=status,
+        task=task,
+        bid=live,
+        values=values,
+        errors=errors,
+        message=message,
+        attachments=attachments,
+        blockers=blockers,
+        open=bidding_open(task),
+        max_mb=f"{settings.max_upload_bytes / 1_000_000:g}",
+    )
+
+
+async def bid_page(request: Request) -> Response:
+    view = await services.readable_bid(path_id(request), request.state.user)
+    outcome = await evaluation.outcome(view.bid) if view.as_vendor else None
+    delivery = await evaluation.delivery_of(view.task) if view.as_vendor else None
+    if delivery is not None and delivery.bid_id != view.bid.id:
+        delivery = None
+    return render(
+        request,
+        "bids/bid.html",
+        view=view,
+        bid=view.bid,
+        task=view.task,
+        content=view.content,
+        outcome=outcome,
+        delivery=delivery,
+        open=bidding_open(view.task),
+    )
+
+
+async def bid_withdraw(request: Request) -> Response:
+    try:
+        bid = await services.withdraw_bid(
+            path_id(request), actor=request.state.user, address=client_address(request)
+        )
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        flash(request, exc.message, "error")
+        return redirect(request, f"/bids/{path_id(request)}")
+    flash(request, _("Your bid is withdrawn. You may bid again until the deadline."))
+    return redirect(request, f"/bids/{bid.id}")
+
+
+async def receipt(request: Request) -> Response:
+    view, revision = await services.receipt(
+        path_id(request), int(request.path_params["number"]), request.state.user
+    )
+    return render(
+        request,
+        "bids/receipt.html",
+        view=view,
+        bid=view.bid,
+        task=view.task,
+        revision=revision,
+        canonical=services.canonical_json(revision.content).decode("utf-8"),
+    )
+
+
+async def attachment(request: Request) -> Response:
+    row, path = await services.attachment_file(
+        path_id(request),
+        int(request.path_params["attachment_id"]),
+        request.state.user,
+        request.app.state.settings.upload_dir,
+    )
+    return FileResponse(
+        path,
+        media_type="application/pdf",
+        filename=row.file_name,
+        headers={"Cache-Control": "private, no-store"},
+    )
+
+
+# --- evaluators ------------------------------------------------------------------------------
+
+
+async def evaluation_page(
+    request: Request,
+    *,
+    errors: dict[str, str] | None = None,
+    message: str = "",
+    status_code: int = 200,
+) -> Response:
+    data = await evaluation.evaluation_page(path_id(request), request.state.user)
+    return render(
+        request,
+        "bids/evaluation.html",
+        status_code=status_code,
+        errors=errors or {},
+        message=message,
+        **data,
+    )
+
+
+async def _act(request: Request, action: Any, success: str) -> Response:
+    try:
+        await action()
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        return await evaluation_page(
+            request, errors=exc.fields, message=exc.message, status_code=exc.status
+        )
+    flash(request, success)
+    return redirect(request, f"/tasks/{path_id(request)}/evaluation")
+
+
+async def declare(request: Request) -> Response:
+    values = await form_data(request)
+    if values.get("declaration") == "conflict":
+        ids = [
+            int(p)
+            for p in values.get("conflict_vendor_ids", "").replace(",", " ").split()
+            if p.isdigit()
+        ]
+        body: dict[str, Any] = {"conflict_vendor_ids": ids}
+    else:
+        body = {"no_conflict": values.get("no_conflict") == "1"}
+    return await _act(
+        request,
+        lambda: evaluation.declare(
+            path_id(request), body, actor=request.state.user, address=client_address(request)
+        ),
+        _("Your declaration is recorded."),
+    )
+
+
+async def panel_add(request: Request) -> Response:
+    values = await form_data(request)
+    return await _act(
+        request,
+        lambda: evaluation.add_panel_member(
+            path_id(request),
+            values.get("email", ""),
+            actor=request.state.user,
+            address=client_address(request),
+        ),
+        _("The panel member is added."),
+    )
+
+
+async def score(request: Request) -> Response:
+    values = await form_data(request)
+    scores: dict[str, Any] = {}
+    for key, raw in values.items():
+        if key.startswith("score:") and raw.strip():
+            try:
+                scores[key[6:]] = float(raw.replace(",", "."))
+            except ValueError:
+                scores[key[6:]] = raw
+    bid_id = int(values["bid_id"]) if values.get("bid_id", "").isdigit() else None
+    return await _act(
+        request,
+        lambda: evaluation.score_bid(
+            path_id(request),
+            {"bid_id": bid_id, "scores": scores},
+            actor=request.state.user,
+            address=client_address(request),
+        ),
+        _("Your scores are saved."),
+    )
+
+
+async def award(request: Request) -> Response:
+    values = await form_data(request)
+    bid_id = int(values["bid_id"]) if values.get("bid_id", "").isdigit() else None
+    return await _act(
+        request,
+        lambda: evaluation.award(
+            path_id(request),
+            {"bid_id": bid_id, "justification": values.get("justification", "")},
+            actor=request.state.user,
+            address=client_address(request),
+        ),
+        _("The task is awarded. Every bidder is told the outcome."),
+    )
+
+
+async def delivery(request: Request) -> Response:
+    values = await form_data(request)
+    quality = values.get("quality", "")
+    body = {
+        "accepted": values.get("accepted") == "1",
+        "on_time": values.get("on_time") == "1",
+        "quality": int(quality) if quality.isdigit() else None,
+        "comment": values.get("comment", ""),
+    }
+    return await _act(
+        request,
+        lambda: evaluation.rate_delivery(
+            path_id(request), body, actor=request.state.user, address=client_address(request)
+        ),
+        _("The delivery is recorded and the task is delivered."),
+    )
+
+
+async def export_csv(request: Request) -> Response:
+    text = await evaluation.export_csv(path_id(request), request.state.user)
+    return Response(
+        "\ufeff" + text,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="evaluation-{path_id(request)}.csv"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+async def export_xlsx(request: Request) -> Response:
+    data = await evaluation.export_xlsx(path_id(request), request.state.user)
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": f'attachment; filename="evaluation-{path_id(request)}.xlsx"',
+            "Cache-Control": "private, no-store",
+        },
+    )

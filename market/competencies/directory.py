@@ -1,0 +1,157 @@
+"""The vendor directory: search and filters over vendors and their competency profiles."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from tortoise.expressions import Q
+
+from market import clock
+from market.competencies.models import KINDS, Competency, VendorCompetency, VendorReference
+from market.competencies.services import (
+    competencies_by_code,
+    descendants_in,
+    normalise_code,
+    parent_map,
+)
+from market.errors import ValidationFailed
+from market.i18n import gettext as _
+from market.vendors.models import SIZE_CLASSES, Vendor
+
+# Employees per EU size class (see market.vendors.models.size_class_for).
+SIZE_RANGES = {"micro": (0, 9), "small": (10, 49), "medium": (50, 249), "large": (250, None)}
+
+
+@dataclass
+class DirectoryQuery:
+    q: str = ""
+    code: str = ""
+    kind: str = ""
+    size_class: str = ""
+    product: str = ""
+    eligible: bool = False
+
+
+@dataclass
+class DirectoryEntry:
+    vendor: Vendor
+    competencies: list[VendorCompetency] = field(default_factory=list)
+    eligible: bool | None = None  # None: the conduct module cannot say (yet)
+    eligibility_reasons: list[str] = field(default_factory=list)
+
+
+async def eligibility_for(
+    vendor_ids: list[int], at: dt.datetime | None = None
+) -> dict[int, Any] | None:
+    """The conduct module's eligibility per vendor, or None where that module has none yet."""
+    try:
+        from market.conduct import services as conduct
+
+        eligibility_many = conduct.eligibility_many  # type: ignore[attr-defined]
+    except (ImportError, AttributeError):
+        try:
+            from market.conduct.states import eligibility_many
+        except ImportError:
+            return None
+    result: dict[int, Any] = await eligibility_many(vendor_ids, at or clock.now())
+    return result
+
+
+def is_eligible(value: Any) -> bool:
+    return bool(getattr(value, "eligible", value))
+
+
+def _check(query: DirectoryQuery) -> None:
+    errors = {}
+    if query.kind and query.kind not in KINDS:
+        errors["kind"] = _("One of: %(list)s.") % {"list": ", ".join(KINDS)}
+    if query.size_class and query.size_class not in SIZE_CLASSES:
+        errors["size_class"] = _("One of: %(list)s.") % {"list": ", ".join(SIZE_CLASSES)}
+    if errors:
+        raise ValidationFailed(_("Check the filters."), errors)
+
+
+async def _vendor_ids_with(codes: set[str]) -> set[int]:
+    rows = await VendorCompetency.filter(code__in=list(codes)).values_list("vendor_id", flat=True)
+    return {int(r) for r in rows}  # type: ignore[call-overload]
+
+
+async def _filtered_ids(query: DirectoryQuery) -> set[int] | None:
+    """Vendor ids that pass the code, kind and product filters (None: no such filter)."""
+    ids: set[int] | None = None
+
+    def narrow(found: set[int]) -> None:
+        nonlocal ids
+        ids = found if ids is None else ids & found
+
+    if query.code.strip():
+        narrow(await _vendor_ids_with(descendants_in([query.code], await parent_map())))
+    if query.product.strip():
+        narrow(await _vendor_ids_with({normalise_code(query.product)}))
+    if query.kind:
+        codes = await Competency.filter(kind=query.kind).values_list("code", flat=True)
+        narrow(await _vendor_ids_with({str(c) for c in codes}))
+    return ids
+
+
+def _text_filter(text: str, reference_ids: list[int]) -> Q:
+    return (
+        Q(name__icontains=text)
+        | Q(profile_text_da__icontains=text)
+        | Q(profile_text_en__icontains=text)
+        | Q(id__in=reference_ids)
+    )
+
+
+async def search(
+    query: DirectoryQuery, *, page: int = 1, per_page: int = 25, at: dt.datetime | None = None
+) -> tuple[list[DirectoryEntry], int]:
+    """Vendors matching the search, by name, with their competencies; and the total."""
+    _check(query)
+    vendors = Vendor.all()
+    ids = await _filtered_ids(query)
+    if ids is not None:
+        vendors = vendors.filter(id__in=list(ids))
+    for word in query.q.split()[:6]:
+        reference_ids = await VendorReference.filter(
+            Q(title__icontains=word) | Q(description__icontains=word) | Q(customer__icontains=word)
+        ).values_list("vendor_id", flat=True)
+        ids_found = [int(r) for r in reference_ids]  # type: ignore[call-overload]
+        vendors = vendors.filter(_text_filter(word, ids_found))
+    if query.size_class:
+        low, high = SIZE_RANGES[query.size_class]
+        vendors = vendors.filter(employees__gte=low)
+        if high is not None:
+            vendors = vendors.filter(employees__lte=high)
+    found = list(await vendors.order_by("name", "id"))
+    eligibility = await eligibility_for([v.id for v in found], at)
+    if query.eligible and eligibility is not None:
+        found = [v for v in found if is_eligible(eligibility.get(v.id))]
+    total = len(found)
+    window = found[(page - 1) * per_page : page * per_page]
+    entries = await _entries(window, eligibility)
+    return entries, total
+
+
+async def _entries(
+    vendors: list[Vendor], eligibility: dict[int, Any] | None
+) -> list[DirectoryEntry]:
+    ids = [v.id for v in vendors]
+    held: dict[int, list[VendorCompetency]] = {i: [] for i in ids}
+    for row in await VendorCompetency.filter(vendor_id__in=ids).order_by("code"):
+        held[row.vendor_id].append(row)
+    entries = []
+    for vendor in vendors:
+        entry = DirectoryEntry(vendor, held[vendor.id])
+        if eligibility is not None and vendor.id in eligibility:
+            value = eligibility[vendor.id]
+            entry.eligible = is_eligible(value)
+            entry.eligibility_reasons = list(getattr(value, "reasons", []) or [])
+        entries.append(entry)
+    return entries
+
+
+async def labels_for(entries: list[DirectoryEntry]) -> dict[str, Competency]:
+    return await competencies_by_code({c.code for e in entries for c in e.competencies})

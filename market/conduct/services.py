@@ -1,0 +1,653 @@
+"""Publishing Code of Conduct versions, signing, countersigning, the register and reminders."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+
+from market import clock
+from market.accounts.models import User
+from market.audit.services import record
+from market.conduct.models import (
+    ConductReminder,
+    ConductVersion,
+    Decision,
+    Signature,
+    SignatureDecision,
+)
+from market.conduct.states import REGISTER_STATUSES, Standing, State, in_force, standings
+from market.conduct.states import eligibility as eligibility
+from market.conduct.states import eligibility_many as eligibility_many
+from market.db import transaction
+from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from market.i18n import gettext as _
+from market.vendors.models import Vendor
+
+TEXTS = Path(__file__).resolve().parent / "texts"
+SEED_EFFECTIVE_FROM = dt.date(2025, 1, 1)
+
+
+def text_hash(text: str) -> str:
+    """SHA-256 of the UTF-8 bytes of the binding (Danish) text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- versions ------------------------------------------------------------------------------
+
+
+async def current_version(at: dt.datetime | None = None) -> ConductVersion | None:
+    """The version in force on the local date of `at`."""
+    today = clock.to_local(at or clock.now()).date()
+    return in_force(await ConductVersion.filter(effective_from__lte=today), today)
+
+
+async def get_version(label: str) -> ConductVersion | None:
+    if len(label) > 20:  # longer than any label can be (the column's width)
+        return None
+    return await ConductVersion.get_or_none(label=label)
+
+
+async def list_versions() -> list[ConductVersion]:
+    return list(await ConductVersion.all().order_by("-effective_from", "-id"))
+
+
+def check_version_fields(values: dict[str, Any]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    label = values.get("version", "")
+    if not label:
+        errors["version"] = _("Give the version a label, e.g. 2 or 2.1.")
+    elif len(label) > 20 or not all(part.isdigit() for part in label.split(".")):
+        errors["version"] = _("A version label is numbers separated by dots, e.g. 2 or 2.1.")
+    for name in ("version", "title", "text"):
+        if "\x00" in (values.get(name) or ""):
+            errors[name] = _("Contains a character that is not allowed.")
+    if not values.get("title"):
+        errors["title"] = _("This field is required.")
+    if not values.get("text"):
+        errors["text"] = _("This field is required.")
+    if values.get("effective_from") is None:
+        errors.setdefault("effective_from", _("Give a date as YYYY-MM-DD."))
+    grace = values.get("grace_days")
+    if (
+        grace is None
+        or not isinstance(grace, int)
+        or isinstance(grace, bool)
+        or not (0 <= grace <= 365)
+    ):
+        errors.setdefault("grace_days", _("Give a whole number of days from 0 to 365."))
+    return errors
+
+
+def parse_date(raw: Any) -> dt.date | None:
+    if not isinstance(raw, str):
+        return None
+    try:
+        return dt.date.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+
+
+async def publish_version(
+    *,
+    version: str,
+    title: str,
+    text: str,
+    effective_from: dt.date | None,
+    grace_days: Any,
+    text_en: str = "",
+    actor: User | None,
+    address: str = "",
+) -> ConductVersion:
+    """Publish a new version; 422 on bad fields, 409 when the label exists."""
+    values = {
+        "version": version.strip(),
+        "title": title.strip(),
+        "text": text,
+        "effective_from": effective_from,
+        "grace_days": grace_days,
+    }
+    errors = check_version_fields(values)
+    if "\x00" in text_en:
+        errors["text_en"] = _("Contains a character that is not allowed.")
+    if errors:
+        raise ValidationFailed(_("The version was not published."), errors)
+    assert effective_from is not None
+    try:
+        async with transaction():
+            row = await ConductVersion.create(
+                label=values["version"],
+                title=values["title"],
+                text=text,
+                text_en=text_en,
+                sha256=text_hash(text),
+                effective_from=effective_from,
+                grace_days=grace_days,
+                published_at=clock.now(),
+                published_by=actor,
+            )
+            await record(
+                "conduct.published",
+                actor=actor,
+                object_type="conduct_version",
+                object_id=row.id,
+                address=address,
+                after={
+                    "version": row.label,
+                    "sha256": row.sha256,
+                    "effective_from": effective_from.isoformat(),
+                    "grace_days": grace_days,
+                },
+            )
+    except IntegrityError as exc:
+        raise Conflict(
+            _("Version %(v)s is already published.") % {"v": values["version"]},
+            {"version": _("This version label is already used.")},
+        ) from exc
+    return row
+
+
+async def ensure_seed_conduct() -> ConductVersion:
+    """Version 1, shipped in market/conduct/texts/, published once (idempotent)."""
+    existing = await get_version("1")
+    if existing is not None:
+        return existing
+    text = (TEXTS / "1.da.md").read_text(encoding="utf-8")
+    text_en = (TEXTS / "1.en.md").read_text(encoding="utf-8")
+    try:
+        return await publish_version(
+            version="1",
+            title="Adfærdskodeks for leverandørpartnere",
+            text=text,
+            text_en=text_en,
+            effective_from=SEED_EFFECTIVE_FROM,
+            grace_days=0,
+            actor=None,
+        )
+    except Conflict:
+        found = await get_version("1")
+        assert found is not None
+        return found
+
+
+def version_json(version: ConductVersion) -> dict[str, Any]:
+    return {
+        "id": version.id,
+        "version": version.label,
+        "title": version.title,
+        "text": version.text,
+        "text_en": version.text_en,
+        "sha256": version.sha256,
+        "effective_from": version.effective_from.isoformat(),
+        "grace_days": version.grace_days,
+        "published_at": clock.to_local(version.published_at).isoformat(),
+    }
+
+
+# --- signing -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignInput:
+    version: str
+    sha256: str
+    signer_name: str
+    signer_title: str
+    accept: Any
+
+
+async def sign(
+    vendor: Vendor, user: User, data: SignInput, *, address: str = "", user_agent: str = ""
+) -> Signature:
+    """Record a vendor_admin's signature of one version, with an audit event and a receipt."""
+    if not user.has_role("vendor_admin") or user.organisation_id != vendor.organisation_id:
+        raise PermissionDenied(_("Only an administrator of this vendor may sign for it."))
+    bad = [
+        n
+        for n in ("version", "sha256", "signer_name", "signer_title")
+        if "\x00" in getattr(data, n)
+    ]
+    if bad:
+        raise ValidationFailed(
+            _("The Code of Conduct was not signed."),
+            {n: _("Contains a character that is not allowed.") for n in bad},
+        )
+    version = await get_version(data.version.strip()) if data.version else None
+    errors: dict[str, str] = {}
+    if version is None:
+        errors["version"] = _("There is no published version with this label.")
+    else:
+        current = await current_version()
+        if current is not None and version.effective_from < current.effective_from:
+            errors["version"] = _("This version is no longer in force: sign version %(v)s.") % {
+                "v": current.label
+            }
+        elif data.sha256.strip().lower() != version.sha256:
+            errors["sha256"] = _(
+                "The text you saw is not the text of this version. "
+                "Reload the page and read it again."
+            )
+    if not data.signer_name.strip():
+        errors["signer_name"] = _("Type your full name.")
+    if not data.signer_title.strip():
+        errors["signer_title"] = _("Type your title.")
+    if data.accept is not True:
+        errors["accept"] = _("Tick the box to accept the Code of Conduct.")
+    if errors:
+        raise ValidationFailed(_("The Code of Conduct was not signed."), errors)
+    assert version is not None
+    try:
+        async with transaction():
+            signature = await Signature.create(
+                vendor=vendor,
+                version=version,
+                sha256=version.sha256,
+                user=user,
+                signer_name=data.signer_name.strip()[:200],
+                signer_title=data.signer_title.strip()[:200],
+                signed_at=clock.now(),
+                address=address[:64],
+                user_agent=user_agent[:300],
+            )
+            await record(
+                "conduct.signed",
+                actor=user,
+                object_type="signature",
+                object_id=signature.id,
+                address=address,
+                after={
+                    "vendor": vendor.id,
+                    "version": version.label,
+                    "sha256": version.sha256,
+                    "signer_name": signature.signer_name,
+                    "signer_title": signature.signer_title,
+                },
+            )
+    except IntegrityError as exc:
+        raise Conflict(
+            _("%(vendor)s has already signed version %(v)s.")
+            % {"vendor": vendor.name, "v": version.label}
+        ) from exc
+    from market.mail.services import queue_mail
+
+    signature.version = version
+    signature.vendor = vendor
+    await queue_mail(
+        to=user.email,
+        template="conduct/signature_receipt",
+        key=f"conduct-signature:{signature.id}",
+        language=user.language,
+        signature=signature,
+        version=version,
+        vendor=vendor,
+    )
+    return signature
+
+
+async def get_signature(signature_id: int) -> Signature | None:
+    if not 0 < signature_id <= 2**31 - 1:
+        return None
+    return await Signature.get_or_none(id=signature_id).select_related("vendor", "version", "user")
+
+
+async def signature_decisions(signature: Signature) -> list[SignatureDecision]:
+    return list(await SignatureDecision.filter(signature_id=signature.id).order_by("id"))
+
+
+async def signature_for_vendor(vendor: Vendor, signature_id: int) -> Signature:
+    signature = await get_signature(signature_id)
+    if signature is None or signature.vendor_id != vendor.id:
+        raise NotFound(_("No such signature."))
+    return signature
+
+
+# --- the secretariat's decisions -----------------------------------------------------------
+
+# Which decision may follow which signature status: the one place transitions are decided.
+TRANSITIONS = {
+    Decision.COUNTERSIGNED: {"pending"},
+    Decision.REJECTED: {"pending"},
+    Decision.REVOKED: {Decision.COUNTERSIGNED},
+}
+
+
+async def decide_signature(
+    signature_id: int, decision: str, *, actor: User, reason: str = "", address: str = ""
+) -> SignatureDecision:
+    """Countersign, reject or revoke a signature, once; audited in the same transaction."""
+    from market.conduct.states import signature_status
+
+    signature = await get_signature(signature_id)
+    if signature is None:
+        raise NotFound(_("No such signature."))
+    reason = reason.strip().replace("\x00", "")
+    if decision in (Decision.REJECTED, Decision.REVOKED) and not reason:
+        raise ValidationFailed(_("Give a reason."), {"reason": _("Give a reason.")})
+    status = signature_status(signature, await signature_decisions(signature))
+    if status not in TRANSITIONS[decision]:
+        raise Conflict(
+            _("This signature is %(status)s: it cannot be %(decision)s now.")
+            % {"status": _(status), "decision": _(decision)}
+        )
+    try:
+        async with transaction():
+            row = await SignatureDecision.create(
+                signature=signature,
+                stage=Decision.STAGE[decision],
+                decision=decision,
+                reason=reason[:2000],
+                user=actor,
+                decided_at=clock.now(),
+            )
+            await record(
+                f"conduct.{decision}",
+                actor=actor,
+                object_type="signature",
+                object_id=signature.id,
+                address=address,
+                note=reason,
+                before={"status": status},
+                after={"status": decision},
+            )
+    except IntegrityError as exc:
+        raise Conflict(_("This signature has already been decided.")) from exc
+    await _mail_decision(signature, row)
+    return row
+
+
+async def _mail_decision(signature: Signature, decision: SignatureDecision) -> None:
+    from market.mail.services import queue_mail
+
+    await queue_mail(
+        to=signature.user.email,
+        template="conduct/decision",
+        key=f"conduct-decision:{decision.id}",
+        language=signature.user.language,
+        signature=signature,
+        decision=decision,
+    )
+
+
+# --- the register and the desk -------------------------------------------------------------
+
+
+@dataclass
+class RegisterRow:
+    vendor: Vendor
+    standing: Standing
+
+
+async def register(
+    *, status: str = "", state: str = "", q: str = "", at: dt.datetime | None = None
+) -> list[RegisterRow]:
+    """Every vendor with its standing; filtered by register status, state or a search."""
+    query = Vendor.all().order_by("name")
+    if q.strip():
+        text = q.strip()
+        query = (
+            query.filter(name__icontains=text)
+            if not text.isdigit()
+            else query.filter(cvr__startswith=text)
+        )
+    vendors = list(await query)
+    found = await standings(vendors, at)
+    await _load_signers(found.values())
+    rows = [RegisterRow(v, found[v.id]) for v in vendors]
+    if status:
+        if status not in REGISTER_STATUSES:
+            raise ValidationFailed(
+                _("Unknown status."),
+                {"status": _("One of: %(list)s.") % {"list": ", ".join(REGISTER_STATUSES)}},
+            )
+        rows = [r for r in rows if r.standing.register_status == status]
+    if state:
+        rows = [r for r in rows if r.standing.state == state]
+    return rows
+
+
+async def _load_signers(items: Any) -> None:
+    signatures = [s.signature for s in items if s.signature is not None]
+    signatures += [s.valid for s in items if s.valid is not None]
+    user_ids = {s.user_id for s in signatures}
+    users = {u.id: u for u in await User.filter(id__in=list(user_ids))} if user_ids else {}
+    for signature in signatures:
+        signature.user = users[signature.user_id]
+
+
+async def state_counts(at: dt.datetime | None = None) -> dict[str, int]:
+    rows = await register(at=at)
+    counts = Counter(r.standing.state for r in rows)
+    return {state: counts.get(state, 0) for state in State.ALL}
+
+
+async def version_shares(at: dt.datetime | None = None) -> list[tuple[str, int, int]]:
+    """(version label, vendors whose valid signature is of it, all vendors), newest first."""
+    rows = await register(at=at)
+    total = len(rows)
+    counts = Counter(r.standing.signed_version or "" for r in rows)
+    versions = await list_versions()
+    shares = [(v.label, counts.get(v.label, 0), total) for v in versions]
+    shares.append(("", counts.get("", 0), total))
+    return shares
+
+
+async def pending_signatures() -> list[Signature]:
+    decided = await SignatureDecision.filter(stage=1).values_list("signature_id", flat=True)
+    return list(
+        await Signature.exclude(id__in=list(decided))
+        .select_related("vendor", "version", "user")
+        .order_by("signed_at")
+    )
+
+
+def _local(value: dt.datetime | None) -> str:
+    return clock.to_local(value).isoformat() if value else ""
+
+
+def register_item(row: RegisterRow) -> dict[str, Any]:
+    s = row.standing
+    signature = s.signature or s.valid
+    return {
+        "vendor": {"id": row.vendor.id, "name": row.vendor.name, "cvr": row.vendor.cvr},
+        "vendor_id": row.vendor.id,
+        "status": s.register_status,
+        "state": s.state,
+        "eligible": s.eligible,
+        "signature_id": signature.id if signature else None,
+        "version": signature.version.label if signature else None,
+        "signer_name": signature.signer_name if signature else None,
+        "signer_title": signature.signer_title if signature else None,
+        "signed_at": _local(signature.signed_at) if signature else None,
+        "signature_status": s.signature_status or None,
+        "current_version": s.current.label if s.current else None,
+        "grace_ends": s.grace_ends.isoformat() if s.grace_ends else None,
+        "reasons": s.reasons,
+    }
+
+
+CSV_COLUMNS = [
+    "vendor_id",
+    "vendor",
+    "cvr",
+    "size_class",
+    "state",
+    "status",
+    "eligible",
+    "version",
+    "signature_status",
+    "signer_name",
+    "signer_title",
+    "signed_by",
+    "signed_at",
+    "current_version",
+    "grace_ends",
+    "suspended_at",
+]
+
+
+async def register_csv(at: dt.datetime | None = None) -> str:
+    """The signature register of every vendor as CSV (UTF-8, comma-separated)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in await register(at=at):
+        s = row.standing
+        signature = s.signature or s.valid
+        writer.writerow(
+            [
+                row.vendor.id,
+                _csv_safe(row.vendor.name),
+                row.vendor.cvr,
+                row.vendor.size_class,
+                s.state,
+                s.register_status,
+                "yes" if s.eligible else "no",
+                signature.version.label if signature else "",
+                s.signature_status,
+                _csv_safe(signature.signer_name) if signature else "",
+                _csv_safe(signature.signer_title) if signature else "",
+                signature.user.email if signature else "",
+                _local(signature.signed_at) if signature else "",
+                s.current.label if s.current else "",
+                s.grace_ends.isoformat() if s.grace_ends else "",
+                _local(row.vendor.suspended_at),
+            ]
+        )
+    return out.getvalue()
+
+
+def _csv_safe(value: str) -> str:
+    # Spreadsheets run cells starting with these as formulas (CSV injection).
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+# --- reminders -----------------------------------------------------------------------------
+
+REMIND_STATES = (State.NOT_SIGNED, State.AWAITING, State.OUTDATED)
+
+
+def reminder_bucket(at: dt.datetime, interval_days: int) -> int:
+    return clock.to_local(at).date().toordinal() // max(interval_days, 1)
+
+
+async def send_conduct_reminders(interval_days: int, at: dt.datetime | None = None) -> int:
+    """Remind every vendor that must act, at most once per interval; safe to run twice."""
+    at = at or clock.now()
+    bucket = reminder_bucket(at, interval_days)
+    since = at - dt.timedelta(days=interval_days)
+    recent = set(
+        await ConductReminder.filter(sent_at__gt=since).values_list("vendor_id", flat=True)
+    )
+    sent = 0
+    for row in await register(at=at):
+        if row.standing.state not in REMIND_STATES or row.vendor.id in recent:
+            continue
+        if await _remind(row, bucket=bucket, kind="scheduled", at=at, actor=None):
+            sent += 1
+    return sent
+
+
+async def remind_now(vendor: Vendor, *, actor: User, address: str = "") -> int:
+    """The secretariat's "send reminder now": not limited by the interval."""
+    rows = [r for r in await register() if r.vendor.id == vendor.id]
+    if not rows:
+        raise NotFound(_("No such vendor."))
+    await _remind(rows[0], bucket=None, kind="manual", at=clock.now(), actor=actor, address=address)
+    return 1
+
+
+async def _remind(
+    row: RegisterRow,
+    *,
+    bucket: int | None,
+    kind: str,
+    at: dt.datetime,
+    actor: User | None,
+    address: str = "",
+) -> bool:
+    from market.mail.services import queue_mail
+
+    try:
+        async with transaction():
+            reminder = await ConductReminder.create(
+                vendor=row.vendor, bucket=bucket, kind=kind, state=row.standing.state, sent_at=at
+            )
+            await record(
+                "conduct.reminded",
+                actor=actor,
+                object_type="vendor",
+                object_id=row.vendor.id,
+                address=address,
+                after={"state": row.standing.state, "kind": kind},
+            )
+    except IntegrityError:
+        return False  # another run of the job got here first
+    admins = await User.filter(organisation_id=row.vendor.organisation_id, is_active=True)
+    for user in admins:
+        if not user.has_role("vendor_admin"):
+            continue
+        key = (
+            f"conduct-reminder:{row.vendor.id}:{bucket}:{user.id}"
+            if bucket is not None
+            else f"conduct-reminder-manual:{reminder.id}:{user.id}"
+        )
+        await queue_mail(
+            to=user.email,
+            template="conduct/reminder",
+            key=key,
+            language=user.language,
+            vendor=row.vendor,
+            standing=row.standing,
+            user=user,
+        )
+    return True
+
+
+async def last_reminders(vendor_ids: list[int]) -> dict[int, dt.datetime]:
+    rows = await ConductReminder.filter(vendor_id__in=vendor_ids).order_by("sent_at")
+    return {r.vendor_id: r.sent_at for r in rows}
+
+
+@dataclass
+class SignatureView:
+    signature: Signature
+    status: str
+    decisions: list[SignatureDecision]
+
+
+async def vendor_signatures(vendor: Vendor) -> list[SignatureView]:
+    """A vendor's signatures with their status, newest first."""
+    from market.conduct.states import signature_status
+
+    rows = list(
+        await Signature.filter(vendor_id=vendor.id)
+        .select_related("version", "user")
+        .order_by("-signed_at")
+    )
+    decisions = (
+        list(await SignatureDecision.filter(signature_id__in=[r.id for r in rows])) if rows else []
+    )
+    return [
+        SignatureView(
+            r, signature_status(r, decisions), [d for d in decisions if d.signature_id == r.id]
+        )
+        for r in rows
+    ]
+
+
+async def seed_if_migrated() -> bool:
+    """`market migrate` seeds version 1; a database without the conduct tables is left alone."""
+    from tortoise.exceptions import OperationalError
+
+    try:
+        await ensure_seed_conduct()
+    except OperationalError:
+        return False
+    return True

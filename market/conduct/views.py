@@ -1,0 +1,271 @@
+"""Code of Conduct pages: the text, signing and receipts, and the secretariat's desk."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from market import clock
+from market.conduct import services
+from market.conduct.markdown import render_markdown
+from market.conduct.models import Decision
+from market.conduct.states import REGISTER_STATUSES, STATE_LABELS, State, standing
+from market.errors import DomainError, NotFound
+from market.i18n import gettext as _
+from market.vendors import services as vendors
+from market.web import client_address, flash, form_data, redirect, render
+
+
+async def current(request: Request) -> Response:
+    version = await services.current_version()
+    return render(
+        request,
+        "conduct/current.html",
+        version=version,
+        html=render_markdown(version.text) if version else "",
+        html_en=render_markdown(version.text_en) if version and version.text_en else "",
+        versions=await services.list_versions(),
+    )
+
+
+# --- vendors -------------------------------------------------------------------------------
+
+
+async def sign(request: Request) -> Response:
+    user = request.state.user
+    vendor = await vendors.own_vendor(user)
+    version = await services.current_version()
+    if version is None:
+        raise NotFound(_("No Code of Conduct is in force yet."))
+    values: dict[str, str] = {"signer_name": user.name}
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        values = await form_data(request)
+        data = services.SignInput(
+            version=values.get("version", ""),
+            sha256=values.get("sha256", ""),
+            signer_name=values.get("signer_name", ""),
+            signer_title=values.get("signer_title", ""),
+            accept=values.get("accept") == "1",
+        )
+        try:
+            signature = await services.sign(
+                vendor,
+                user,
+                data,
+                address=client_address(request),
+                user_agent=request.headers.get("user-agent", ""),
+            )
+        except DomainError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            errors, status = exc.fields or {"accept": exc.message}, exc.status
+        else:
+            flash(
+                request,
+                _("Thank you. The Code of Conduct is signed; the secretariat will countersign it."),
+            )
+            return redirect(request, f"/my-company/signatures/{signature.id}")
+    return render(
+        request,
+        "conduct/sign.html",
+        status_code=status,
+        vendor=vendor,
+        version=version,
+        html=render_markdown(version.text),
+        values=values,
+        errors=errors,
+        standing=await standing(vendor),
+    )
+
+
+async def receipt(request: Request) -> Response:
+    vendor = await vendors.own_vendor(request.state.user)
+    signature = await services.signature_for_vendor(vendor, int(request.path_params["id"]))
+    decisions = await services.signature_decisions(signature)
+    from market.conduct.states import signature_status
+
+    return render(
+        request,
+        "conduct/receipt.html",
+        vendor=vendor,
+        signature=signature,
+        status=signature_status(signature, decisions),
+        decisions=decisions,
+        html=render_markdown(signature.version.text),
+    )
+
+
+# --- the secretariat's desk ----------------------------------------------------------------
+
+
+async def desk(request: Request) -> Response:
+    counts = await services.state_counts()
+    shares = await services.version_shares()
+    total = sum(counts.values())
+    current = await services.current_version()
+    return render(
+        request,
+        "conduct/desk.html",
+        counts=counts,
+        total=total,
+        shares=shares,
+        state_labels=STATE_LABELS,
+        pending=await services.pending_signatures(),
+        current=current,
+        versions=await services.list_versions(),
+        errors={},
+        values={},
+    )
+
+
+async def publish(request: Request) -> Response:
+    if request.method == "GET":
+        return render(
+            request,
+            "conduct/publish.html",
+            errors={},
+            values={"grace_days": "90", "effective_from": clock.today().isoformat()},
+        )
+    values = await form_data(request)
+    grace = values.get("grace_days", "").strip()
+    try:
+        version = await services.publish_version(
+            version=values.get("version", ""),
+            title=values.get("title", ""),
+            text=values.get("text", "").replace("\r\n", "\n"),
+            text_en=values.get("text_en", "").replace("\r\n", "\n"),
+            effective_from=services.parse_date(values.get("effective_from")),
+            grace_days=int(grace) if grace.isdigit() else None,
+            actor=request.state.user,
+            address=client_address(request),
+        )
+    except DomainError as exc:
+        return render(
+            request,
+            "conduct/publish.html",
+            status_code=exc.status,
+            values=values,
+            errors=exc.fields or {"version": exc.message},
+        )
+    flash(request, _("Version %(v)s is published.") % {"v": version.label})
+    return redirect(request, "/secretariat/conduct")
+
+
+async def _decide(request: Request, decision: str, done: str) -> Response:
+    values = await form_data(request)
+    try:
+        await services.decide_signature(
+            int(request.path_params["id"]),
+            decision,
+            actor=request.state.user,
+            reason=values.get("reason", ""),
+            address=client_address(request),
+        )
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        flash(request, exc.fields.get("reason", exc.message), "error")
+        return redirect(request, "/secretariat/conduct")
+    flash(request, done)
+    return redirect(request, "/secretariat/conduct")
+
+
+async def countersign(request: Request) -> Response:
+    return await _decide(request, Decision.COUNTERSIGNED, _("The signature is countersigned."))
+
+
+async def reject(request: Request) -> Response:
+    return await _decide(request, Decision.REJECTED, _("The signature is rejected."))
+
+
+async def revoke(request: Request) -> Response:
+    return await _decide(request, Decision.REVOKED, _("The signature is revoked."))
+
+
+async def vendor_list(request: Request) -> Response:
+    state = request.query_params.get("state", "")
+    state = state if state in State.ALL else ""
+    status = request.query_params.get("status", "")
+    status = status if status in REGISTER_STATUSES else ""
+    q = request.query_params.get("q", "")[:100]
+    rows = await services.register(state=state, status=status, q=q)
+    reminded = await services.last_reminders([r.vendor.id for r in rows])
+    return render(
+        request,
+        "conduct/vendors.html",
+        rows=rows,
+        state=state,
+        status=status,
+        q=q,
+        states=State.ALL,
+        state_labels=STATE_LABELS,
+        reminded=reminded,
+    )
+
+
+async def _vendor_action(request: Request, action: str) -> Response:
+    values = await form_data(request)
+    vendor_id = int(request.path_params["id"])
+    actor, address = request.state.user, client_address(request)
+    try:
+        if action == "suspend":
+            vendor = await vendors.suspend(
+                vendor_id, values.get("reason", ""), actor=actor, address=address
+            )
+            message = _("%(name)s is suspended.") % {"name": vendor.name}
+        elif action == "reinstate":
+            vendor = await vendors.reinstate(
+                vendor_id, values.get("reason", ""), actor=actor, address=address
+            )
+            message = _("%(name)s is reinstated.") % {"name": vendor.name}
+        else:
+            found = await vendors.get_vendor(vendor_id)
+            if found is None:
+                raise NotFound(_("No such vendor."))
+            await services.remind_now(found, actor=actor, address=address)
+            message = _("A reminder is sent to %(name)s.") % {"name": found.name}
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        flash(request, exc.fields.get("reason", exc.message), "error")
+        return redirect(request, "/secretariat/vendors")
+    flash(request, message)
+    return redirect(request, "/secretariat/vendors")
+
+
+async def suspend(request: Request) -> Response:
+    return await _vendor_action(request, "suspend")
+
+
+async def reinstate(request: Request) -> Response:
+    return await _vendor_action(request, "reinstate")
+
+
+async def remind(request: Request) -> Response:
+    return await _vendor_action(request, "remind")
+
+
+async def run_reminders(request: Request) -> Response:
+    from market.db import after_commit
+
+    await after_commit("send_conduct_reminders")
+    flash(
+        request,
+        _(
+            "Reminders are on their way to every vendor that must act and has not "
+            "been reminded lately."
+        ),
+    )
+    return redirect(request, "/secretariat/conduct")
+
+
+async def register_csv(request: Request) -> Response:
+    text = await services.register_csv()
+    filename = f"signature-register-{clock.today().isoformat()}.csv"
+    return Response(
+        "\ufeff" + text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,219 @@
+"""The matching index of this process: loaded from the database, kept current by version.
+
+Each worker process keeps one fitted `matching.Index` in memory (`_cache`, keyed by the model
+version of the settings it was fitted with). The database holds what any worker needs to
+reload it: the vendor rows themselves and `IndexVersion`, the change log of the index. A vendor
+change adds a version row; before ranking, a worker compares the version it loaded with the
+latest and upserts the vendors changed since (or refits when the settings, the taxonomy or a
+bulk change call for it). No fitted matrices are stored: refitting from the rows is fast and
+can never go stale.
+
+scikit-learn is imported here only inside functions, and all fitting and ranking runs in a
+thread (`asyncio.to_thread`), so the event loop is never blocked by a ranking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tortoise.functions import Max
+
+from market import clock
+from market.competencies.services import parent_map
+from market.shortlists.models import ExposureLedger, IndexVersion
+from market.shortlists.profiles import vendor_profiles
+from market.vendors.models import Vendor
+
+if TYPE_CHECKING:
+    from matching import Index, Match, Settings, TaskProfile
+
+log = logging.getLogger(__name__)
+
+BULK_REFIT = 200  # more changed vendors than this since the loaded version: refit instead
+RANK_ALL_UP_TO = 1000  # pools up to this size are stored whole (ineligible vendors included)
+TOP = 200  # larger pools: the first places only
+
+
+@dataclass
+class Loaded:
+    index: Index
+    version: int  # the IndexVersion id the index includes
+    model_version: str
+    taxonomy_key: str
+
+
+_cache: dict[str, Loaded] = {}
+_lock: asyncio.Lock | None = None
+
+
+def _the_lock() -> asyncio.Lock:
+    global _lock
+    if _lock is None:
+        _lock = asyncio.Lock()
+    return _lock
+
+
+def forget() -> None:
+    """Drop the loaded index (tests; a settings change does this by its new model version)."""
+    _cache.clear()
+
+
+async def latest_version() -> int:
+    row = await IndexVersion.annotate(top=Max("id")).first().values("top")
+    return int(row["top"] or 0) if row else 0
+
+
+async def bump(vendor_id: int | None, reason: str) -> int:
+    """Record that the index must take in a change (a vendor's, or everything when None)."""
+    row = await IndexVersion.create(vendor_id=vendor_id, reason=reason[:40])
+    return row.id
+
+
+def _taxonomy_key(parents: dict[str, str]) -> str:
+    payload = json.dumps(sorted(parents.items())).encode()
+    return hashlib.sha256(payload).hexdigest()[:16]
+
+
+async def _fit(settings: Settings, parents: dict[str, str], version: int) -> Loaded:
+    from matching import Index
+
+    profiles = await vendor_profiles(None)
+    index = await asyncio.to_thread(Index.fit, profiles, parents, settings)
+    log.info("matching index fitted: %d vendors, version %d", len(index), version)
+    return Loaded(index, version, settings.model_version, _taxonomy_key(parents))
+
+
+async def _catch_up(loaded: Loaded, latest: int) -> Loaded | None:
+    """Upsert the vendors changed since the loaded version; None when a refit is due."""
+    changed = await IndexVersion.filter(id__gt=loaded.version, id__lte=latest).values_list(
+        "vendor_id", flat=True
+    )
+    if any(v is None for v in changed) or len(set(changed)) > BULK_REFIT:
+        return None
+    ids = sorted({int(v) for v in changed if v is not None})  # type: ignore[call-overload]
+    profiles = {p.id: p for p in await vendor_profiles(ids)}
+
+    def apply() -> None:
+        for vendor_id in ids:
+            if vendor_id in profiles:
+                loaded.index.upsert(profiles[vendor_id])
+            else:
+                loaded.index.remove(vendor_id)
+
+    await asyncio.to_thread(apply)
+    loaded.version = latest
+    return loaded
+
+
+async def current_index(settings: Settings) -> Loaded:
+    """This process's index for `settings`, brought up to the latest version."""
+    parents = await parent_map()
+    latest = await latest_version()
+    loaded = _cache.get(settings.model_version)
+    if loaded is not None and (
+        loaded.taxonomy_key != _taxonomy_key(parents) or loaded.version > latest
+    ):
+        loaded = None  # another taxonomy, or a database that is not the one loaded from
+    if loaded is not None and loaded.version < latest:
+        loaded = await _catch_up(loaded, latest)
+    if loaded is None:
+        loaded = await _fit(settings, parents, latest)
+        _cache.clear()
+        _cache[settings.model_version] = loaded
+    return loaded
+
+
+async def _judge_at(loaded: Loaded, at: dt.datetime) -> None:
+    """Take new vendors in and set each vendor's Code-of-Conduct eligibility as of `at`.
+
+    Eligibility depends on the moment (a task's publication), so it is checked for every
+    ranking; only vendors whose standing differs from the index are upserted."""
+    from market.conduct.states import eligibility_many
+
+    index = loaded.index
+    all_ids = [int(i) for i in await Vendor.all().values_list("id", flat=True)]  # type: ignore[call-overload]
+    missing = [i for i in all_ids if index.vendor(i) is None]
+    gone = sorted(set(int(i) for i in index.vendor_ids) - set(all_ids))
+    fresh = await vendor_profiles(missing, at) if missing else []
+    standing = await eligibility_many(all_ids, at)
+    changed = list(fresh)
+    for vendor_id, verdict in standing.items():
+        profile = index.vendor(vendor_id)
+        if profile is None:
+            continue
+        reasons = () if verdict.eligible else tuple(verdict.reasons)
+        if profile.eligible != verdict.eligible or tuple(profile.ineligible_reasons) != reasons:
+            changed.append(
+                dataclasses.replace(profile, eligible=verdict.eligible, ineligible_reasons=reasons)
+            )
+    if changed or gone:
+
+        def apply() -> None:
+            for vendor_id in gone:
+                index.remove(vendor_id)
+            for profile in changed:
+                index.upsert(profile)
+
+        await asyncio.to_thread(apply)
+
+
+async def exposure(task_id: int | str | None = None) -> Any:
+    """The persisted exposure as a `matching.ExposureLedger`, with the SME place counts of the
+    first ten eligible places of every other task's current shortlist (for the fair share)."""
+    from market.shortlists.models import ShortlistEntry
+    from market.vendors.models import size_class_for
+    from matching.fairness import ExposureLedger as Ledger
+
+    rows = await ExposureLedger.all().values_list("vendor_id", "exposure")
+    places = ShortlistEntry.filter(rank__lte=10, eligible=True)
+    if isinstance(task_id, int):
+        places = places.exclude(shortlist__task_id=task_id)
+    employees = await places.values_list("vendor__employees", flat=True)
+    sme = sum(size_class_for(int(e)) != "large" for e in employees)  # type: ignore[call-overload]
+    return Ledger({int(v): float(e) for v, e in rows}, len(employees), sme)
+
+
+async def rank(task: TaskProfile, settings: Settings, at: dt.datetime) -> tuple[list[Match], int]:
+    """Every vendor (or the first places of a large pool) for `task`, and the index version.
+
+    One ranking at a time per process: the index is shared and updated in place."""
+    async with _the_lock():
+        loaded = await current_index(settings)
+        await _judge_at(loaded, at)
+        ledger = await exposure(task.id)
+        top = None if len(loaded.index) <= RANK_ALL_UP_TO else TOP
+        today = clock.to_local(at).date()
+        matches = await asyncio.to_thread(loaded.index.rank, task, top, ledger, today)
+        return matches, loaded.version
+
+
+async def score_rows(
+    tasks: list[tuple[TaskProfile, dt.datetime, list[int]]], settings: Settings
+) -> list[tuple[list[int], list[list[float]]]]:
+    """Feature rows of the given vendors for each task (for learning from award history)."""
+    async with _the_lock():
+        loaded = await current_index(settings)
+
+        def compute() -> list[tuple[list[int], list[list[float]]]]:
+            found: list[tuple[list[int], list[list[float]]]] = []
+            ids = loaded.index.vendor_ids
+            for task, _at, vendor_ids in tasks:
+                table = loaded.index.score(task)
+                position = {int(v): n for n, v in enumerate(ids)}
+                rows = [i for i in vendor_ids if i in position]
+                found.append((rows, [table.features[position[i]].tolist() for i in rows]))
+            return found
+
+        return await asyncio.to_thread(compute)
+
+
+def loaded_info() -> dict[str, Any]:
+    """What this process has loaded (for the secretariat's page and tests)."""
+    return {key: {"version": v.version, "vendors": len(v.index)} for key, v in _cache.items()}

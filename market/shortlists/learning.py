@@ -1,0 +1,146 @@
+"""A learned model: weights fitted on the award history, adopted only when they rank held-out
+awards better than the current weights (`matching.learn.evaluate_before_replace`)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import Any
+
+from market import clock
+from market.accounts.models import User
+from market.audit.services import record
+from market.db import after_commit, transaction
+from market.errors import Conflict
+from market.i18n import gettext as _
+from market.shortlists import services
+from market.shortlists.models import MatchingModel
+
+MIN_AWARDS = 20
+HELD_OUT_SHARE = 0.3  # the latest awards, for the comparison
+
+
+async def award_count() -> int:
+    try:
+        from market.bids.models import Award
+    except ImportError:
+        return 0
+    return await Award.all().count()
+
+
+async def latest_models(limit: int = 5) -> list[MatchingModel]:
+    return list(await MatchingModel.all().order_by("-id").limit(limit))
+
+
+async def request_learning(*, actor: User, address: str = "") -> MatchingModel:
+    """Queue a learning run (audited). 409 while one is still queued."""
+    if await MatchingModel.filter(status="queued").exists():
+        raise Conflict(_("A learning run is already queued."))
+    async with transaction():
+        model = await MatchingModel.create(model_version="", requested_by_id=actor.id)
+        await record(
+            "matching.learning_requested",
+            actor=actor,
+            object_type="matching_model",
+            object_id=model.id,
+            after={"awards": await award_count()},
+            address=address,
+        )
+        await after_commit("learn_weights", model.id)
+    return model
+
+
+async def _history() -> list[tuple[Any, Any, list[int], int]]:
+    """(task profile, awarded at, vendors considered, awarded vendor) per award, oldest first."""
+    from market.bids.models import Award, Bid
+    from market.shortlists.profiles import task_profile
+    from market.tasks.models import Invitation
+
+    awards = list(await Award.all().order_by("awarded_at", "id").select_related("task", "bid"))
+    task_ids = [a.task_id for a in awards]
+    considered: dict[int, set[int]] = {i: set() for i in task_ids}
+    for task_id, vendor_id in await Bid.filter(
+        task_id__in=task_ids or [0], submitted_at__isnull=False
+    ).values_list("task_id", "vendor_id"):
+        considered[int(task_id)].add(int(vendor_id))
+    for task_id, vendor_id in await Invitation.filter(task_id__in=task_ids or [0]).values_list(
+        "task_id", "vendor_id"
+    ):
+        considered[int(task_id)].add(int(vendor_id))
+    found = []
+    for award in awards:
+        vendors = considered[award.task_id] | {award.bid.vendor_id}
+        found.append(
+            (await task_profile(award.task), award.awarded_at, sorted(vendors), award.bid.vendor_id)
+        )
+    return found
+
+
+async def learn_weights(model_id: int) -> str:
+    """Fit, compare on the latest awards, adopt only when better (job)."""
+    model = await MatchingModel.get_or_none(id=model_id)
+    if model is None or model.status != "queued":
+        return "nothing to do"
+    count = await award_count()
+    if count < MIN_AWARDS:
+        model.status, model.finished_at = "too_few", clock.now()
+        model.comparison = {"awards": count, "needed": MIN_AWARDS}
+        await model.save()
+        return "too few awards"
+    try:
+        comparison, candidate = await _fit_and_compare()
+    except ValueError as exc:  # e.g. no task with more than one vendor considered
+        model.status, model.finished_at = "failed", clock.now()
+        model.comparison = {"awards": count, "error": str(exc)}
+        await model.save()
+        return "failed"
+    model.weights = services._weights_dict(candidate)
+    model.comparison = {**comparison, "awards": count}
+    model.status, model.finished_at = "done", clock.now()
+    current = await services.engine_settings()
+    model.model_version = dataclasses.replace(current, weights=candidate).model_version
+    model.adopted = comparison["use"] == "candidate"
+    await model.save()
+    if model.adopted:
+        actor = await User.get_or_none(id=model.requested_by_id or 0)
+        if actor is not None:
+            await services.update_settings(model.weights, {}, actor=actor, source="learned")
+    return "adopted" if model.adopted else "kept the current weights"
+
+
+async def _fit_and_compare() -> tuple[dict[str, Any], Any]:
+    import numpy as np
+
+    from market.shortlists import engine
+    from matching.learn import History, evaluate_before_replace, fit_weights
+
+    settings = await services.engine_settings()
+    history = await _history()
+    rows = await engine.score_rows([(t, at, ids) for t, at, ids, _w in history], settings)
+    features, labels, groups = [], [], []
+    for group, ((_t, _at, _ids, winner), (vendor_ids, feature_rows)) in enumerate(
+        zip(history, rows, strict=True)
+    ):
+        for vendor_id, row in zip(vendor_ids, feature_rows, strict=True):
+            features.append(row)
+            labels.append(1 if vendor_id == winner else 0)
+            groups.append(group)
+    if not features:
+        raise ValueError("no vendor of the award history is in the index")
+    cut = int(len(history) * (1 - HELD_OUT_SHARE))
+    data = History(np.asarray(features), np.asarray(labels), np.asarray(groups))
+
+    def work() -> tuple[dict[str, Any], Any]:
+        train, held_out = data.subset(data.groups < cut), data.subset(data.groups >= cut)
+        candidate = fit_weights(train, like=settings.weights)
+        decision = evaluate_before_replace(settings.weights, candidate, held_out)
+        return {
+            "use": decision.use,
+            "mrr_current": round(decision.mrr_current, 4),
+            "mrr_candidate": round(decision.mrr_candidate, 4),
+            "mrr_diff_ci95": list(decision.mrr_diff_ci95),
+            "train_tasks": cut,
+            "held_out_tasks": len(history) - cut,
+        }, candidate
+
+    return await asyncio.to_thread(work)

@@ -1,0 +1,133 @@
+"""Pages: a task's shortlist (with progress and invitations), the secretariat's matching
+weights and learned model, and the fairness report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from market.api import answer, path_id
+from market.errors import DomainError
+from market.i18n import gettext as _
+from market.shortlists import fairness, learning, services
+from market.shortlists.charts import FEATURE_LABELS, contribution_bars
+from market.web import client_address, flash, form_data, redirect, render
+from matching.types import DEFAULT_WEIGHTS, FEATURES
+
+
+async def shortlist_page(
+    request: Request,
+    errors: dict[str, str] | None = None,
+    message: str = "",
+    status_code: int = 200,
+) -> Response:
+    view = await services.shortlist_for(path_id(request), request.state.user)
+    coordinator = await services.may_invite(view.task, request.state.user)
+    scale = max((abs(v) for e in view.entries for v in e.contributions.values()), default=0.0)
+    return render(
+        request,
+        "shortlists/shortlist.html",
+        status_code=status_code,
+        view=view,
+        bars={e.id: contribution_bars(e.contributions, scale) for e in view.entries},
+        may_invite=coordinator,
+        errors=errors or {},
+        message=message,
+    )
+
+
+async def shortlist_status(request: Request) -> Response:
+    return answer(await services.shortlist_status(path_id(request), request.state.user))
+
+
+async def shortlist_invite(request: Request) -> Response:
+    form = await request.form()
+    ids = [int(v) for v in form.getlist("vendor_id") if isinstance(v, str) and v.isdigit()]
+    task_id = path_id(request)
+    try:
+        invitations = await services.invite_from_shortlist(
+            task_id, ids, actor=request.state.user, address=client_address(request)
+        )
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        return await shortlist_page(request, exc.fields, exc.message, exc.status)
+    flash(
+        request,
+        _("%(count)d vendors are invited and told by e-mail.") % {"count": len(invitations)},
+    )
+    return redirect(request, f"/tasks/{task_id}/shortlist")
+
+
+async def shortlist_recompute(request: Request) -> Response:
+    await form_data(request)
+    await services.request_recompute(path_id(request), request.state.user)
+    flash(request, _("The shortlist is being computed again."))
+    return redirect(request, f"/tasks/{path_id(request)}/shortlist")
+
+
+# --- secretariat --------------------------------------------------------------------------
+
+
+async def _weights_page(
+    request: Request,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    message: str = "",
+    status_code: int = 200,
+) -> Response:
+    row = await services.settings_row()
+    current = {
+        **{k: str(v) for k, v in row.weights.items()},
+        "fairness_strength": str(row.fairness_strength),
+        "fair_share": str(row.fair_share),
+    }
+    return render(
+        request,
+        "shortlists/weights.html",
+        status_code=status_code,
+        row=row,
+        features=FEATURES,
+        feature_labels=FEATURE_LABELS,
+        defaults={name: getattr(DEFAULT_WEIGHTS, name) for name in FEATURES},
+        values=values or current,
+        errors=errors or {},
+        message=message,
+        models=await learning.latest_models(),
+        awards=await learning.award_count(),
+        min_awards=learning.MIN_AWARDS,
+    )
+
+
+async def weights(request: Request) -> Response:
+    if request.method == "GET":
+        return await _weights_page(request)
+    values = await form_data(request)
+    try:
+        if values.get("reset"):
+            await services.reset_settings(actor=request.state.user, address=client_address(request))
+        else:
+            chosen, fairness = services.read_settings(values)
+            await services.update_settings(
+                chosen, fairness, actor=request.state.user, address=client_address(request)
+            )
+    except DomainError as exc:
+        return await _weights_page(request, values, exc.fields, exc.message, exc.status)
+    flash(request, _("The matching weights are saved. Open shortlists are computed again."))
+    return redirect(request, "/secretariat/matching")
+
+
+async def learn(request: Request) -> Response:
+    await form_data(request)
+    try:
+        await learning.request_learning(actor=request.state.user, address=client_address(request))
+    except DomainError as exc:
+        return await _weights_page(request, None, exc.fields, exc.message, exc.status)
+    flash(request, _("A model is being learned from the award history."))
+    return redirect(request, "/secretariat/matching")
+
+
+async def fairness_page(request: Request) -> Response:
+    return render(request, "shortlists/fairness.html", report=await fairness.report())

@@ -1,0 +1,311 @@
+"""Pages: task list, create/edit form, detail with change log, publish, invite, Q&A."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from market import clock
+from market.api import path_id
+from market.errors import DomainError, NotFound
+from market.i18n import gettext as _
+from market.solutions import services as solutions
+from market.tasks import questions, services
+from market.tasks.models import TaskStatus
+from market.web import client_address, flash, form_data, redirect, render
+
+PER_PAGE = 50
+
+
+# --- form <-> API body -------------------------------------------------------------------
+
+
+def _pairs(text: str, key: str, value: str) -> list[dict[str, Any]]:
+    """Lines "Syddjurs: 50.000" as [{key: "Syddjurs", value: 50000}] (text kept when wrong)."""
+    entries = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        name, _sep, amount = line.rpartition(":") if ":" in line else line.rpartition("=")
+        digits = re.sub(r"[.\s]|kr\.?$", "", amount.strip())
+        entries.append({key: name.strip(), value: int(digits) if digits.isdigit() else amount})
+    return entries
+
+
+def body_from_form(values: dict[str, str], wish_ids: list[str]) -> dict[str, Any]:
+    body: dict[str, Any] = {k: v for k, v in values.items() if v != ""}
+    for name in ("estimate_hours", "budget_dkk"):
+        if name in body:
+            digits = body[name].replace(".", "").strip()
+            body[name] = int(digits) if digits.isdigit() else body[name]
+    body["funding"] = _pairs(values.get("funding", ""), "municipality", "amount_dkk")
+    criteria = _pairs(values.get("criteria", ""), "name", "weight")
+    body["criteria"] = criteria or None
+    body["wish_ids"] = [int(i) for i in wish_ids if i.isdigit()]
+    body["municipality_specific"] = values.get("municipality_specific") == "1"
+    return body
+
+
+def form_from_values(current: dict[str, Any]) -> dict[str, str]:
+    def local(value: str) -> str:
+        return clock.to_local(clock.parse_local(value)).strftime("%Y-%m-%dT%H:%M")
+
+    return {
+        "title": current["title"],
+        "description": current["description"],
+        "required": ", ".join(current["required"]),
+        "nice_to_have": ", ".join(current["nice_to_have"]),
+        "estimate_hours": str(current["estimate_hours"]),
+        "budget_dkk": str(current["budget_dkk"]),
+        "bid_deadline": local(current["bid_deadline"]),
+        "question_deadline": local(current["question_deadline"]),
+        "delivery_date": current["delivery_date"],
+        "funding": "\n".join(f"{f['municipality']}: {f['amount_dkk']}" for f in current["funding"]),
+        "criteria": "\n".join(f"{c['name']}: {c['weight']}" for c in current["criteria"]),
+        "municipality_specific": "1" if current["municipality_specific"] else "",
+    }
+
+
+async def _form_page(
+    request: Request,
+    *,
+    solution: Any,
+    values: dict[str, str],
+    wish_ids: list[int],
+    task: Any = None,
+    errors: dict[str, str] | None = None,
+    message: str = "",
+    status_code: int = 200,
+) -> Response:
+    wishes = await solutions.wishes_of(solution.id)
+    return render(
+        request,
+        "tasks/form.html",
+        status_code=status_code,
+        solution=solution,
+        values=values,
+        wishes=wishes,
+        wish_ids=wish_ids,
+        task=task,
+        errors=errors or {},
+        message=message,
+    )
+
+
+# --- pages -------------------------------------------------------------------------------
+
+
+async def task_list(request: Request) -> Response:
+    params = request.query_params
+    page = int(params["page"]) if params.get("page", "").isdigit() else 1
+    status = params.get("status", "")
+    rows, total = await services.list_tasks(
+        request.state.user, status=status, page=max(page, 1), per_page=PER_PAGE
+    )
+    return render(
+        request,
+        "tasks/list.html",
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        status_of=services.effective_status,
+        filters={"status": status},
+        status_options=[("", _("All"))] + [(s, _(s)) for s in TaskStatus.ALL],
+        solutions=await solutions.coordinated_solutions(request.state.user),
+    )
+
+
+async def task_new(request: Request) -> Response:
+    user = request.state.user
+    raw_id = request.query_params.get("solution_id", "")
+    values: dict[str, str] = {}
+    wish_ids: list[str] = []
+    if request.method == "POST":
+        form = await request.form()
+        values = await form_data(request)
+        raw_id = values.get("solution_id", raw_id)
+        wish_ids = [v for v in form.getlist("wish_ids") if isinstance(v, str)]
+    solution = await solutions.get_solution(int(raw_id)) if raw_id.isdigit() else None
+    if solution is None:
+        mine = await solutions.coordinated_solutions(user)
+        if len(mine) != 1:
+            return render(request, "tasks/pick_solution.html", solutions=mine)
+        solution = mine[0]
+    await solutions.require_coordinator(user, solution)
+    if request.method == "GET":
+        return await _form_page(
+            request,
+            solution=solution,
+            values={"criteria": "price: 40\nquality of approach: 40\ndelivery time: 20"},
+            wish_ids=[],
+        )
+    body = body_from_form(values, wish_ids)
+    body["solution_id"] = solution.id
+    try:
+        task = await services.create_task(body, actor=user, address=client_address(request))
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        return await _form_page(
+            request,
+            solution=solution,
+            values=values,
+            wish_ids=body["wish_ids"],
+            errors=exc.fields,
+            message=exc.message,
+            status_code=exc.status,
+        )
+    flash(request, _("The task is saved as a draft. Publish it when it is ready."))
+    return redirect(request, f"/tasks/{task.id}")
+
+
+async def task_edit(request: Request) -> Response:
+    user = request.state.user
+    task = await services.visible_task(path_id(request), user)
+    solution = await task.solution
+    await solutions.require_coordinator(user, solution)
+    current = await services.current_values(task)
+    if request.method == "GET":
+        return await _form_page(
+            request,
+            solution=solution,
+            values=form_from_values(current),
+            wish_ids=current["wish_ids"],
+            task=task,
+        )
+    form = await request.form()
+    values = await form_data(request)
+    wish_ids = [v for v in form.getlist("wish_ids") if isinstance(v, str)]
+    body = body_from_form(values, wish_ids)
+    if body.get("question_deadline") == form_from_values(current)["question_deadline"] and (
+        body.get("bid_deadline") != form_from_values(current)["bid_deadline"]
+    ):
+        body.pop("question_deadline")
+    try:
+        await services.update_task(task.id, body, actor=user, address=client_address(request))
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        return await _form_page(
+            request,
+            solution=solution,
+            values=values,
+            wish_ids=body["wish_ids"],
+            task=task,
+            errors=exc.fields,
+            message=exc.message,
+            status_code=exc.status,
+        )
+    flash(request, _("The task is saved."))
+    return redirect(request, f"/tasks/{task.id}")
+
+
+async def task_detail(
+    request: Request,
+    errors: dict[str, str] | None = None,
+    message: str = "",
+    status_code: int = 200,
+) -> Response:
+    user = request.state.user
+    detail = await services.task_detail(path_id(request), user)
+    qa = await questions.questions_for(detail["task"], user)
+    return render(
+        request,
+        "tasks/detail.html",
+        status_code=status_code,
+        **detail,
+        qa=qa,
+        errors=errors or {},
+        message=message,
+        values={},
+    )
+
+
+async def _action(request: Request, run: Any, success: str, target: str = "") -> Response:
+    values = await form_data(request)
+    try:
+        await run(values)
+    except DomainError as exc:
+        if exc.status in (403, 404) or not target:
+            raise
+        return await task_detail(
+            request, errors=exc.fields, message=exc.message, status_code=exc.status
+        )
+    flash(request, success)
+    return redirect(request, target or f"/tasks/{path_id(request)}")
+
+
+async def task_publish(request: Request) -> Response:
+    async def run(values: dict[str, str]) -> None:
+        await services.publish_task(
+            path_id(request), actor=request.state.user, address=client_address(request)
+        )
+
+    return await _action(
+        request, run, _("The task is published: vendors can now bid."), f"/tasks/{path_id(request)}"
+    )
+
+
+async def task_cancel(request: Request) -> Response:
+    async def run(values: dict[str, str]) -> None:
+        await services.cancel_task(
+            path_id(request), actor=request.state.user, address=client_address(request)
+        )
+
+    return await _action(request, run, _("The task is cancelled."), f"/tasks/{path_id(request)}")
+
+
+async def task_invite(request: Request) -> Response:
+    async def run(values: dict[str, str]) -> None:
+        raw = values.get("vendor_ids", "")
+        ids: list[Any] = [int(p) if p.isdigit() else p for p in re.split(r"[,\s]+", raw) if p]
+        await services.invite_vendors(
+            path_id(request), ids, actor=request.state.user, address=client_address(request)
+        )
+
+    return await _action(
+        request, run, _("The vendors are invited and told by e-mail."), f"/tasks/{path_id(request)}"
+    )
+
+
+async def question_ask(request: Request) -> Response:
+    async def run(values: dict[str, str]) -> None:
+        await questions.ask_question(
+            path_id(request),
+            values.get("text", ""),
+            actor=request.state.user,
+            address=client_address(request),
+        )
+
+    return await _action(
+        request,
+        run,
+        _("Your question is sent. The answer is published to all bidders."),
+        f"/tasks/{path_id(request)}",
+    )
+
+
+async def question_answer(request: Request) -> Response:
+    values = await form_data(request)
+    try:
+        answer = await questions.answer_question(
+            path_id(request),
+            values.get("text", ""),
+            actor=request.state.user,
+            address=client_address(request),
+        )
+    except DomainError as exc:
+        if exc.status != 422:
+            raise
+        flash(request, exc.message, "error")
+        task_id = await questions.task_id_of(path_id(request))
+        if task_id is None:
+            raise NotFound(_("There is no such question.")) from exc
+        return redirect(request, f"/tasks/{task_id}")
+    question = await answer.question
+    flash(request, _("The answer is published to every vendor concerned."))
+    return redirect(request, f"/tasks/{question.task_id}#questions")

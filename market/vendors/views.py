@@ -1,0 +1,188 @@
+"""Vendor pages: registration, the public partner register, profiles, "My company", invites."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from market.conduct.states import STATE_LABELS, standing
+from market.errors import DomainError, NotFound
+from market.i18n import get_language
+from market.i18n import gettext as _
+from market.vendors import services
+from market.web import client_address, flash, form_data, redirect, render
+
+REGISTER_FIELDS = ("name", "cvr", "email", "contact_name", "employees", "website", "address")
+PER_PAGE = 25
+
+
+async def register(request: Request) -> Response:
+    if request.method == "GET":
+        return render(request, "vendors/register.html", values={}, errors={})
+    values = await form_data(request)
+    data = services.Registration(
+        **{k: values.get(k, "") for k in REGISTER_FIELDS},
+        password=values.get("password", ""),
+        language=get_language(),
+    )
+    try:
+        _vendor, user = await services.register_vendor(data, address=client_address(request))
+    except DomainError as exc:
+        kept = {k: values.get(k, "") for k in REGISTER_FIELDS if k not in exc.fields}
+        return render(
+            request,
+            "vendors/register.html",
+            status_code=exc.status,
+            values=kept,
+            errors=exc.fields or {"name": exc.message},
+            error_message=exc.message,
+        )
+    await _sign_in(request, user)
+    flash(request, _("Your company is registered. Next: sign the Code of Conduct."))
+    return redirect(request, "/my-company")
+
+
+async def _sign_in(request: Request, user: object) -> None:
+    from market.security.secrets import new_secret
+    from market.security.sessions import end_session, start_session
+
+    if request.state.session is not None:
+        await end_session(request.state.session)
+    _session, cookie = await start_session(
+        request.app.state.settings,
+        user,  # type: ignore[arg-type]
+        client_address(request),
+        request.headers.get("user-agent", ""),
+    )
+    request.state.set_session = cookie
+    request.state.csrf_rotate = True
+    request.state.csrf_token = new_secret(24)
+
+
+async def partners(request: Request) -> Response:
+    raw = request.query_params.get("page", "1")
+    page = int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    items, total = await services.public_register(page, PER_PAGE)
+    pages = max(1, -(-total // PER_PAGE))
+    return render(
+        request, "vendors/partners.html", items=items, total=total, page=page, pages=pages
+    )
+
+
+async def profile(request: Request) -> Response:
+    vendor = await services.get_vendor(int(request.path_params["id"]))
+    if vendor is None:
+        raise NotFound(_("No such vendor."))
+    details = services.may_see_details(request.state.user, vendor)
+    return render(
+        request,
+        "vendors/profile.html",
+        vendor=vendor,
+        details=details,
+        standing=await standing(vendor),
+        state_labels=STATE_LABELS,
+    )
+
+
+async def my_company(
+    request: Request,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    from market.conduct.services import vendor_signatures
+
+    user = request.state.user
+    vendor = await services.own_vendor(user)
+    return render(
+        request,
+        "vendors/my_company.html",
+        status_code=status,
+        vendor=vendor,
+        standing=await standing(vendor),
+        state_labels=STATE_LABELS,
+        signatures=await vendor_signatures(vendor),
+        colleagues=await services.colleagues(vendor),
+        invitations=await services.open_invitations(vendor)
+        if user.has_role("vendor_admin")
+        else [],
+        is_admin=user.has_role("vendor_admin"),
+        errors=errors or {},
+        values=values or {},
+    )
+
+
+async def my_company_page(request: Request) -> Response:
+    return await my_company(request)
+
+
+async def invite(request: Request) -> Response:
+    user = request.state.user
+    vendor = await services.own_vendor(user)
+    values = await form_data(request)
+    try:
+        await services.invite(
+            vendor,
+            email=values.get("email", ""),
+            role=values.get("role", "vendor_member"),
+            actor=user,
+            base_url=request.app.state.settings.base_url,
+            address=client_address(request),
+        )
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        return await my_company(
+            request, errors=exc.fields or {"email": exc.message}, values=values, status=exc.status
+        )
+    flash(request, _("The invitation is sent to %(email)s.") % {"email": values.get("email")})
+    return redirect(request, "/my-company")
+
+
+async def accept_invitation(request: Request) -> Response:
+    secret = request.path_params["secret"]
+    invitation = await services.get_valid_invitation(secret)
+    if invitation is None:
+        raise NotFound(_("This invitation is invalid, used or expired. Ask for a new one."))
+    if request.method == "GET":
+        return render(
+            request,
+            "vendors/accept.html",
+            invitation=invitation,
+            secret=secret,
+            values={},
+            errors={},
+        )
+    values = await form_data(request)
+    errors: dict[str, str] = {}
+    if values.get("password", "") != values.get("password_repeat", ""):
+        errors["password_repeat"] = _("The two passwords are not the same.")
+    else:
+        try:
+            user = await services.accept_invitation(
+                secret,
+                name=values.get("name", ""),
+                password=values.get("password", ""),
+                language=get_language(),
+                address=client_address(request),
+            )
+        except DomainError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            errors = exc.fields or {"password": exc.message}
+    if errors:
+        return render(
+            request,
+            "vendors/accept.html",
+            status_code=422,
+            invitation=invitation,
+            secret=secret,
+            values={"name": values.get("name", "")},
+            errors=errors,
+        )
+    await _sign_in(request, user)
+    flash(
+        request, _("Welcome to %(vendor)s on Partner Market.") % {"vendor": invitation.vendor.name}
+    )
+    return redirect(request, "/my-company")

@@ -1,0 +1,99 @@
+"""Weights learned from award history, in the same linear form as the default weights.
+
+Rows are feature vectors of the vendors considered for a past task (the awarded vendor labelled 1,
+the other bidders or invitees 0), grouped by task. A logistic regression gives one coefficient per
+feature; these become a `Weights`, so contributions still add up to the score. A learned model only
+replaces the current one when it ranks held-out history better (`evaluate_before_replace`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+
+from matching.types import DEFAULT_WEIGHTS, FEATURES, Weights
+
+
+@dataclass(frozen=True)
+class History:
+    """Feature rows (len(FEATURES) columns), labels (1 = awarded) and task group per row."""
+
+    features: np.ndarray
+    labels: np.ndarray
+    groups: np.ndarray
+
+    def subset(self, mask: np.ndarray) -> History:
+        return History(self.features[mask], self.labels[mask], self.groups[mask])
+
+
+@dataclass(frozen=True)
+class Decision:
+    use: str  # "current" or "candidate"
+    weights: Weights
+    mrr_current: float
+    mrr_candidate: float
+    mrr_diff_ci95: tuple[float, float]
+
+
+def fit_weights(history: History, c: float = 1.0, like: Weights = DEFAULT_WEIGHTS) -> Weights:
+    """Logistic-regression weights, scaled to the same total size as `like`.
+
+    Scaling by a positive number does not change a ranking; it keeps the fairness strength,
+    which is added to the score, meaning the same thing.
+    """
+    if len(np.unique(history.labels)) < 2:
+        raise ValueError("history needs both awarded and not-awarded rows")
+    model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
+    model.fit(history.features, history.labels)
+    coef = model.coef_.ravel()
+    size = np.abs(coef).sum()
+    target = np.abs(np.asarray(like.as_array())).sum()
+    if size > 0:
+        coef = coef * (target / size)
+    return Weights.from_mapping(
+        {name: round(float(v), 6) for name, v in zip(FEATURES, coef, strict=True)}
+    )
+
+
+def reciprocal_ranks(history: History, weights: Weights) -> np.ndarray:
+    """1/rank of the awarded row within its group (ties count against it)."""
+    scores = history.features @ np.asarray(weights.as_array())
+    result = []
+    for group in np.unique(history.groups):
+        rows = history.groups == group
+        positive = scores[rows & (history.labels == 1)]
+        if len(positive) == 0:
+            continue
+        result.append(1.0 / int((scores[rows] >= positive.max()).sum()))
+    return np.asarray(result)
+
+
+def evaluate_before_replace(
+    current: Weights,
+    candidate: Weights,
+    held_out: History,
+    seed: int = 0,
+    resamples: int = 1000,
+) -> Decision:
+    """Use the candidate only if its MRR on held-out history is better beyond doubt.
+
+    "Beyond doubt" = the 95% paired-bootstrap interval of the MRR difference is above zero.
+    """
+    rr_current = reciprocal_ranks(held_out, current)
+    rr_candidate = reciprocal_ranks(held_out, candidate)
+    diff = rr_candidate - rr_current
+    low = high = 0.0
+    if len(diff):
+        rng = np.random.default_rng(seed)
+        means = diff[rng.integers(0, len(diff), size=(resamples, len(diff)))].mean(axis=1)
+        low, high = float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+    better = len(diff) > 0 and low > 0
+    return Decision(
+        use="candidate" if better else "current",
+        weights=candidate if better else current,
+        mrr_current=float(rr_current.mean()) if len(diff) else 0.0,
+        mrr_candidate=float(rr_candidate.mean()) if len(diff) else 0.0,
+        mrr_diff_ci95=(round(low, 4), round(high, 4)),
+    )

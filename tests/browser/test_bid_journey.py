@@ -1,0 +1,208 @@
+"""The bid journey in a real browser (issue 8): a vendor bids and revises, the deadline
+passes, the coordinator declares no conflict, evaluates, awards and rates the delivery.
+Every page passes axe (WCAG 2.1 AA)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from market.demo import DEMO_PASSWORD
+from tests.browser.axe import assert_accessible
+from tests.browser.conftest import MARKET, ROOT, _free_port
+
+pytestmark = pytest.mark.browser
+
+VENDOR = "aarhus-kodevaerksted@demo-vendor.dk"
+COORDINATOR = "koordinator@demo.os2.dk"
+SCHEMA = (
+    "import asyncio\n"
+    "from tortoise import Tortoise\n"
+    "from market.db import tortoise_config\n"
+    "from market.settings import Settings\n"
+    "async def main():\n"
+    "    await Tortoise.init(config=tortoise_config(Settings.from_env()))\n"
+    "    await Tortoise.generate_schemas()\n"
+    "    await Tortoise.close_connections()\n"
+    "asyncio.run(main())\n"
+)
+
+
+@pytest.fixture(scope="module")
+def live_server() -> Iterator[str]:
+    """Like the shared live server, but while the committed migrations lag behind the models
+    the schema is generated from the models (as the functional tests do)."""
+    with tempfile.TemporaryDirectory(prefix="market-bids-live-") as folder:
+        env = {
+            **os.environ,
+            "MARKET_ENV": "test",
+            "MARKET_VAR_DIR": folder,
+            "DATABASE_URL": f"sqlite://{folder}/live.sqlite3",
+            "SECRET_KEY": "browser-test-secret-" + "y" * 32,
+            "ARGON2_PROFILE": "fast",
+        }
+        env.pop("REDIS_URL", None)
+        check = subprocess.run(
+            [MARKET, "makemigrations", "--check"], env=env, cwd=ROOT, capture_output=True
+        )
+        if check.returncode == 0:
+            subprocess.run([MARKET, "migrate"], env=env, check=True, cwd=ROOT, capture_output=True)
+        else:
+            subprocess.run(
+                [sys.executable, "-c", SCHEMA], env=env, check=True, cwd=ROOT, capture_output=True
+            )
+        subprocess.run([MARKET, "demo"], env=env, check=True, cwd=ROOT, capture_output=True)
+        port = _free_port()
+        log = open(Path(folder) / "server.log", "wb")  # noqa: SIM115
+        process = subprocess.Popen(
+            [MARKET, "serve", "--port", str(port)],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(100):
+                try:
+                    with urllib.request.urlopen(f"{base}/healthz", timeout=1) as answer:
+                        if answer.status == 200:
+                            break
+                except OSError:
+                    time.sleep(0.1)
+            else:
+                raise RuntimeError("the live server did not start")
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+            log.close()
+
+
+def _api(base: str, method: str, path: str, body: Any = None, token: str = "") -> Any:
+    request = urllib.request.Request(
+        f"{base}/api/v1{path}",
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={
+            "Content-Type": "application/json",
+            **({"Authorization": f"Bearer {token}"} if token else {}),
+        },
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read() or b"{}")
+
+
+def _task_closing_in(base: str, seconds: int) -> tuple[int, float]:
+    token = _api(base, "POST", "/auth/token", {"email": COORDINATOR, "password": DEMO_PASSWORD})[
+        "token"
+    ]
+    solutions = _api(base, "GET", "/solutions")["items"]
+    kitos = next(s for s in solutions if s["name"] == "OS2kitos")
+    deadline = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=seconds)
+    task = _api(
+        base,
+        "POST",
+        "/tasks",
+        {
+            "solution_id": kitos["id"],
+            "title": "Browsertest: rapport over udløbne kontrakter",
+            "description": "En rapport over kontrakter, der udløber inden for 90 dage.",
+            "required": ["72000000"],
+            "estimate_hours": 40,
+            "budget_dkk": 40000,
+            "bid_deadline": deadline.isoformat(),
+            "delivery_date": (deadline.date() + dt.timedelta(days=60)).isoformat(),
+            "funding": [{"municipality": "Syddjurs", "amount_dkk": 40000}],
+        },
+        token,
+    )
+    _api(base, "POST", f"/tasks/{task['id']}/publish", None, token)
+    return int(task["id"]), deadline.timestamp()
+
+
+async def _login(page: Any, email: str) -> None:
+    await page.goto("/login")
+    await page.fill("#field-email", email)
+    await page.fill("#field-password", DEMO_PASSWORD)
+    await page.click("form[action='/login'] button[type=submit]")
+    await page.wait_for_load_state()
+
+
+async def test_bid_revise_deadline_declare_score_award_and_rate(
+    page: Any, live_server: str
+) -> None:
+    task_id, deadline = _task_closing_in(live_server, 40)  # room for a busy CI machine
+    await _login(page, VENDOR)
+    await page.goto("/opportunities")
+    await assert_accessible(page)
+    await page.click(f"a[href='/tasks/{task_id}/bid']")
+    await assert_accessible(page)
+    await page.fill("#field-price_dkk", "39000")
+    await page.fill("#field-hours", "38")
+    await page.fill("#field-delivery_date", (dt.date.today() + dt.timedelta(days=50)).isoformat())
+    await page.fill("#field-approach", "Rapporten bygges som en ny visning med filtre.")
+    await page.fill("#field-team", "Anne Jensen: udvikler")
+    await page.click("button[value=submit]")
+    await page.wait_for_url("**/bids/*")
+    assert await page.inner_text("#bid-status") in ("indsendt", "submitted")
+    first_hash = await page.inner_text("#bid-hash")
+    await assert_accessible(page)
+    await page.click(f"a[href='/tasks/{task_id}/bid']")
+    await page.fill("#field-price_dkk", "37500")
+    await page.click("button[value=submit]")
+    await page.wait_for_url("**/bids/*")
+    assert await page.inner_text("#bid-hash") != first_hash
+    assert "37.500" in await page.inner_text("#bid-price")
+    bid_url = page.url
+    await page.click("a[href$='/receipts/2']")
+    await assert_accessible(page)
+    await page.goto("/my-bids")
+    await assert_accessible(page)
+
+    await asyncio.sleep(max(0.0, deadline - time.time() + 1.5))  # the deadline passes
+    await page.goto(bid_url)
+    assert await page.locator("form[action$='/withdraw']").count() == 0
+
+    await page.context.clear_cookies()
+    await _login(page, COORDINATOR)
+    await page.goto(f"/tasks/{task_id}")
+    await page.click(f"a[href='/tasks/{task_id}/evaluation']")
+    await assert_accessible(page)
+    await page.click("form[action$='/declaration'] button[type=submit]")
+    await page.wait_for_url(f"**/tasks/{task_id}/evaluation")
+    assert await page.locator("#ranking").count() == 1
+    await assert_accessible(page)
+    await page.fill("input[name='score:quality of approach']", "8")
+    await page.fill("input[name='score:delivery time']", "7")
+    await page.click("form[action$='/scores'] button[type=submit]")
+    await page.wait_for_url(f"**/tasks/{task_id}/evaluation")
+    await page.fill("#field-justification", "Eneste bud og en god tilgang.")
+    await page.click("form[action$='/award'] button[type=submit]")
+    await page.wait_for_url(f"**/tasks/{task_id}/evaluation")
+    assert await page.locator("#award-state").count() == 1
+    await assert_accessible(page)
+    await page.select_option("#field-quality", "4")
+    await page.click("form[action$='/delivery'] button[type=submit]")
+    await page.wait_for_url(f"**/tasks/{task_id}/evaluation")
+    assert await page.locator("#delivery-state").count() == 1
+    await assert_accessible(page)
+
+    await page.context.clear_cookies()
+    await _login(page, VENDOR)
+    await page.goto(bid_url)
+    assert "Eneste bud og en god tilgang." in await page.inner_text("#award-justification")
+    assert await page.locator("#delivery-rating").count() == 1
+    await assert_accessible(page)

@@ -1,0 +1,228 @@
+"""Hostile input (issue 9): every API POST/PUT route, as a role it admits, answers oversized,
+malformed, non-object, deeply nested and huge-number bodies with a 4xx JSON error, never a
+500; HTML typed into any text field comes back escaped; uploaded file names cannot climb out
+of the upload folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.routing import Route
+
+from market.bids.models import BidAttachment
+from market.openapi import OPS
+from market.routes import routes
+from tests import factories, factories_bids, factories_conduct, factories_tasks
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def _writes() -> list[Route]:
+    return [
+        r
+        for r in routes
+        if isinstance(r, Route)
+        and r.path.startswith("/api/v1/")
+        and {"POST", "PUT"} & set(r.methods or ())
+        and r.name != "api.auth.token_create"  # anyone; checked with the others below
+    ] + [r for r in routes if isinstance(r, Route) and r.name == "api.auth.token_create"]
+
+
+WRITES = _writes()
+
+
+async def _caller(client: Any, route: Route) -> tuple[dict[str, str], str]:
+    """Bearer headers of a user the route's declaration admits (none if anyone may call),
+    and the URL to call: the caller's own vendor for /vendors/{id}/..., else id 1."""
+    allow = route.endpoint.allow  # type: ignore[attr-defined]
+    url = route.path.replace("{id:int}", "1")
+    if allow.roles is None and not allow.signed_in:
+        return {}, url
+    role = sorted(allow.roles or {"municipality"})[0]
+    if role in ("vendor_admin", "vendor_member"):
+        vendor, user = await factories_conduct.active_vendor()
+        url = route.path.replace("/vendors/{id:int}", f"/vendors/{vendor.id}")
+        url = url.replace("{id:int}", "1")
+    else:
+        user = await factories.user(role)
+    return await factories.bearer(client, user), url
+
+
+def _method(route: Route) -> str:
+    return "POST" if "POST" in (route.methods or ()) else "PUT"
+
+
+def _assert_json_error(response: Any, status: int, where: str) -> None:
+    assert response.status_code == status, f"{where}: {response.status_code} {response.text[:200]}"
+    assert response.headers["content-type"].startswith("application/json"), where
+    assert {"error", "message"} <= response.json().keys(), where
+
+
+@pytest.mark.parametrize("route", WRITES, ids=[r.name for r in WRITES])
+async def test_malformed_bodies_get_a_clear_4xx(client, settings, route: Route) -> None:
+    bearer, url = await _caller(client, route)
+    headers = {**bearer, "Content-Type": "application/json"}
+    method = _method(route)
+    where = f"{method} {url}"
+    big = json.dumps({"text": "x" * (settings.max_body_bytes + 10)})
+    response = await client.request(method, url, content=big, headers=headers)
+    _assert_json_error(response, 413, f"{where} oversized")
+    response = await client.request(method, url, content=b'{"title": "\xff\xfe"}', headers=headers)
+    _assert_json_error(response, 400, f"{where} invalid UTF-8")
+    deep = '{"a":' * 10000 + "1" + "}" * 10000
+    response = await client.request(method, url, content=deep, headers=headers)
+    _assert_json_error(response, 400, f"{where} nested 10000 deep")
+    for value in ("[1, 2]", '"text"', "42", "null"):
+        response = await client.request(method, url, content=value, headers=headers)
+        _assert_json_error(response, 400, f"{where} non-object {value}")
+    response = await client.request(method, url, content="{not json", headers=headers)
+    _assert_json_error(response, 400, f"{where} broken JSON")
+
+
+@pytest.mark.parametrize("route", WRITES, ids=[r.name for r in WRITES])
+async def test_huge_numbers_in_every_field_are_never_a_server_error(client, route: Route) -> None:
+    headers, url = await _caller(client, route)
+    op = OPS[route.name or ""]
+    fields = list((op.request or {}).get("properties", {})) or ["id"]
+    body = {name: 10**40 for name in fields}
+    response = await client.request(_method(route), url, json=body, headers=headers)
+    assert 400 <= response.status_code < 500, f"{route.name}: {response.status_code}"
+    assert response.json()["error"]
+
+
+async def test_huge_numbers_are_invalid_fields(client) -> None:
+    coordinator, solution = await factories_tasks.coordinator_of()
+    headers = await factories.bearer(client, coordinator)
+    body = factories_tasks.task_body(solution.id, budget_dkk=10**40, estimate_hours=10**40)
+    created = await client.post("/api/v1/tasks", json=body, headers=headers)
+    assert created.status_code == 422, created.text
+    assert {"budget_dkk", "estimate_hours"} <= created.json()["fields"].keys()
+
+    scene = await factories_bids.scene()
+    bidder = await factories.bearer(client, scene.admin)
+    bid = await client.post(
+        f"/api/v1/tasks/{scene.task.id}/bids",
+        json=factories_bids.bid_body(price_dkk=10**40, hours=10**40),
+        headers=bidder,
+    )
+    assert bid.status_code == 422, bid.text
+    assert {"price_dkk", "hours"} <= bid.json()["fields"].keys()
+
+    vendor = await client.post(
+        "/api/v1/vendors",
+        json={
+            "name": "Stor ApS",
+            "cvr": "12345674",
+            "email": "stor@example.dk",
+            "password": "Meget-Lang-Adgangskode-2026",
+            "contact_name": "Stor",
+            "employees": 10**40,
+        },
+    )
+    assert vendor.status_code == 422, vendor.text
+    assert "employees" in vendor.json()["fields"]
+
+
+def _unescaped(text: str) -> bool:
+    return "<script>alert(1)" in text
+
+
+async def test_html_in_every_text_field_comes_back_escaped(client) -> None:
+    registered = await client.post(
+        "/api/v1/vendors",
+        json={
+            "name": f"Hacker {SCRIPT} ApS",
+            "cvr": "32345670",
+            "email": "hacker@example.dk",
+            "password": "Meget-Lang-Adgangskode-2026",
+            "contact_name": SCRIPT,
+            "employees": 3,
+            "website": f"https://example.dk/{SCRIPT}",
+            "address": SCRIPT,
+        },
+    )
+    assert registered.status_code in (201, 422), registered.text
+    if registered.status_code == 201:
+        vendor_id = registered.json()["id"]
+        for path in (f"/vendors/{vendor_id}", "/partners", f"/directory/{vendor_id}"):
+            page = await client.get(path)
+            assert page.status_code in (200, 404), path
+            assert not _unescaped(page.text), path
+
+    coordinator, solution = await factories_tasks.coordinator_of()
+    municipality = await factories.user("municipality")
+    wish = await client.post(
+        "/api/v1/wishes",
+        json={"solution_id": solution.id, "title": SCRIPT, "description": SCRIPT},
+        headers=await factories.bearer(client, municipality),
+    )
+    assert wish.status_code == 201, wish.text
+    for path in (f"/wishes/{wish.json()['id']}", "/wishes", f"/solutions/{solution.id}"):
+        page = await client.get(path)
+        assert page.status_code == 200 and "&lt;script&gt;" in page.text, path
+        assert not _unescaped(page.text), path
+
+    task = await factories_bids.published_task(
+        coordinator, solution, title=f"Opgave {SCRIPT}", description=SCRIPT
+    )
+    for path in (f"/tasks/{task.id}", "/tasks", "/statistics"):
+        page = await client.get(path)
+        assert page.status_code == 200, path
+        assert not _unescaped(page.text), path
+
+    _vendor, admin = await factories_conduct.active_vendor()
+    bid = await factories_bids.place_bid(
+        client,
+        admin,
+        task,
+        approach=SCRIPT,
+        assumptions=SCRIPT,
+        team=[{"name": SCRIPT, "role": SCRIPT}],
+    )
+    await factories.login(client, admin)
+    for path in (f"/bids/{bid['id']}", "/my-bids", "/opportunities"):
+        page = await client.get(path)
+        assert page.status_code == 200, path
+        assert not _unescaped(page.text), path
+    assert "&lt;script&gt;" in (await client.get(f"/bids/{bid['id']}")).text
+
+
+async def test_attachment_names_cannot_climb_out_of_the_upload_folder(client, settings) -> None:
+    scene = await factories_bids.scene()
+    await factories.login(client, scene.admin)
+    values = factories_bids.bid_body()
+    values["team"] = "Anne: udvikler"
+    values["action"] = "submit"
+    token = factories.csrf_from((await client.get(f"/tasks/{scene.task.id}/bid")).text)
+    response = await client.post(
+        f"/tasks/{scene.task.id}/bid",
+        data={"csrf_token": token, **values},
+        files={"attachments": ("../../etc/passwd.pdf", factories_bids.PDF, "application/pdf")},
+    )
+    assert response.status_code == 303, response.text
+    [attachment] = await BidAttachment.filter(bid__task_id=scene.task.id)
+    assert attachment.file_name == "passwd.pdf"
+    stored = (settings.upload_dir / "bids" / attachment.stored_name).resolve()
+    assert stored.is_relative_to(settings.upload_dir.resolve())
+    assert stored.read_bytes() == factories_bids.PDF
+    assert not Path("/etc/passwd.pdf").exists()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/tasks?solution_id=156274466369124073472",
+        "/api/v1/wishes?solution_id=99999999999999999999999",
+        "/api/v1/tasks?page=100000000000000000000000",
+        "/api/v1/vendors?page=100000000000000000000000",
+        "/api/v1/tasks/99999999999999999999999",
+        "/api/v1/bids/99999999999999999999999",
+    ],
+)
+async def test_numbers_no_row_can_have_are_not_a_server_error(client, path: str) -> None:
+    response = await client.get(path)
+    assert response.status_code in (404, 422), f"{path}: {response.status_code}"
+    assert response.json()["error"]
