@@ -70,6 +70,13 @@ async def compute_shortlist(ctx: dict[str, Any], task_id: int) -> str:
     return await services.compute_shortlist(task_id)
 
 
+async def sweep_shortlists(ctx: dict[str, Any]) -> int:
+    """Shortlists whose job was lost (e.g. queued while Redis was down) are queued again."""
+    from market.shortlists import services
+
+    return await services.sweep_shortlists(ctx["settings"].job_timeout_seconds)
+
+
 async def recompute_open_shortlists(ctx: dict[str, Any]) -> int:
     """Queue fresh shortlists of every open task (after the matching settings changed)."""
     from market.shortlists import services
@@ -115,6 +122,7 @@ JOBS: dict[str, JobFunction] = {
     "send_conduct_reminders": send_conduct_reminders,
     "refresh_vendor_index": refresh_vendor_index,
     "recompute_open_shortlists": recompute_open_shortlists,  # issue 7
+    "sweep_shortlists": sweep_shortlists,
     "refresh_exposure": refresh_exposure,  # issue 7
     "learn_weights": learn_weights,  # issue 7
     "notify_award": notify_award,  # issue 8
@@ -123,6 +131,7 @@ JOBS: dict[str, JobFunction] = {
 # Periodic jobs: (function, minutes between runs in the inline runner, arq cron kwargs).
 PERIODIC: list[tuple[JobFunction, int, dict[str, Any]]] = [
     (sweep_outbox, 1, {"second": 30}),
+    (sweep_shortlists, 1, {"second": 40}),
     (close_due_tasks, 5, {"minute": set(range(0, 60, 5)), "second": 10}),
     (send_conduct_reminders, 24 * 60, {"hour": 7, "minute": 0, "second": 0}),
 ]
@@ -304,6 +313,7 @@ async def worker_startup(ctx: dict[str, Any]) -> None:
     install(ArqRunner(settings, pool=ctx["redis"]))
     # Whatever was queued while no worker (or no Redis) was there goes out now.
     await ctx["redis"].enqueue_job("sweep_outbox", _queue_name=settings.arq_queue)
+    await ctx["redis"].enqueue_job("sweep_shortlists", _queue_name=settings.arq_queue)
 
 
 async def worker_shutdown(ctx: dict[str, Any]) -> None:

@@ -459,6 +459,10 @@ async def award(task_id: int, body: dict[str, Any], *, actor: User, address: str
                 address=address,
             )
             await after_commit("notify_award", task.id)
+            # The award changes the winner's record (award count, workload) in the matching.
+            await after_commit(
+                "refresh_vendor_index", bid.vendor_id, job_id=f"refresh-vendor:{bid.vendor_id}"
+            )
     except IntegrityError as exc:
         raise Conflict(_("The task is already awarded.")) from exc
     return row
@@ -588,6 +592,11 @@ async def rate_delivery(
                     "on_time": on_time,
                 },
                 address=address,
+            )
+            # The rating is part of the vendor's delivery record in the matching.
+            vendor_id = award_row.bid.vendor_id
+            await after_commit(
+                "refresh_vendor_index", vendor_id, job_id=f"refresh-vendor:{vendor_id}"
             )
     except IntegrityError as exc:
         raise Conflict(_("The delivery is already recorded.")) from exc

@@ -16,7 +16,13 @@ from market.web import render
 
 
 async def home(request: Request) -> Response:
-    return render(request, "home.html")
+    from market.tasks.models import TaskStatus
+    from market.tasks.services import list_tasks
+
+    open_tasks, open_total = await list_tasks(
+        request.state.user, status=TaskStatus.PUBLISHED, per_page=5
+    )
+    return render(request, "home.html", open_tasks=open_tasks, open_total=open_total)
 
 
 async def database_ok() -> bool:

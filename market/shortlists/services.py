@@ -8,6 +8,7 @@ The web process only reads stored rows and enqueues jobs; `compute_shortlist` ru
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -273,6 +274,33 @@ async def vendor_changed(vendor_id: int) -> int:
     for task_id in await open_task_ids():
         await after_commit("compute_shortlist", task_id, job_id=SHORTLIST_JOB.format(task_id))
     return version
+
+
+async def stale_shortlist_task_ids(lease_seconds: int) -> list[int]:
+    """Published tasks whose shortlist never came (its job was lost, e.g. while Redis was
+    down) or whose computation has been queued or running for longer than a job may take."""
+    published = await Task.filter(published_at__isnull=False).values_list("id", flat=True)
+    expired = clock.now() - dt.timedelta(seconds=lease_seconds)
+    rows = await Shortlist.all().values_list("task_id", "status", "updated_at")
+    known = {int(task_id): (status, updated) for task_id, status, updated in rows}
+    stale = []
+    for task_id in published:
+        state = known.get(int(task_id))  # type: ignore[call-overload]
+        waiting = state is not None and state[0] in (
+            ShortlistStatus.QUEUED,
+            ShortlistStatus.RUNNING,
+        )
+        if state is None or (waiting and state[1] < expired):
+            stale.append(int(task_id))  # type: ignore[call-overload]
+    return stale
+
+
+async def sweep_shortlists(lease_seconds: int) -> int:
+    """Queue again the shortlists that should exist and don't (idempotent: debounced ids)."""
+    ids = await stale_shortlist_task_ids(lease_seconds)
+    for task_id in ids:
+        await after_commit("compute_shortlist", task_id, job_id=SHORTLIST_JOB.format(task_id))
+    return len(ids)
 
 
 async def recompute_open_shortlists() -> int:
