@@ -184,3 +184,28 @@ async def form_data(request: Request) -> dict[str, str]:
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else ""
+
+
+# Numbers from forms and query strings: a huge one must not reach the database driver.
+
+
+def page_param(request: Request) -> int:
+    """The `page` query parameter, between 1 and a page far past any last page."""
+    from market.api import MAX_PAGE
+
+    raw = request.query_params.get("page", "")
+    return min(max(int(raw), 1), MAX_PAGE) if raw.isdigit() and len(raw) < 12 else 1
+
+
+def form_id(raw: object) -> int | None:
+    """An id posted in a form, or None when it is not one any row can have."""
+    from market.db import is_id
+
+    if not isinstance(raw, str) or not raw.isdigit() or len(raw) > 12:
+        return None
+    value = int(raw)
+    return value if is_id(value) else None
+
+
+def form_ids(raws: list[Any]) -> list[int]:
+    return [value for value in map(form_id, raws) if value is not None]

@@ -7,14 +7,7 @@ from starlette.responses import Response
 
 from market.audit import services
 from market.i18n import gettext as _
-from market.web import render
-
-
-def _int(value: str | None, default: int) -> int:
-    try:
-        return max(1, int(value or default))
-    except ValueError:
-        return default
+from market.web import page_param, render
 
 
 async def audit_log(request: Request) -> Response:
@@ -25,7 +18,7 @@ async def audit_log(request: Request) -> Response:
         "object_id": q.get("object_id", "")[:40],
         "actor": q.get("actor", "")[:254],
     }
-    page = _int(q.get("page"), 1)
+    page = page_param(request)
     events, total = await services.search(**filters, page=page, per_page=50)
     return render(
         request,

@@ -15,14 +15,22 @@ from market.bids.models import BidStatus
 from market.errors import DomainError, NotFound
 from market.i18n import gettext as _
 from market.tasks.rules import bidding_open
-from market.web import client_address, flash, form_data, redirect, render
+from market.web import (
+    client_address,
+    flash,
+    form_data,
+    form_id,
+    form_ids,
+    page_param,
+    redirect,
+    render,
+)
 
 PER_PAGE = 50
 
 
 def _page(request: Request) -> int:
-    raw = request.query_params.get("page", "")
-    return max(int(raw), 1) if raw.isdigit() else 1
+    return page_param(request)
 
 
 # --- vendors ---------------------------------------------------------------------------------
@@ -111,9 +119,7 @@ async def bid_form(request: Request) -> Response:
         values = await form_data(request)
         body = body_from_form(values)
         form = await request.form()
-        remove = [
-            int(v) for v in form.getlist("remove_attachments") if isinstance(v, str) and v.isdigit()
-        ]
+        remove = [v for v in form_ids(form.getlist("remove_attachments"))]
         options = {
             "actor": user,
             "address": client_address(request),
@@ -259,11 +265,7 @@ async def _act(request: Request, action: Any, success: str) -> Response:
 async def declare(request: Request) -> Response:
     values = await form_data(request)
     if values.get("declaration") == "conflict":
-        ids = [
-            int(p)
-            for p in values.get("conflict_vendor_ids", "").replace(",", " ").split()
-            if p.isdigit()
-        ]
+        ids = form_ids(values.get("conflict_vendor_ids", "").replace(",", " ").split())
         body: dict[str, Any] = {"conflict_vendor_ids": ids}
     else:
         body = {"no_conflict": values.get("no_conflict") == "1"}
@@ -299,7 +301,7 @@ async def score(request: Request) -> Response:
                 scores[key[6:]] = float(raw.replace(",", "."))
             except ValueError:
                 scores[key[6:]] = raw
-    bid_id = int(values["bid_id"]) if values.get("bid_id", "").isdigit() else None
+    bid_id = form_id(values.get("bid_id", ""))
     return await _act(
         request,
         lambda: evaluation.score_bid(
@@ -314,7 +316,7 @@ async def score(request: Request) -> Response:
 
 async def award(request: Request) -> Response:
     values = await form_data(request)
-    bid_id = int(values["bid_id"]) if values.get("bid_id", "").isdigit() else None
+    bid_id = form_id(values.get("bid_id", ""))
     return await _act(
         request,
         lambda: evaluation.award(

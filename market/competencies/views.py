@@ -18,7 +18,7 @@ from market.i18n import get_language
 from market.i18n import gettext as _
 from market.i18n import lazy_gettext as _l
 from market.vendors.models import SIZE_CLASSES, Vendor
-from market.web import client_address, flash, form_data, redirect, render
+from market.web import client_address, flash, form_data, page_param, redirect, render
 
 KIND_LABELS = {
     "cpv": _l("CPV code"),
@@ -183,7 +183,7 @@ async def directory(request: Request) -> Response:
         product=params.get("product", ""),
         eligible=params.get("eligible") == "1",
     )
-    page = int(params["page"]) if params.get("page", "").isdigit() and params["page"] != "0" else 1
+    page = page_param(request)
     per_page = 25
     errors: dict[str, str] = {}
     try:
@@ -257,7 +257,7 @@ async def _render_taxonomy(
 ) -> Response:
     params = request.query_params
     q, kind = params.get("q", "").strip()[:200], params.get("kind", "")
-    page = int(params["page"]) if params.get("page", "").isdigit() and params["page"] != "0" else 1
+    page = page_param(request)
     try:
         rows, total = await services.search_taxonomy(
             q, kind, page=page, per_page=50, include_retired=True

@@ -13,7 +13,14 @@ from market.errors import DomainError
 from market.i18n import gettext as _
 from market.shortlists import fairness, learning, services
 from market.shortlists.charts import FEATURE_LABELS, contribution_bars
-from market.web import client_address, flash, form_data, redirect, render
+from market.web import (
+    client_address,
+    flash,
+    form_data,
+    form_ids,
+    redirect,
+    render,
+)
 from matching.types import DEFAULT_WEIGHTS, FEATURES
 
 
@@ -44,7 +51,7 @@ async def shortlist_status(request: Request) -> Response:
 
 async def shortlist_invite(request: Request) -> Response:
     form = await request.form()
-    ids = [int(v) for v in form.getlist("vendor_id") if isinstance(v, str) and v.isdigit()]
+    ids = form_ids(form.getlist("vendor_id"))
     task_id = path_id(request)
     try:
         invitations = await services.invite_from_shortlist(

@@ -11,7 +11,16 @@ from market.errors import DomainError, NotFound
 from market.i18n import gettext as _
 from market.solutions import jira, services
 from market.solutions.models import PRIORITIES, WishStatus
-from market.web import client_address, flash, form_data, redirect, render
+from market.web import (
+    client_address,
+    flash,
+    form_data,
+    form_id,
+    form_ids,
+    page_param,
+    redirect,
+    render,
+)
 
 PER_PAGE = 50
 
@@ -45,10 +54,10 @@ async def solution_detail(request: Request) -> Response:
 async def wish_list(request: Request) -> Response:
     params = request.query_params
     solution = params.get("solution_id", "")
-    page = int(params["page"]) if params.get("page", "").isdigit() else 1
+    page = page_param(request)
     sort = params.get("sort", "support")
     rows, total = await services.list_wishes(
-        solution_id=int(solution) if solution.isdigit() else None,
+        solution_id=form_id(solution),
         status=params.get("status", ""),
         sort=sort,
         page=max(page, 1),
@@ -282,7 +291,7 @@ async def release_board(
 
 async def release_plan(request: Request) -> Response:
     form = await request.form()
-    ids = [int(v) for v in form.getlist("wish_ids") if isinstance(v, str) and v.isdigit()]
+    ids = form_ids(form.getlist("wish_ids"))
     try:
         wishes = await services.plan_wishes(
             path_id(request), ids, actor=request.state.user, address=client_address(request)

@@ -15,7 +15,15 @@ from market.i18n import gettext as _
 from market.solutions import services as solutions
 from market.tasks import questions, services
 from market.tasks.models import TaskStatus
-from market.web import client_address, flash, form_data, redirect, render
+from market.web import (
+    client_address,
+    flash,
+    form_data,
+    form_id,
+    page_param,
+    redirect,
+    render,
+)
 
 PER_PAGE = 50
 
@@ -100,7 +108,7 @@ async def _form_page(
 
 async def task_list(request: Request) -> Response:
     params = request.query_params
-    page = int(params["page"]) if params.get("page", "").isdigit() else 1
+    page = page_param(request)
     status = params.get("status", "")
     rows, total = await services.list_tasks(
         request.state.user, status=status, page=max(page, 1), per_page=PER_PAGE
@@ -129,7 +137,8 @@ async def task_new(request: Request) -> Response:
         values = await form_data(request)
         raw_id = values.get("solution_id", raw_id)
         wish_ids = [v for v in form.getlist("wish_ids") if isinstance(v, str)]
-    solution = await solutions.get_solution(int(raw_id)) if raw_id.isdigit() else None
+    solution_id = form_id(raw_id)
+    solution = await solutions.get_solution(solution_id) if solution_id else None
     if solution is None:
         mine = await solutions.coordinated_solutions(user)
         if len(mine) != 1:

@@ -10,7 +10,14 @@ from market.errors import DomainError, NotFound
 from market.i18n import get_language
 from market.i18n import gettext as _
 from market.vendors import services
-from market.web import client_address, flash, form_data, redirect, render
+from market.web import (
+    client_address,
+    flash,
+    form_data,
+    page_param,
+    redirect,
+    render,
+)
 
 REGISTER_FIELDS = ("name", "cvr", "email", "contact_name", "employees", "website", "address")
 PER_PAGE = 25
@@ -60,8 +67,7 @@ async def _sign_in(request: Request, user: object) -> None:
 
 
 async def partners(request: Request) -> Response:
-    raw = request.query_params.get("page", "1")
-    page = int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    page = page_param(request)
     items, total = await services.public_register(page, PER_PAGE)
     pages = max(1, -(-total // PER_PAGE))
     return render(
