@@ -43,7 +43,7 @@ def free_port() -> int:
 def cvr(n: int) -> str:
     """The n-th valid CVR number (modulus 11) from a fixed start."""
     weights = [2, 7, 6, 5, 4, 3, 2, 1]
-    candidate = 30000000 + n * 97
+    candidate = 30000000 + (n * 97) % 60000000
     while True:
         digits = [int(c) for c in str(candidate)]
         if sum(w * d for w, d in zip(weights, digits, strict=True)) % 11 == 0:
@@ -171,9 +171,9 @@ async def token(client: httpx.AsyncClient, email: str, password: str) -> dict[st
 
 
 async def prepare(
-    client: httpx.AsyncClient, vendors: int, deadline: dt.datetime
-) -> tuple[int, list[dict[str, str]]]:
-    """Register eligible vendors, then create and publish one task with `deadline`."""
+    client: httpx.AsyncClient, vendors: int, window: float
+) -> tuple[int, list[dict[str, str]], dt.datetime]:
+    """Register eligible vendors, then create and publish one task closing after `window`."""
     secretariat = await token(client, "sekretariat@demo.os2.dk", "Demo-Partner-Market-2026")
     coordinator = await token(client, "koordinator@demo.os2.dk", "Demo-Partner-Market-2026")
     conduct = (await client.get("/api/v1/conduct/current")).json()
@@ -213,6 +213,8 @@ async def prepare(
         )
         countersigned.raise_for_status()
         headers.append(auth)
+    deadline = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=window + 5)
+    deadline = deadline.replace(microsecond=0)
     solutions = (await client.get("/api/v1/solutions")).json()["items"]
     solution = next(s for s in solutions if s["name"] == "OS2kitos")
     task = await client.post(
@@ -235,7 +237,7 @@ async def prepare(
     task.raise_for_status()
     task_id = task.json()["id"]
     (await client.post(f"/api/v1/tasks/{task_id}/publish", headers=coordinator)).raise_for_status()
-    return task_id, headers
+    return task_id, headers, deadline
 
 
 async def storm(
@@ -253,6 +255,14 @@ async def storm(
     bid_ids: dict[int, int] = {}
     end = deadline.timestamp() + overrun
 
+    async def resync(index: int, auth: dict[str, str]) -> None:
+        mine = await client.get("/api/v1/bids", headers=auth)
+        for item in mine.json().get("items", []):
+            if item.get("task_id") == task_id:
+                bid_ids[index] = item["id"]
+                kept = await client.get(f"/api/v1/bids/{item['id']}", headers=auth)
+                accepted_last[index] = kept.json().get("price_dkk")
+
     async def vendor_loop(index: int, auth: dict[str, str]) -> None:
         nonlocal late_accepted, refused_late, errors
         while time.time() < end:
@@ -264,12 +274,21 @@ async def storm(
                 "delivery_date": (deadline + dt.timedelta(days=50)).date().isoformat(),
             }
             started = time.time()
-            if index in bid_ids:
-                answer = await client.put(f"/api/v1/bids/{bid_ids[index]}", headers=auth, json=body)
-                kind = "revise"
-            else:
-                answer = await client.post(f"/api/v1/tasks/{task_id}/bids", headers=auth, json=body)
-                kind = "submit"
+            kind = "revise" if index in bid_ids else "submit"
+            try:
+                if index in bid_ids:
+                    answer = await client.put(
+                        f"/api/v1/bids/{bid_ids[index]}", headers=auth, json=body
+                    )
+                else:
+                    answer = await client.post(
+                        f"/api/v1/tasks/{task_id}/bids", headers=auth, json=body
+                    )
+            except httpx.TransportError:
+                # The answer was lost on the way: learn from the server what it kept.
+                stats.add(kind, time.time() - started, 0)
+                await resync(index, auth)
+                continue
             finished = time.time()
             stats.add(kind, finished - started, answer.status_code)
             if answer.status_code in (200, 201):
@@ -287,7 +306,11 @@ async def storm(
         while time.time() < end:
             for path in ("/", "/api/v1/tasks", f"/api/v1/tasks/{task_id}", "/partners"):
                 started = time.time()
-                answer = await client.get(path)
+                try:
+                    answer = await client.get(path)
+                except httpx.TransportError:
+                    stats.add("browse", time.time() - started, 0)
+                    continue
                 stats.add("browse", time.time() - started, answer.status_code)
 
     await asyncio.gather(
@@ -322,6 +345,7 @@ async def count_lost(
 
 
 async def throughput(base: str, path: str, seconds: float, concurrency: int) -> float:
+    """Successful GETs per second over `seconds`, `concurrency` requests in flight."""
     done = 0
     end = time.time() + seconds
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
@@ -329,7 +353,10 @@ async def throughput(base: str, path: str, seconds: float, concurrency: int) -> 
         async def loop() -> None:
             nonlocal done
             while time.time() < end:
-                answer = await client.get(path)
+                try:
+                    answer = await client.get(path)
+                except httpx.TransportError:
+                    continue
                 if answer.status_code == 200:
                     done += 1
 
@@ -343,9 +370,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         base = args.base_url or deployment.start()  # type: ignore[union-attr]
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
         async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-            deadline = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=args.window + 20)
-            deadline = deadline.replace(microsecond=0)
-            task_id, vendors = await prepare(client, args.vendors, deadline)
+            task_id, vendors, deadline = await prepare(client, args.vendors, args.window)
             wait = deadline.timestamp() - args.window - time.time()
             if wait > 0:
                 await asyncio.sleep(wait)
