@@ -190,21 +190,28 @@ class Deployment:
         self.processes.append(process)
         return process
 
-    def serve(self) -> None:
+    def serve(self) -> subprocess.Popen[bytes]:
         port = free_port()
-        self._spawn(["serve", "--port", str(port)], self.env, "web.log")
+        process = self._spawn(["serve", "--port", str(port)], self.env, "web.log")
         self.base_url = f"http://127.0.0.1:{port}"
         for _ in range(100):
             with (
                 contextlib.suppress(OSError),
                 urllib.request.urlopen(f"{self.base_url}/", timeout=1),
             ):
-                return
+                return process
             time.sleep(0.1)
         raise RuntimeError("market serve did not start")
 
     def worker(self, **extra_env: str) -> subprocess.Popen[bytes]:
         return self._spawn(["worker"], {**self.env, **extra_env}, "worker.log")
+
+    def query(self, sql: str) -> list[tuple[object, ...]]:
+        connection = sqlite3.connect(self.folder / "fault.sqlite3")
+        try:
+            return connection.execute(sql).fetchall()
+        finally:
+            connection.close()
 
     def mail_rows(self) -> list[tuple[str, str, int]]:
         connection = sqlite3.connect(self.folder / "fault.sqlite3")
