@@ -7,88 +7,19 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
-import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from market.demo import DEMO_PASSWORD
 from tests.browser.axe import assert_accessible
-from tests.browser.conftest import MARKET, ROOT, _free_port
 
 pytestmark = pytest.mark.browser
 
 VENDOR = "aarhus-kodevaerksted@demo-vendor.dk"
 COORDINATOR = "koordinator@demo.os2.dk"
-SCHEMA = (
-    "import asyncio\n"
-    "from tortoise import Tortoise\n"
-    "from market.db import tortoise_config\n"
-    "from market.settings import Settings\n"
-    "async def main():\n"
-    "    await Tortoise.init(config=tortoise_config(Settings.from_env()))\n"
-    "    await Tortoise.generate_schemas()\n"
-    "    await Tortoise.close_connections()\n"
-    "asyncio.run(main())\n"
-)
-
-
-@pytest.fixture(scope="module")
-def live_server() -> Iterator[str]:
-    """Like the shared live server, but while the committed migrations lag behind the models
-    the schema is generated from the models (as the functional tests do)."""
-    with tempfile.TemporaryDirectory(prefix="market-bids-live-") as folder:
-        env = {
-            **os.environ,
-            "MARKET_ENV": "test",
-            "MARKET_VAR_DIR": folder,
-            "DATABASE_URL": f"sqlite://{folder}/live.sqlite3",
-            "SECRET_KEY": "browser-test-secret-" + "y" * 32,
-            "ARGON2_PROFILE": "fast",
-        }
-        env.pop("REDIS_URL", None)
-        check = subprocess.run(
-            [MARKET, "makemigrations", "--check"], env=env, cwd=ROOT, capture_output=True
-        )
-        if check.returncode == 0:
-            subprocess.run([MARKET, "migrate"], env=env, check=True, cwd=ROOT, capture_output=True)
-        else:
-            subprocess.run(
-                [sys.executable, "-c", SCHEMA], env=env, check=True, cwd=ROOT, capture_output=True
-            )
-        subprocess.run([MARKET, "demo"], env=env, check=True, cwd=ROOT, capture_output=True)
-        port = _free_port()
-        log = open(Path(folder) / "server.log", "wb")  # noqa: SIM115
-        process = subprocess.Popen(
-            [MARKET, "serve", "--port", str(port)],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(100):
-                try:
-                    with urllib.request.urlopen(f"{base}/healthz", timeout=1) as answer:
-                        if answer.status == 200:
-                            break
-                except OSError:
-                    time.sleep(0.1)
-            else:
-                raise RuntimeError("the live server did not start")
-            yield base
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
-            log.close()
 
 
 def _api(base: str, method: str, path: str, body: Any = None, token: str = "") -> Any:
