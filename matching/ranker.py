@@ -36,7 +36,14 @@ from matching.fairness import (
     merit_order,
 )
 from matching.taxonomy import Taxonomy
-from matching.text import make_vectorizers, query_weights, term_counts, weigh_blocks, word_analyzer
+from matching.text import (
+    explainable,
+    make_vectorizers,
+    query_weights,
+    term_counts,
+    weigh_blocks,
+    word_analyzer,
+)
 from matching.types import (
     DEFAULT_SETTINGS,
     FEATURES,
@@ -471,7 +478,9 @@ class Index:
             return {}
         idf = self._compile().idf
         width = self.settings.text_features
-        words = sorted(task_terms)
+        words = sorted(w for w in task_terms if explainable(w))
+        if not words:
+            return {}
         columns = np.asarray([abs(murmurhash3_32(w, seed=0)) % width for w in words])
         weights = np.maximum(idf["profile_word"][columns], idf["past_word"][columns])
         weights = weights * (1 + np.log([task_terms[w] for w in words]))

@@ -2,7 +2,8 @@
 
 Hashing needs no fitted vocabulary, so adding or removing one vendor only changes the integer
 document frequencies: an index updated one vendor at a time is bit-for-bit the index refitted.
-No stop-word list: the text may be Danish, English or both, and IDF with `max_df` does that job.
+No stop-word list in the scores: the text may be Danish, English or both, and IDF with `max_df`
+does that job. Explanations, which people read, leave out the commonest function words.
 """
 
 from __future__ import annotations
@@ -18,6 +19,127 @@ from matching.types import Settings
 
 TOKEN = re.compile(r"(?u)\b\w\w+\b")
 BLOCKS = ("word", "char")
+
+# Function words that say nothing as a reason ("af", "med", "the"): explanations skip a term
+# that starts or ends with one. Scores are not affected.
+EXPLANATION_STOP_WORDS = frozenset(
+    {
+        "af",
+        "alle",
+        "allerede",
+        "alt",
+        "andre",
+        "at",
+        "blev",
+        "bliver",
+        "da",
+        "de",
+        "dem",
+        "den",
+        "denne",
+        "der",
+        "deres",
+        "det",
+        "dette",
+        "dig",
+        "din",
+        "disse",
+        "du",
+        "efter",
+        "eller",
+        "en",
+        "end",
+        "er",
+        "et",
+        "for",
+        "fra",
+        "ham",
+        "han",
+        "hans",
+        "har",
+        "havde",
+        "have",
+        "hende",
+        "her",
+        "hun",
+        "hvad",
+        "hvis",
+        "hvor",
+        "i",
+        "ikke",
+        "ind",
+        "jeg",
+        "jer",
+        "kan",
+        "kun",
+        "man",
+        "mange",
+        "med",
+        "meget",
+        "men",
+        "mere",
+        "mig",
+        "min",
+        "mod",
+        "nu",
+        "når",
+        "og",
+        "også",
+        "om",
+        "op",
+        "os",
+        "over",
+        "på",
+        "sig",
+        "sin",
+        "skal",
+        "som",
+        "så",
+        "til",
+        "ud",
+        "under",
+        "var",
+        "vi",
+        "vil",
+        "ville",
+        "være",
+        "været",
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "be",
+        "by",
+        "from",
+        "has",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "this",
+        "to",
+        "was",
+        "were",
+        "will",
+        "with",
+    }
+)
+
+
+def explainable(term: str) -> bool:
+    """A term worth showing as a shared word: not beginning or ending with a function word."""
+    tokens = term.split()
+    return (
+        bool(tokens)
+        and tokens[0] not in EXPLANATION_STOP_WORDS
+        and (tokens[-1] not in EXPLANATION_STOP_WORDS)
+    )
 
 
 def make_vectorizers(settings: Settings) -> dict[str, HashingVectorizer]:

@@ -340,3 +340,21 @@ def test_shared_words_come_from_the_hashed_counts():
     assert (
         set(match.top_terms) <= {"os2forms", "django", "med", "vi"} and "django" in match.top_terms
     )
+
+
+def test_shared_words_leave_out_function_words():
+    danish = vendor(
+        1,
+        profile_text="Integration af kontrakter med FK Organisation og rapporter til kommuner",
+    )
+    index = Index.fit([danish])
+    the_task = task(
+        title="Rapporter af kontrakter",
+        description="Integration med FK Organisation og eksport til Excel",
+    )
+    terms = index.rank(the_task)[0].top_terms
+    assert terms, "the task and the vendor share words"
+    for term in terms:
+        words = term.split()
+        assert words[0] not in ("af", "med", "og", "til"), term
+        assert words[-1] not in ("af", "med", "og", "til"), term
