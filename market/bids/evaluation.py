@@ -23,6 +23,7 @@ from market.bids.models import (
     PanelMember,
     Score,
 )
+from market.competencies.services import queue_index_refresh
 from market.db import after_commit, is_id, transaction
 from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from market.i18n import gettext as _
@@ -460,9 +461,7 @@ async def award(task_id: int, body: dict[str, Any], *, actor: User, address: str
             )
             await after_commit("notify_award", task.id)
             # The award changes the winner's record (award count, workload) in the matching.
-            await after_commit(
-                "refresh_vendor_index", bid.vendor_id, job_id=f"refresh-vendor:{bid.vendor_id}"
-            )
+            await queue_index_refresh(bid.vendor_id)
     except IntegrityError as exc:
         raise Conflict(_("The task is already awarded.")) from exc
     return row
@@ -594,10 +593,7 @@ async def rate_delivery(
                 address=address,
             )
             # The rating is part of the vendor's delivery record in the matching.
-            vendor_id = award_row.bid.vendor_id
-            await after_commit(
-                "refresh_vendor_index", vendor_id, job_id=f"refresh-vendor:{vendor_id}"
-            )
+            await queue_index_refresh(award_row.bid.vendor_id)
     except IntegrityError as exc:
         raise Conflict(_("The delivery is already recorded.")) from exc
     return rating

@@ -517,8 +517,14 @@ async def update_profile(
             after=_profile_snapshot(vendor, levels, len(data.references)),
             address=address,
         )
-        await after_commit("refresh_vendor_index", vendor.id, job_id=f"refresh-vendor:{vendor.id}")
+        await queue_index_refresh(vendor.id)
     return vendor
+
+
+async def queue_index_refresh(vendor_id: int) -> None:
+    """After the transaction commits, take the vendor's changed record into the matching index
+    (debounced: a burst of changes to one vendor makes one job)."""
+    await after_commit("refresh_vendor_index", vendor_id, job_id=f"refresh-vendor:{vendor_id}")
 
 
 # --- completeness ---------------------------------------------------------------------------
