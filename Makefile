@@ -36,7 +36,7 @@ assets:
 	rm -f $(ASSETS)
 	$(MAKE) $(ASSETS)
 
-# Browser tests drive Debian's Chromium (never `playwright install`: it downloads a browser).
+# Browser tests drive Debian's Chromium; Playwright's own browser download fails here.
 chromium:
 	@test -x /usr/bin/chromium || { \
 	  echo "installing Debian's chromium for the browser tests"; \

@@ -20,14 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.live import free_port
+
 MARKET = str(Path(sys.executable).parent / "market")
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(autouse=True)

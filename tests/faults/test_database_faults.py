@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.faults.conftest import free_port
+from tests.live import free_port
 
 pytestmark = pytest.mark.slow
 
