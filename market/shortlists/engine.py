@@ -32,7 +32,7 @@ from market.shortlists.profiles import vendor_profiles
 from market.vendors.models import Vendor
 
 if TYPE_CHECKING:
-    from matching import Index, Match, Settings, TaskProfile
+    from matching import Index, Match, Settings, TaskProfile, VendorProfile
 
 log = logging.getLogger(__name__)
 
@@ -197,21 +197,34 @@ async def rank(task: TaskProfile, settings: Settings, at: dt.datetime) -> tuple[
 async def score_rows(
     tasks: list[tuple[TaskProfile, dt.datetime, list[int]]], settings: Settings
 ) -> list[tuple[list[int], list[list[float]]]]:
-    """Feature rows of the given vendors for each task (for learning from award history)."""
+    """Feature rows of the given vendors for each task (for learning from award history).
+
+    Each task's vendors are scored as they stood just before it was awarded: a private copy
+    of the index takes in their profiles as of that moment (`history_before`), task by task,
+    so a later award, delivery or rating never leaks into an earlier award's features. The
+    shared index is not touched."""
+    from matching import Index
+
     async with _the_lock():
         loaded = await current_index(settings)
+        data = await asyncio.to_thread(loaded.index.to_bytes)
+    index = await asyncio.to_thread(Index.from_bytes, data)
+    found: list[tuple[list[int], list[list[float]]]] = []
+    for task, at, vendor_ids in tasks:
+        then = await vendor_profiles(vendor_ids, at, history_before=at)
 
-        def compute() -> list[tuple[list[int], list[list[float]]]]:
-            found: list[tuple[list[int], list[list[float]]]] = []
-            ids = loaded.index.vendor_ids
-            for task, _at, vendor_ids in tasks:
-                table = loaded.index.score(task)
-                position = {int(v): n for n, v in enumerate(ids)}
-                rows = [i for i in vendor_ids if i in position]
-                found.append((rows, [table.features[position[i]].tolist() for i in rows]))
-            return found
+        def compute(
+            task: TaskProfile = task, then: list[VendorProfile] = then
+        ) -> tuple[list[int], list[list[float]]]:
+            for profile in then:
+                index.upsert(profile)
+            table = index.score(task)
+            position = {int(v): n for n, v in enumerate(index.vendor_ids)}
+            rows = [p.id for p in then if p.id in position]
+            return rows, [table.features[position[i]].tolist() for i in rows]
 
-        return await asyncio.to_thread(compute)
+        found.append(await asyncio.to_thread(compute))
+    return found
 
 
 def loaded_info() -> dict[str, Any]:

@@ -57,9 +57,18 @@ async def task_profile(task: Task) -> TaskProfile:
 
 
 async def vendor_profiles(
-    vendor_ids: Iterable[int] | None = None, at: dt.datetime | None = None
+    vendor_ids: Iterable[int] | None = None,
+    at: dt.datetime | None = None,
+    *,
+    history_before: dt.datetime | None = None,
 ) -> list[VendorProfile]:
-    """Profiles of the given vendors (all vendors when None), eligibility judged at `at`."""
+    """Profiles of the given vendors (all vendors when None), eligibility judged at `at`.
+
+    With `history_before`, the profile is the vendor's record as it stood then: only awards
+    and rated deliveries strictly before that moment, and only references from earlier years
+    (for learning from award history without later outcomes leaking into older awards). The
+    self-declared parts (profile text, competencies, rate, capacity) have no history and are
+    today's."""
     at = at or clock.now()
     query = Vendor.all() if vendor_ids is None else Vendor.filter(id__in=list(vendor_ids))
     vendors = list(await query.order_by("id"))
@@ -72,15 +81,17 @@ async def vendor_profiles(
     ):
         competencies[int(vendor_id)][str(code)] = level if level in LEVELS else "experienced"
     references: dict[int, list[tuple[str, str, list[str]]]] = defaultdict(list)
-    for vendor_id, title, description, customer, codes in await VendorReference.filter(
+    for vendor_id, title, description, customer, codes, year in await VendorReference.filter(
         vendor_id__in=ids
-    ).values_list("vendor_id", "title", "description", "customer", "codes"):
+    ).values_list("vendor_id", "title", "description", "customer", "codes", "year"):
+        if history_before is not None and year is not None and year >= history_before.year:
+            continue
         references[int(vendor_id)].append(
             (f"{title}\n{description}", str(customer or ""), list(codes or []))
         )
     eligible = await eligibility_many(ids, at)
-    deliveries = await _delivery_history(ids)
-    awards = await _awards(ids, at)
+    deliveries = await _delivery_history(ids, history_before)
+    awards = await _awards(ids, history_before or at, strictly=history_before is not None)
     return [
         _profile(
             v,
@@ -131,24 +142,30 @@ def _profile(
     )
 
 
-async def _delivery_history(ids: list[int]) -> dict[int, list[tuple[int, bool, str, list[str]]]]:
+async def _delivery_history(
+    ids: list[int], before: dt.datetime | None = None
+) -> dict[int, list[tuple[int, bool, str, list[str]]]]:
     """The bids module's rated deliveries, when that module is there (it is optional)."""
     try:
         from market.bids.services import delivery_history
     except ImportError:
         return {}
-    return dict(await delivery_history(ids))
+    return dict(await delivery_history(ids, before=before))
 
 
-async def _awards(ids: list[int], at: dt.datetime) -> dict[int, tuple[int, int, int]]:
-    """vendor -> (awards in all, awards in the recent window, hours awarded in that window)."""
+async def _awards(
+    ids: list[int], at: dt.datetime, *, strictly: bool = False
+) -> dict[int, tuple[int, int, int]]:
+    """vendor -> (awards in all, awards in the recent window, hours awarded in that window),
+    counting awards up to `at` (before it, when `strictly`)."""
     try:
         from market.bids.models import Award
     except ImportError:
         return {}
     since = at - dt.timedelta(days=RECENT_DAYS)
     found: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
-    rows = await Award.filter(bid__vendor_id__in=ids, awarded_at__lte=at).values_list(
+    until = {"awarded_at__lt": at} if strictly else {"awarded_at__lte": at}
+    rows = await Award.filter(bid__vendor_id__in=ids, **until).values_list(
         "bid__vendor_id", "awarded_at", "bid__hours"
     )
     for vendor_id, awarded_at, hours in rows:
