@@ -19,7 +19,7 @@ import json
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -152,9 +152,30 @@ class Evaluation:
         self.position = {key: i for i, key in enumerate(split.suppliers)}
         self.winners = np.array([self.position[a.supplier] for a in split.warm], dtype=np.int64)
         self.tasks = [task_from_award(award) for award in split.warm]
-        self.features = [self.index.score(task).features for task in self.tasks]
+        # One pass over the test awards keeps what later passes need: the merit under the
+        # settings' weights (for the curve) and the code coverage baseline's ranks. The
+        # feature tables themselves are not kept: on a large file they would not fit in memory.
+        vector = np.asarray(settings.weights.as_array())
         column = FEATURES.index("required_codes")
-        self.required = [table[:, column] for table in self.features]
+        self._merit: list[np.ndarray] = []
+        coverage_ranks, coverage_tops = [], []
+        for features, winner in zip(self.feature_tables(), self.winners, strict=True):
+            self._merit.append(features @ vector)
+            coverage_ranks.append(rank_of(features[:, column], int(winner)))
+            coverage_tops.append(top_ids(features[:, column]))
+        self._coverage = (np.asarray(coverage_ranks, dtype=float), coverage_tops)
+
+    def feature_tables(self) -> Iterator[np.ndarray]:
+        """The feature table of every warm test award, in date order (computed afresh)."""
+        for task in self.tasks:
+            yield self.index.score(task).features
+
+    def merits(self, weights: Weights | None = None) -> Iterable[np.ndarray]:
+        """Each warm test award's merit scores under `weights` (default: the settings')."""
+        if weights is None or weights == self.settings.weights:
+            return self._merit
+        vector = np.asarray(weights.as_array())
+        return (features @ vector for features in self.feature_tables())
 
     def engine(
         self,
@@ -171,15 +192,13 @@ class Evaluation:
         settings = self.settings
         strength = settings.fairness_strength if strength is None else strength
         fair_share = settings.fair_share if fair_share is None else fair_share
-        vector = np.asarray((weights or settings.weights).as_array())
         ledger = ExposureLedger()
         ranks, tops = [], []
         eligible = np.ones(len(self.split.suppliers), dtype=bool)
         ids = self.index.vendor_ids
         sme_ids = {int(i) for i in ids[self.sme]}
         share = fair_share * float(self.sme.mean()) if len(self.sme) else 0.0
-        for features, winner in zip(self.features, self.winners, strict=True):
-            merit = features @ vector
+        for merit, winner in zip(self.merits(weights), self.winners, strict=True):
             score = merit
             if strength:
                 score = merit + fair_correction(merit, ledger.array(ids), eligible, strength)
@@ -231,6 +250,8 @@ class Evaluation:
     def baseline(self, name: str) -> tuple[np.ndarray, list[np.ndarray]]:
         if not len(self.winners):
             return np.zeros(0), []
+        if name == "code_coverage":  # computed in the first pass
+            return self._coverage
         scorer = self._baseline_scorer(name)
         ranks, tops = [], []
         for i, winner in enumerate(self.winners):
@@ -249,8 +270,6 @@ class Evaluation:
             for award in self.split.train:
                 counts[self.position[award.supplier]] += 1
             return lambda i: counts
-        if name == "code_coverage":
-            return lambda i: self.required[i]
         if name == "tfidf_text":
             texts: dict[str, list[str]] = defaultdict(list)
             for award in self.split.train:
