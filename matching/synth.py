@@ -3,10 +3,14 @@
 Vendors have latent specialities (topics over CPV codes, and niches inside a topic with their own
 words), a latent quality and an SME flag. Each task comes from one topic niche; the winner is drawn
 from a noisy true-fit model (speciality, niche, code closeness, quality, loyalty to earlier buyers)
-plus a popularity bias (large and already-successful vendors win more). The engine never sees the
-latent variables, only the awards written out as JSON lines.
+plus a popularity bias: vendors that have already won win more (`popularity`), and large vendors
+cover more topics and niches, so they fit more tasks. `large_reach` adds a hidden advantage of
+large vendors on top of that (0 by default; 1.2 is the harsher market used as a stress test, where
+small vendors are 63% of the pool but win only 10-17% of the later awards). The engine never sees
+the latent variables, only the awards written out as JSON lines.
 
     python -m matching.synth --vendors 400 --awards 3000 --seed 1 --out var/synth.jsonl
+    python -m matching.synth --seed 1 --large-reach 1.2 --out var/stress.jsonl
 """
 
 from __future__ import annotations
@@ -104,7 +108,7 @@ def _pseudo_word(rng: np.random.Generator) -> str:
     return "".join(rng.choice(SYLLABLES, size=int(rng.integers(3, 5))))
 
 
-def _make_vendors(rng: np.random.Generator, count: int) -> list[_Vendor]:
+def _make_vendors(rng: np.random.Generator, count: int, large_reach: float) -> list[_Vendor]:
     vendors = []
     topic_popularity = rng.dirichlet(np.full(len(TOPICS), 2.0))
     for i in range(count):
@@ -124,13 +128,19 @@ def _make_vendors(rng: np.random.Generator, count: int) -> list[_Vendor]:
                 niches=niches,
                 codes=codes,
                 quality=float(rng.normal()),
-                reach=float(rng.normal(1.2 if not sme else 0.0, 0.5)),
+                reach=float(rng.normal(large_reach if not sme else 0.0, 0.5)),
             )
         )
     return vendors
 
 
-def generate(vendors: int = 400, awards: int = 3000, seed: int = 1) -> list[dict[str, object]]:
+def generate(
+    vendors: int = 400,
+    awards: int = 3000,
+    seed: int = 1,
+    large_reach: float = 0.0,
+    popularity: float = 0.35,
+) -> list[dict[str, object]]:
     """Award rows in the evaluation's JSON-lines format, sorted by date."""
     rng = np.random.default_rng(seed)
     topic_names = list(TOPICS)
@@ -139,13 +149,24 @@ def generate(vendors: int = 400, awards: int = 3000, seed: int = 1) -> list[dict
         for t in range(len(TOPICS))
         for k in range(NICHES)
     }
-    pool = _make_vendors(rng, vendors)
+    pool = _make_vendors(rng, vendors, large_reach)
     buyers = [f"kommune-{i:02d}" for i in range(60)]
     wins = np.zeros(len(pool))
-    loyalty: set[tuple[int, str]] = set()
     start = dt.date(2022, 1, 1)
     quality = np.array([v.quality for v in pool])
     reach = np.array([v.reach for v in pool])
+    # Membership tables, so that each award scores every vendor without a Python loop.
+    topic_of = np.zeros((len(pool), len(TOPICS)))
+    niche_of = np.zeros((len(pool), len(TOPICS), NICHES))
+    all_codes = sorted({c for codes, _words in TOPICS.values() for c in codes})
+    code_of = np.zeros((len(pool), len(TOPICS), len(all_codes)))
+    for i, v in enumerate(pool):
+        topic_of[i, v.topics] = 1.0
+        for t, k in v.niches:
+            niche_of[i, t, k] = 1.0
+        for t, codes in v.codes.items():
+            code_of[i, t, [all_codes.index(c) for c in codes]] = 1.0
+    loyalty = np.zeros((len(pool), len(buyers)))
     rows: list[dict[str, object]] = []
     for a in range(awards):
         holder = pool[int(rng.integers(len(pool)))]  # tasks follow where vendors are
@@ -154,15 +175,15 @@ def generate(vendors: int = 400, awards: int = 3000, seed: int = 1) -> list[dict
         codes_pool, words = TOPICS[topic_names[topic]]
         code = str(rng.choice(codes_pool))
         buyer = str(rng.choice(buyers))
-        in_topic = np.array([topic in v.topics for v in pool], dtype=float)
-        in_niche = np.array([(topic, niche) in v.niches for v in pool], dtype=float)
-        has_code = np.array([code in v.codes.get(topic, ()) for v in pool], dtype=float)
-        loyal = np.array([(i, buyer) in loyalty for i in range(len(pool))], dtype=float)
-        fit = 3.0 * in_topic + 1.2 * in_niche + 0.6 * has_code + 0.5 * quality + 1.0 * loyal
-        bias = 0.6 * reach + 0.35 * np.log1p(wins)
+        b = buyers.index(buyer)
+        in_topic = topic_of[:, topic]
+        in_niche = niche_of[:, topic, niche]
+        has_code = code_of[:, topic, all_codes.index(code)]
+        fit = 3.0 * in_topic + 1.2 * in_niche + 0.6 * has_code + 0.5 * quality + loyalty[:, b]
+        bias = 0.6 * reach + popularity * np.log1p(wins)
         winner = int(np.argmax(fit + bias + rng.gumbel(size=len(pool))))
         wins[winner] += 1
-        loyalty.add((winner, buyer))
+        loyalty[winner, b] = 1.0
         vendor = pool[winner]
         title_words = [*rng.choice(words, 2), *rng.choice(niche_vocab[(topic, niche)], 1)]
         body = [
@@ -195,12 +216,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vendors", type=int, default=400)
     parser.add_argument("--awards", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--large-reach",
+        type=float,
+        default=0.0,
+        help="hidden advantage of large vendors in winning (default 0; 1.2 = stress test)",
+    )
+    parser.add_argument(
+        "--popularity", type=float, default=0.35, help="rich-get-richer weight of earlier wins"
+    )
     parser.add_argument("--out", default="-", help="output file (default: stdout)")
     args = parser.parse_args(argv)
-    lines = "".join(
-        json.dumps(row, ensure_ascii=False) + "\n"
-        for row in generate(args.vendors, args.awards, args.seed)
-    )
+    rows = generate(args.vendors, args.awards, args.seed, args.large_reach, args.popularity)
+    lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     if args.out == "-":
         sys.stdout.write(lines)
     else:

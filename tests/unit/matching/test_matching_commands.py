@@ -94,3 +94,15 @@ def test_bench_prints_the_json_shape(capsys):
         "peak_rss_mb",
     }
     assert run["vendors"] == 300 and run["rank_ms_p95"] >= run["floor_ms_p95"] > 0
+
+
+def test_synth_is_reproducible_and_the_stress_market_favours_large_vendors():
+    assert synth.generate(120, 600, seed=5) == synth.generate(120, 600, seed=5)
+
+    def sme_share_of_awards(rows):
+        return sum(bool(row["supplier_sme"]) for row in rows) / len(rows)
+
+    default = synth.generate(120, 600, seed=5)
+    stress = synth.generate(120, 600, seed=5, large_reach=1.2)
+    assert len(default) == len(stress) == 600
+    assert sme_share_of_awards(stress) < sme_share_of_awards(default) - 0.1
