@@ -1,5 +1,10 @@
 """The secretariat's fairness report: how exposure, places, invitations and awards are spread
-over vendors and size classes. Pure reads; no numpy here (the web process renders it)."""
+over vendors and size classes. Pure reads; no numpy here (the web process renders it).
+
+"Small vendors" are the engine's protected group: small and medium-sized enterprises (micro,
+small and medium; under 250 employees, the EU definition), and the pool is the vendors eligible
+today, as the fair-share step sees them. Vendors that are not eligible today but had exposure
+earlier still count in the exposure figures."""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from market.shortlists.services import EXPOSURE_DEPTH
 from market.tasks.models import Invitation
 from market.vendors.models import SIZE_CLASSES, Vendor, size_class_for
 
-SMALL = ("micro", "small")
+SMALL = ("micro", "small", "medium")  # SMEs, as `VendorProfile.sme` in the engine
 TOP_VENDORS = 25
 
 
@@ -41,7 +46,8 @@ class SizeRow:
 
 @dataclass
 class Report:
-    vendors: int
+    vendors: int  # eligible today: the pool
+    registered: int
     gini: float
     top: list[tuple[str, str, float]]  # name, size class, exposure
     max_exposure: float
@@ -68,6 +74,8 @@ async def _awards_by_vendor() -> list[int]:
 
 
 async def report() -> Report:
+    from market.conduct.states import eligibility_many
+
     sizes = {
         int(i): size_class_for(int(e)) for i, e in await Vendor.all().values_list("id", "employees")
     }
@@ -75,6 +83,8 @@ async def report() -> Report:
     ledger = {
         int(v): float(x) for v, x in await ExposureLedger.all().values_list("vendor_id", "exposure")
     }
+    standing = await eligibility_many(list(sizes))
+    pool = [v for v in sizes if standing.get(v) is not None and standing[v].eligible]
     place_rows: list[Any] = await ShortlistEntry.filter(
         rank__lte=EXPOSURE_DEPTH, eligible=True
     ).values_list("vendor_id", flat=True)
@@ -82,13 +92,13 @@ async def report() -> Report:
     invited = [int(v) for v in await Invitation.all().values_list("vendor_id", flat=True)]  # type: ignore[call-overload]
     awarded = await _awards_by_vendor()
     counts = {
-        "vendors": Counter(sizes.values()),
+        "vendors": Counter(sizes[v] for v in pool),
         "places": Counter(sizes.get(v, "micro") for v in places),
         "invitations": Counter(sizes.get(v, "micro") for v in invited),
         "awards": Counter(sizes.get(v, "micro") for v in awarded),
     }
     totals = {
-        "vendors": len(sizes),
+        "vendors": len(pool),
         "places": len(places),
         "invitations": len(invited),
         "awards": len(awarded),
@@ -108,12 +118,15 @@ async def report() -> Report:
     def small(kind: str) -> float:
         return _share(sum(counts[kind][s] for s in SMALL), totals[kind])
 
-    exposure = [ledger.get(v, 0.0) for v in sizes]
+    considered = set(pool) | {v for v in sizes if ledger.get(v, 0.0) > 0}
+    exposure = [ledger.get(v, 0.0) for v in considered]
     top = sorted(
-        ((names[v], sizes[v], ledger.get(v, 0.0)) for v in sizes), key=lambda t: (-t[2], t[0])
+        ((names[v], sizes[v], ledger.get(v, 0.0)) for v in considered),
+        key=lambda t: (-t[2], t[0]),
     )[:TOP_VENDORS]
     return Report(
-        vendors=len(sizes),
+        vendors=len(pool),
+        registered=len(sizes),
         gini=gini(exposure),
         top=top,
         max_exposure=max((t[2] for t in top), default=0.0),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -238,6 +239,11 @@ async def test_fairness_page_shows_gini_and_small_vendor_shares(client, run_jobs
     assert page.status_code == 200
     assert 'id="exposure-gini"' in page.text and 'id="small-top-share"' in page.text
     assert "<rect" in page.text
+    # The pool is the vendors eligible today (not the unsigned or the suspended one), and small
+    # means SME as in the fair share: "best" (5 employees), "good" (80) and "busy" (5) of the
+    # four eligible vendors; "weak" (400) is large.
+    assert re.search(r'id="pool-size">4 af \d+ registrerede', page.text)
+    assert 'id="small-pool-share">75 %' in page.text
 
 
 async def test_learning_needs_enough_awards(client, run_jobs):
