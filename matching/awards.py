@@ -14,7 +14,7 @@ from typing import Any
 
 from matching.types import TaskProfile, VendorProfile
 
-SME_SCALES = {"sme", "micro", "small", "medium"}
+SME_SCALES = {"sme", "micro", "small", "medium", "selfemployed"}  # OCDS partyScale
 LIVE_AWARD_STATUSES = {None, "", "active", "pending", "complete"}
 
 
@@ -38,22 +38,58 @@ class Award:
         return f"{self.title}\n{self.description}"
 
 
-def load_awards(path: str | Path) -> list[Award]:
-    """Awards from a JSON-lines file or an OCDS release package, sorted by (date, id)."""
-    raw = Path(path).read_text(encoding="utf-8")
-    stripped = raw.lstrip()
+class Skipped(list[str]):
+    """Why rows of an award file were left out (one line each), for the command to report."""
+
+
+def load_awards(path: str | Path, skipped: Skipped | None = None) -> list[Award]:
+    """Awards from a file, sorted by (date, id). The file may hold:
+
+    - JSON lines, one award per line (MATCHING.md), or a JSON array of such awards;
+    - an OCDS release package or record package;
+    - JSON lines of OCDS releases or packages (the usual bulk download form).
+
+    A row that cannot be read (bad JSON, no supplier, no valid date) is left out, and the reason
+    is added to `skipped` when given; one bad row never stops the whole file.
+    """
+    skipped = skipped if skipped is not None else Skipped()
+    raw = Path(path).read_text(encoding="utf-8-sig")
+    stripped = raw.strip()
     document: Any = None
-    if stripped.startswith("{"):
+    if stripped.startswith(("{", "[")):
         try:
             document = json.loads(stripped)
         except json.JSONDecodeError:
             document = None  # several objects: JSON lines
-    if isinstance(document, dict) and ("releases" in document or "records" in document):
-        awards = list(_ocds_awards(document))
-    elif isinstance(document, dict):
-        awards = [_award_from_json(document)]
+    objects: list[tuple[str, Any]] = []  # (where: "line 3" or "item 3", the object)
+    if document is not None:
+        items = document if isinstance(document, list) else [document]
+        objects = [(f"item {n}", item) for n, item in enumerate(items, start=1)]
     else:
-        awards = [_award_from_json(json.loads(line)) for line in raw.splitlines() if line.strip()]
+        for number, line in enumerate(raw.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                objects.append((f"line {number}", json.loads(line)))
+            except json.JSONDecodeError as exc:
+                skipped.append(f"line {number}: not JSON ({exc.msg})")
+    awards: list[Award] = []
+    packages: dict[str, Any] = {"releases": [], "records": []}
+    for where, item in objects:
+        if not isinstance(item, dict):
+            skipped.append(f"{where}: not a JSON object")
+        elif "releases" in item or "records" in item:
+            packages["releases"].extend(item.get("releases") or ())
+            packages["records"].extend(item.get("records") or ())
+        elif "ocid" in item and ("awards" in item or "tender" in item):
+            packages["releases"].append(item)
+        else:
+            try:
+                awards.append(_award_from_json(item, where))
+            except ValueError as exc:
+                skipped.append(f"{where}: {exc}")
+    if packages["releases"] or packages["records"]:
+        awards.extend(_ocds_awards(packages))
     return sorted(awards, key=lambda award: (award.date, award.id, award.supplier))
 
 
@@ -61,27 +97,54 @@ def _parse_date(value: Any) -> dt.date | None:
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(str(value)[:10])
+        return dt.date.fromisoformat(str(value).strip()[:10])
     except ValueError:
         return None
 
 
-def _award_from_json(row: dict[str, Any]) -> Award:
+TRUE_WORDS = {"true", "yes", "y", "1", "sme", "ja", "j", "micro", "small", "medium"}
+
+
+def _flag(value: Any) -> bool:
+    """A yes/no field as files write it: true, "true", "yes", 1, "1", "SME" ... (else False)."""
+    if isinstance(value, str):
+        return value.strip().lower() in TRUE_WORDS
+    return bool(value) if isinstance(value, bool | int | float) else False
+
+
+def _codes(value: Any) -> tuple[str, ...]:
+    """A list of codes, or one string of codes separated by commas, semicolons or spaces."""
+    if value is None:
+        return ()
+    if isinstance(value, str | int):
+        value = str(value).replace(",", " ").replace(";", " ").split()
+    if not isinstance(value, list | tuple):
+        return ()
+    return tuple(dict.fromkeys(str(code).strip() for code in value if str(code).strip()))
+
+
+def _award_from_json(row: dict[str, Any], where: str = "") -> Award:
+    name = repr(row["id"]) if row.get("id") else "without an id"
     date = _parse_date(row.get("date"))
     if date is None:
-        raise ValueError(f"award {row.get('id')!r} has no valid date")
+        raise ValueError(f"award {name} has no valid date (YYYY-MM-DD)")
+    supplier = str(row.get("supplier") or "").strip()
+    if not supplier:
+        raise ValueError(f"award {name} has no supplier")
     value = row.get("value")
     return Award(
-        id=str(row["id"]),
+        id=str(row.get("id") or where.replace(" ", "-") or "row"),
         date=date,
         title=str(row.get("title") or ""),
         description=str(row.get("description") or ""),
-        codes=tuple(str(code) for code in row.get("codes") or ()),
+        codes=_codes(row.get("codes")),
         buyer=str(row.get("buyer") or ""),
-        supplier=str(row["supplier"]),
+        supplier=supplier,
         supplier_name=str(row.get("supplier_name") or ""),
-        supplier_sme=bool(row.get("supplier_sme")),
-        value=float(value) if isinstance(value, int | float) else None,
+        supplier_sme=_flag(row.get("supplier_sme")),
+        value=float(value)
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else None,
     )
 
 
@@ -119,7 +182,7 @@ def _cpv_codes(tender: dict[str, Any], award: dict[str, Any]) -> tuple[str, ...]
 def _release_awards(release: dict[str, Any]) -> Iterable[tuple[tuple[str, str, str], Award]]:
     tender = release.get("tender") or {}
     parties = {party.get("id"): party for party in release.get("parties") or ()}
-    buyer = release.get("buyer") or {}
+    buyer = release.get("buyer") or tender.get("procuringEntity") or {}
     for award in release.get("awards") or ():
         if award.get("status") not in LIVE_AWARD_STATUSES:
             continue

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
 
-from matching.awards import Award, load_awards, task_from_award, vendor_from_awards
+from matching.awards import Award, Skipped, load_awards, task_from_award, vendor_from_awards
 from matching.fairness import (
     ExposureLedger,
     fair_correction,
@@ -492,7 +492,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print only the JSON report")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    report = evaluate(load_awards(args.file), args.split_date, args.seed)
+    skipped = Skipped()
+    try:
+        awards = load_awards(args.file, skipped)
+        report = evaluate(awards, args.split_date, args.seed)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        sys.stderr.write(f"matching.evaluate: {args.file}: {exc}\n")
+        return 2
+    report["skipped_rows"] = len(skipped)
+    if skipped:
+        shown = "; ".join(skipped[:5]) + ("; ..." if len(skipped) > 5 else "")
+        sys.stderr.write(f"matching.evaluate: left out {len(skipped)} rows: {shown}\n")
     if args.json:
         sys.stdout.write(json.dumps(report) + "\n")
     else:
