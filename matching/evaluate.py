@@ -32,6 +32,7 @@ from matching.fairness import (
     fair_minimums,
     fair_order,
     gini,
+    merit_order,
     position_exposure,
 )
 from matching.learn import Decision, History, evaluate_before_replace, fit_weights
@@ -44,6 +45,8 @@ BASELINES = ("tfidf_text", "random", "popularity", "code_coverage")
 CURVE_SHARES = (0.0, 0.5, 0.75, 0.8, 0.9, 1.0, 1.25)
 CURVE_STRENGTHS = (0.0, 0.02)
 BOOTSTRAP = 1000
+# Full merit arrays are kept for the fair rotation's curve points only up to this size.
+MERIT_CACHE_BYTES = 512 * 2**20
 # Learned weights: rolling origins inside the training period (share of training awards).
 LEARN_CUTS = (0.5, 0.6, 0.7, 0.8, 0.9)
 LEARN_NEGATIVES = 30
@@ -56,6 +59,35 @@ class Split:
     test: list[Award]
     warm: list[Award]
     suppliers: list[str]  # candidate keys; vendor id = position
+
+
+@dataclass
+class MeritSummary:
+    """What re-ranking one award with any fair share needs, instead of every candidate's merit.
+
+    `rows` (sorted) holds the first 2 x depth candidates by merit and the best `depth` SMEs:
+    all that `fairness.fair_order` can place in the first `depth` places; `keys` is their merit.
+    The winner's row and merit, and how many candidates score at least / exactly as high, give
+    its rank.
+    """
+
+    rows: np.ndarray
+    keys: np.ndarray
+    winner: int
+    winner_key: float
+    at_least: int  # candidates with merit >= the winner's (the winner included)
+    equal: int  # candidates with merit == the winner's (the winner included)
+
+    def rank(self, top: np.ndarray) -> int:
+        """The winner's rank with `top` (row numbers) placed first, as `fair_rank_of` counts."""
+        placed = self.keys[np.searchsorted(self.rows, top)]
+        hits = np.flatnonzero(top == self.winner)
+        if len(hits):
+            position = int(hits[0])
+            later_ties = int((placed[position + 1 :] == self.winner_key).sum())
+            outside_ties = self.equal - int((placed == self.winner_key).sum())
+            return position + 1 + later_ties + outside_ties
+        return len(top) + self.at_least - int((placed >= self.winner_key).sum())
 
 
 def split_awards(awards: Sequence[Award], split_date: dt.date | None = None) -> Split:
@@ -152,18 +184,30 @@ class Evaluation:
         self.position = {key: i for i, key in enumerate(split.suppliers)}
         self.winners = np.array([self.position[a.supplier] for a in split.warm], dtype=np.int64)
         self.tasks = [task_from_award(award) for award in split.warm]
-        # One pass over the test awards keeps what later passes need: the merit under the
-        # settings' weights (for the curve) and the code coverage baseline's ranks. The
-        # feature tables themselves are not kept: on a large file they would not fit in memory.
+        # One pass over the test awards keeps what later passes need, and not the feature
+        # tables: on a large file they would not fit in memory. Kept: a compact summary of the
+        # merit per award (enough to re-rank with any fair share, see `MeritSummary`), the
+        # code coverage baseline's ranks and, when it fits in `MERIT_CACHE_BYTES`, the full
+        # merit arrays that the fair rotation's curve points need.
         vector = np.asarray(settings.weights.as_array())
         column = FEATURES.index("required_codes")
-        self._merit: list[np.ndarray] = []
+        cells = len(self.tasks) * len(split.suppliers)
+        self._merit: list[np.ndarray] | None = [] if cells * 8 <= MERIT_CACHE_BYTES else None
+        self._summaries: list[MeritSummary] = []
         coverage_ranks, coverage_tops = [], []
         for features, winner in zip(self.feature_tables(), self.winners, strict=True):
-            self._merit.append(features @ vector)
+            merit = features @ vector
+            self._summaries.append(self.summary(merit, int(winner)))
+            if self._merit is not None:
+                self._merit.append(merit)
             coverage_ranks.append(rank_of(features[:, column], int(winner)))
             coverage_tops.append(top_ids(features[:, column]))
         self._coverage = (np.asarray(coverage_ranks, dtype=float), coverage_tops)
+
+    @property
+    def rotation_possible(self) -> bool:
+        """Whether the fair rotation can be evaluated (it needs every merit array)."""
+        return self._merit is not None
 
     def feature_tables(self) -> Iterator[np.ndarray]:
         """The feature table of every warm test award, in date order (computed afresh)."""
@@ -172,10 +216,35 @@ class Evaluation:
 
     def merits(self, weights: Weights | None = None) -> Iterable[np.ndarray]:
         """Each warm test award's merit scores under `weights` (default: the settings')."""
-        if weights is None or weights == self.settings.weights:
+        if (weights is None or weights == self.settings.weights) and self._merit is not None:
             return self._merit
-        vector = np.asarray(weights.as_array())
+        vector = np.asarray((weights or self.settings.weights).as_array())
         return (features @ vector for features in self.feature_tables())
+
+    def summary(self, merit: np.ndarray, winner: int) -> MeritSummary:
+        depth = self.settings.fair_depth
+        ids = self.index.vendor_ids
+        smes = np.flatnonzero(self.sme)
+        rows = np.union1d(
+            merit_order(merit, ids, 2 * depth), smes[merit_order(merit[smes], ids[smes], depth)]
+        )
+        mark = merit[winner]
+        return MeritSummary(
+            rows,
+            merit[rows],
+            winner,
+            float(mark),
+            int((merit >= mark).sum()),
+            int((merit == mark).sum()),
+        )
+
+    def summaries(self, weights: Weights | None = None) -> Iterable[MeritSummary]:
+        if weights is None or weights == self.settings.weights:
+            return self._summaries
+        return (
+            self.summary(merit, int(winner))
+            for merit, winner in zip(self.merits(weights), self.winners, strict=True)
+        )
 
     def engine(
         self,
@@ -188,20 +257,39 @@ class Evaluation:
 
         The fair rotation (`strength`) and the fair share (`fair_share`) default to the
         settings; both are amortised over the test awards in date order through one ledger.
+        Without the rotation, each award is re-ranked from its `MeritSummary`, which gives
+        exactly the ranks and lists that the full arrays give.
         """
         settings = self.settings
         strength = settings.fairness_strength if strength is None else strength
         fair_share = settings.fair_share if fair_share is None else fair_share
         ledger = ExposureLedger()
         ranks, tops = [], []
-        eligible = np.ones(len(self.split.suppliers), dtype=bool)
         ids = self.index.vendor_ids
         sme_ids = {int(i) for i in ids[self.sme]}
         share = fair_share * float(self.sme.mean()) if len(self.sme) else 0.0
+        if not strength:
+            for summary in self.summaries(weights):
+                minimums = fair_minimums(
+                    share, settings.fair_depth, ledger.places, ledger.sme_places, spread
+                )
+                rows = summary.rows
+                order, _moved = fair_order(
+                    summary.keys,
+                    ids[rows],
+                    np.ones(len(rows), dtype=bool),
+                    self.sme[rows],
+                    minimums,
+                    top=settings.fair_depth,
+                )
+                top = rows[order]
+                ranks.append(summary.rank(top))
+                tops.append(top)
+                ledger.record_ranking([int(ids[i]) for i in top], sme=sme_ids)
+            return np.asarray(ranks, dtype=float), tops
+        eligible = np.ones(len(self.split.suppliers), dtype=bool)
         for merit, winner in zip(self.merits(weights), self.winners, strict=True):
-            score = merit
-            if strength:
-                score = merit + fair_correction(merit, ledger.array(ids), eligible, strength)
+            score = merit + fair_correction(merit, ledger.array(ids), eligible, strength)
             minimums = fair_minimums(
                 share, settings.fair_depth, ledger.places, ledger.sme_places, spread
             )
@@ -334,6 +422,11 @@ def evaluate(
         else None,
         "learned_decision": _decision(decision),
     }
+    if not run.rotation_possible:  # too large to keep every merit array: no rotation points
+        curve_strengths = [strength for strength in curve_strengths if not strength]
+        report["fairness_curve_note"] = (
+            "fair rotation points left out: the file is too large to keep every merit array"
+        )
     points = [_curve_point(run, share, strength) for strength in curve_strengths for share in curve]
     unfair = next((p for p in points if p["fair_share"] == 0 and p["fairness_strength"] == 0), None)
     for point in points:

@@ -106,3 +106,16 @@ def test_synth_is_reproducible_and_the_stress_market_favours_large_vendors():
     stress = synth.generate(120, 600, seed=5, large_reach=1.2)
     assert len(default) == len(stress) == 600
     assert sme_share_of_awards(stress) < sme_share_of_awards(default) - 0.1
+
+
+def test_a_file_too_large_for_every_merit_array_gives_the_same_figures(awards_file, monkeypatch):
+    awards = load_awards(awards_file)
+    full = evaluate.evaluate(awards, seed=1)
+    monkeypatch.setattr(evaluate, "MERIT_CACHE_BYTES", 0)
+    compact = evaluate.evaluate(awards, seed=1)
+    assert compact["rankers"] == full["rankers"] and compact["fairness"] == full["fairness"]
+    assert "rotation" in compact["fairness_curve_note"]
+    assert {p["fairness_strength"] for p in compact["fairness_curve"]} == {0.0}
+    assert compact["fairness_curve"] == [
+        p for p in full["fairness_curve"] if p["fairness_strength"] == 0.0
+    ]
