@@ -574,6 +574,8 @@ def format_table(report: dict[str, object]) -> str:
             f"NDCG@10 {spread['ndcg@10']:.3f} (cost {spread['ndcg@10_cost']:.1%}), "
             f"SME top-10 {spread['sme_top10_share']:.3f}, gini {spread['exposure_gini']:.3f}"
         )
+    if report.get("fairness_curve_note"):
+        lines.append(f"note: {report['fairness_curve_note']}")
     lines.append(f"\n{report['seconds']} s")
     return "\n".join(lines)
 

@@ -115,6 +115,7 @@ def test_a_file_too_large_for_every_merit_array_gives_the_same_figures(awards_fi
     compact = evaluate.evaluate(awards, seed=1)
     assert compact["rankers"] == full["rankers"] and compact["fairness"] == full["fairness"]
     assert "rotation" in compact["fairness_curve_note"]
+    assert "note: fair rotation points left out" in evaluate.format_table(compact)
     assert {p["fairness_strength"] for p in compact["fairness_curve"]} == {0.0}
     assert compact["fairness_curve"] == [
         p for p in full["fairness_curve"] if p["fairness_strength"] == 0.0
