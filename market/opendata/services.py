@@ -331,7 +331,7 @@ class Statistics:
     awards_by_size: list[Bar]
     money_by_size: dict[str, int]
     awarded_money: int
-    small_money: int  # micro and small vendors (under 50 employees), as on the fairness page
+    small_money: int  # SMEs (micro, small, medium: under 250 employees), as on the fairness page
 
     @property
     def small_share(self) -> float:
@@ -370,5 +370,5 @@ async def statistics() -> Statistics:
         awards_by_size=_bars([(s, by_size.get(s, 0)) for s in SIZE_CLASSES]),
         money_by_size={s: money.get(s, 0) for s in SIZE_CLASSES},
         awarded_money=total,
-        small_money=money.get("micro", 0) + money.get("small", 0),
+        small_money=money.get("micro", 0) + money.get("small", 0) + money.get("medium", 0),
     )
