@@ -79,7 +79,11 @@ class MeritSummary:
     equal: int  # candidates with merit == the winner's (the winner included)
 
     def rank(self, top: np.ndarray) -> int:
-        """The winner's rank with `top` (row numbers) placed first, as `fair_rank_of` counts."""
+        """The winner's rank when `top` (row numbers) is placed first, the rest by merit.
+
+        Ties count against the winner: every row placed before it, plus the rows after it with
+        exactly its merit. Without re-ranking this equals `rank_of`.
+        """
         placed = self.keys[np.searchsorted(self.rows, top)]
         hits = np.flatnonzero(top == self.winner)
         if len(hits):
@@ -117,23 +121,6 @@ def build_index(split: Split, settings: Settings = DEFAULT_SETTINGS) -> Index:
 def rank_of(scores: np.ndarray, winner: int) -> int:
     """Ties count against the winner: rank = candidates scoring at least as high."""
     return int((scores >= scores[winner]).sum())
-
-
-def fair_rank_of(scores: np.ndarray, prefix: np.ndarray, winner: int) -> int:
-    """The winner's rank when `prefix` (row numbers) is placed first, the rest by score.
-
-    Ties still count against the winner: every row placed before it, plus the rows after it
-    with exactly its score. Without re-ranking this equals `rank_of`.
-    """
-    score = scores[winner]
-    hits = np.flatnonzero(prefix == winner)
-    outside = np.ones(len(scores), dtype=bool)
-    outside[prefix] = False
-    if len(hits):
-        position = int(hits[0])
-        later_ties = int((scores[prefix[position + 1 :]] == score).sum())
-        return position + 1 + later_ties + int((scores[outside] == score).sum())
-    return len(prefix) + int((scores[outside] >= score).sum())
 
 
 def top_ids(scores: np.ndarray, depth: int = 10) -> np.ndarray:
@@ -257,8 +244,8 @@ class Evaluation:
 
         The fair rotation (`strength`) and the fair share (`fair_share`) default to the
         settings; both are amortised over the test awards in date order through one ledger.
-        Without the rotation, each award is re-ranked from its `MeritSummary`, which gives
-        exactly the ranks and lists that the full arrays give.
+        Each award is re-ranked from its `MeritSummary`, which gives exactly the ranks and
+        lists that the full arrays give.
         """
         settings = self.settings
         strength = settings.fairness_strength if strength is None else strength
@@ -268,35 +255,33 @@ class Evaluation:
         ids = self.index.vendor_ids
         sme_ids = {int(i) for i in ids[self.sme]}
         share = fair_share * float(self.sme.mean()) if len(self.sme) else 0.0
-        if not strength:
-            for summary in self.summaries(weights):
-                minimums = fair_minimums(
-                    share, settings.fair_depth, ledger.places, ledger.sme_places, spread
-                )
-                rows = summary.rows
-                order, _moved = fair_order(
-                    summary.keys,
-                    ids[rows],
-                    np.ones(len(rows), dtype=bool),
-                    self.sme[rows],
-                    minimums,
-                    top=settings.fair_depth,
-                )
-                top = rows[order]
-                ranks.append(summary.rank(top))
-                tops.append(top)
-                ledger.record_ranking([int(ids[i]) for i in top], sme=sme_ids)
-            return np.asarray(ranks, dtype=float), tops
         eligible = np.ones(len(self.split.suppliers), dtype=bool)
-        for merit, winner in zip(self.merits(weights), self.winners, strict=True):
-            score = merit + fair_correction(merit, ledger.array(ids), eligible, strength)
+
+        def place(summary: MeritSummary) -> None:
             minimums = fair_minimums(
                 share, settings.fair_depth, ledger.places, ledger.sme_places, spread
             )
-            top, _moved = fair_order(score, ids, eligible, self.sme, minimums, top=10)
-            ranks.append(fair_rank_of(score, top, int(winner)))
+            rows = summary.rows
+            order, _moved = fair_order(
+                summary.keys,
+                ids[rows],
+                eligible[rows],
+                self.sme[rows],
+                minimums,
+                settings.fair_depth,
+            )
+            top = rows[order]
+            ranks.append(summary.rank(top))
             tops.append(top)
             ledger.record_ranking([int(ids[i]) for i in top], sme=sme_ids)
+
+        if not strength:
+            for summary in self.summaries(weights):
+                place(summary)
+        else:  # the correction depends on the ledger so far: summarise each award in turn
+            for merit, winner in zip(self.merits(weights), self.winners, strict=True):
+                score = merit + fair_correction(merit, ledger.array(ids), eligible, strength)
+                place(self.summary(score, int(winner)))
         return np.asarray(ranks, dtype=float), tops
 
     def histories(self, seed: int = 0) -> list[History]:
