@@ -27,7 +27,7 @@ from market.accounts.models import Organisation, OrganisationKind
 from market.bids.models import Award, Bid, DeliveryRating
 from market.tasks.models import Invitation, Task, TaskFunding, TaskStatus
 from market.tasks.rules import CPV, effective_status
-from market.vendors.models import SIZE_CLASSES, Vendor
+from market.vendors.models import SIZE_CLASSES, SME_CLASSES, Vendor
 
 PUBLIC_STATUSES = (
     TaskStatus.PUBLISHED,
@@ -370,5 +370,5 @@ async def statistics() -> Statistics:
         awards_by_size=_bars([(s, by_size.get(s, 0)) for s in SIZE_CLASSES]),
         money_by_size={s: money.get(s, 0) for s in SIZE_CLASSES},
         awarded_money=total,
-        small_money=money.get("micro", 0) + money.get("small", 0) + money.get("medium", 0),
+        small_money=sum(money.get(s, 0) for s in SME_CLASSES),
     )

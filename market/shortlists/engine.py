@@ -168,7 +168,7 @@ async def exposure(task_id: int | str | None = None) -> Any:
     """The persisted exposure as a `matching.ExposureLedger`, with the SME place counts of the
     first ten eligible places of every other task's current shortlist (for the fair share)."""
     from market.shortlists.models import ShortlistEntry
-    from market.vendors.models import size_class_for
+    from market.vendors.models import SME_CLASSES, size_class_for
     from matching.fairness import ExposureLedger as Ledger
 
     rows = await ExposureLedger.all().values_list("vendor_id", "exposure")
@@ -176,7 +176,7 @@ async def exposure(task_id: int | str | None = None) -> Any:
     if isinstance(task_id, int):
         places = places.exclude(shortlist__task_id=task_id)
     employees = await places.values_list("vendor__employees", flat=True)
-    sme = sum(size_class_for(int(e)) != "large" for e in employees)  # type: ignore[call-overload]
+    sme = sum(size_class_for(int(e)) in SME_CLASSES for e in employees)  # type: ignore[call-overload]
     return Ledger({int(v): float(e) for v, e in rows}, len(employees), sme)
 
 

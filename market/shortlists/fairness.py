@@ -15,9 +15,8 @@ from typing import Any
 from market.shortlists.models import ExposureLedger, ShortlistEntry
 from market.shortlists.services import EXPOSURE_DEPTH
 from market.tasks.models import Invitation
-from market.vendors.models import SIZE_CLASSES, Vendor, size_class_for
+from market.vendors.models import SIZE_CLASSES, SME_CLASSES, Vendor, size_class_for
 
-SMALL = ("micro", "small", "medium")  # SMEs, as `VendorProfile.sme` in the engine
 TOP_VENDORS = 25
 
 
@@ -116,7 +115,7 @@ async def report() -> Report:
         rows.append(row)
 
     def small(kind: str) -> float:
-        return _share(sum(counts[kind][s] for s in SMALL), totals[kind])
+        return _share(sum(counts[kind][s] for s in SME_CLASSES), totals[kind])
 
     considered = set(pool) | {v for v in sizes if ledger.get(v, 0.0) > 0}
     exposure = [ledger.get(v, 0.0) for v in considered]

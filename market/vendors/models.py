@@ -8,6 +8,7 @@ from tortoise.models import Model
 from market.accounts.models import Organisation, User
 
 SIZE_CLASSES = ("micro", "small", "medium", "large")
+SME_CLASSES = SIZE_CLASSES[:3]  # small and medium-sized enterprises: under 250 employees
 
 
 def size_class_for(employees: int) -> str:
@@ -61,7 +62,7 @@ class Vendor(Model):
 
     @property
     def is_sme(self) -> bool:
-        return self.size_class in ("micro", "small", "medium")
+        return self.size_class in SME_CLASSES
 
 
 class VendorInvitation(Model):
