@@ -1,0 +1,8 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+
+
+class Migration(migrations.Migration):
+    dependencies = [('market', '0002_trust')]
+
+    operations: list[ops.Operation] = []
