@@ -26,6 +26,7 @@ from market.errors import Conflict, NotFound, TooManyAttempts, ValidationFailed
 from market.i18n import gettext as _
 from market.security.passwords import hash_password, password_problem, verify_password
 from market.security.secrets import derived, digest, new_secret
+from market.security.sessions import end_sessions_and_tokens
 from market.settings import Settings
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -240,6 +241,30 @@ async def authenticate(
     return LoginResult(user=user)
 
 
+# --- signing out everywhere -------------------------------------------------------------
+
+
+async def end_all_sessions(
+    user_id: int, *, actor: User | None = None, reason: str = "", address: str = ""
+) -> int:
+    """End every session and revoke every API token of a user; return how many ended.
+
+    Called on "sign out everywhere", a password change or reset, and by erasure.
+    """
+    async with transaction():
+        sessions, tokens = await end_sessions_and_tokens(user_id)
+        await record(
+            "user.signed_out_everywhere",
+            actor=actor,
+            object_type="user",
+            object_id=user_id,
+            after={"sessions": sessions, "tokens": tokens},
+            note=reason,
+            address=address,
+        )
+    return sessions + tokens
+
+
 # --- passwords ---------------------------------------------------------------------------
 
 
@@ -250,14 +275,14 @@ async def change_password(
     if problem:
         raise ValidationFailed(problem, {"password": problem})
     password_hash = await hash_password(new_password)
-    from market.security.sessions import end_all_sessions
-
     async with transaction():
         user.password_hash = password_hash
         user.password_changed_at = clock.now()
         await user.save(update_fields=["password_hash", "password_changed_at"])
         await LoginFailure.filter(email=user.email).delete()
-        await end_all_sessions(user.id)
+        await end_all_sessions(
+            user.id, actor=actor or user, reason="password changed", address=address
+        )
         await record(
             "user.password_changed",
             actor=actor or user,

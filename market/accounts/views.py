@@ -8,7 +8,7 @@ from starlette.responses import Response
 from market.accounts import services
 from market.errors import DomainError, NotAuthenticated, NotFound, TooManyAttempts
 from market.i18n import gettext as _
-from market.security.sessions import end_all_sessions, end_session, start_session
+from market.security.sessions import end_session, start_session
 from market.web import client_address, flash, form_data, redirect, render, safe_next
 
 
@@ -73,16 +73,8 @@ async def logout(request: Request) -> Response:
 
 async def logout_everywhere(request: Request) -> Response:
     user = request.state.user
-    count = await end_all_sessions(user.id)
-    from market.audit.services import record
-
-    await record(
-        "logout.everywhere",
-        actor=user,
-        object_type="user",
-        object_id=user.id,
-        note=f"{count} sessions",
-        address=client_address(request),
+    await services.end_all_sessions(
+        user.id, actor=user, reason="signed out everywhere", address=client_address(request)
     )
     request.state.set_session = ""
     flash(request, _("You are signed out on every device."))

@@ -44,10 +44,12 @@ async def end_session(session: Session) -> None:
     await session.save(update_fields=["revoked_at"])
 
 
-async def end_all_sessions(user_id: int) -> int:
-    return await Session.filter(user_id=user_id, revoked_at__isnull=True).update(
-        revoked_at=clock.now()
-    )
+async def end_sessions_and_tokens(user_id: int) -> tuple[int, int]:
+    """Revoke every live session and API token of a user: (sessions, tokens) ended."""
+    now = clock.now()
+    sessions = await Session.filter(user_id=user_id, revoked_at__isnull=True).update(revoked_at=now)
+    tokens = await ApiToken.filter(user_id=user_id, revoked_at__isnull=True).update(revoked_at=now)
+    return sessions, tokens
 
 
 async def session_from_cookie(settings: Settings, raw: str | None) -> Session | None:
