@@ -22,6 +22,8 @@ class OutboxMessage(Model):
     subject = fields.CharField(max_length=300)
     body_text = fields.TextField()
     body_html = fields.TextField(default="")
+    # Extra headers sent as they are (e.g. List-Unsubscribe); From/To/Subject are not among them.
+    headers: dict[str, str] = fields.JSONField(default=dict)  # type: ignore[assignment]
     status = fields.CharField(max_length=10, default=MailStatus.PENDING, db_index=True)
     attempts = fields.IntField(default=0)
     last_error = fields.TextField(default="")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -16,6 +17,8 @@ from market.mail.models import MailStatus, OutboxMessage
 from market.settings import Settings
 
 log = logging.getLogger(__name__)
+# Headers the outbox sets itself; extra headers cannot replace them.
+_OWN_HEADERS = frozenset({"From", "To", "Subject", "Message-ID", "Content-Type"})
 
 
 def _render(template: str, language: str, values: dict[str, Any]) -> tuple[str, str, str]:
@@ -37,6 +40,24 @@ async def queue_mail(
 ) -> OutboxMessage:
     """Write one e-mail to the outbox (once per idempotency key) and send it after commit."""
     subject, text, html = _render(template, language, values)
+    return await queue_message(
+        to=to, key=key, subject=subject, text=text, html=html, language=language
+    )
+
+
+async def queue_message(
+    *,
+    to: str,
+    key: str,
+    subject: str,
+    text: str,
+    html: str = "",
+    headers: Mapping[str, str] | None = None,
+    language: str = "da",
+) -> OutboxMessage:
+    """Write one ready-made e-mail (text part, optional HTML part, extra headers such as
+    List-Unsubscribe) to the outbox, once per idempotency key, and send it after commit."""
+    extra = {name: value for name, value in (headers or {}).items() if name not in _OWN_HEADERS}
     try:
         async with transaction():
             message = await OutboxMessage.create(
@@ -46,6 +67,7 @@ async def queue_mail(
                 subject=subject[:300],
                 body_text=text,
                 body_html=html,
+                headers=extra,
             )
     except IntegrityError:
         existing = await OutboxMessage.get(idempotency_key=key[:200])
@@ -100,6 +122,8 @@ async def _deliver(settings: Settings, message: OutboxMessage) -> None:
     email["To"] = message.to_email
     email["Subject"] = message.subject
     email["Message-ID"] = f"<{message.idempotency_key.replace(' ', '')}@partnermarket>"
+    for name, value in (message.headers or {}).items():
+        email[name] = value
     email.set_content(await expand_secrets(settings, message.body_text))
     if message.body_html:
         email.add_alternative(await expand_secrets(settings, message.body_html), subtype="html")
