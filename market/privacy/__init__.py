@@ -1,0 +1,1 @@
+"""Personal data: the register of processing, insight, erasure and retention."""
