@@ -45,6 +45,16 @@ def _dev_secret(var_dir: Path) -> str:
     return key
 
 
+def _hours(env: Mapping[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return tuple(sorted({int(part) for part in raw.split(",") if part.strip()}, reverse=True))
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be whole hours separated by commas, got {raw!r}") from exc
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str = "development"
@@ -68,6 +78,9 @@ class Settings:
     reminder_interval_days: int = 7
     job_timeout_seconds: int = 300
     min_bidding_days: int = 0
+    # Alerts: the local hour digests go out, and the reminder marks (hours before a bid deadline).
+    alert_digest_hour: int = 7
+    alert_reminder_hours: tuple[int, ...] = (72, 24)
     # Open Contracting ID prefix (registered with the OCDS helpdesk): "<prefix>-<task id>".
     ocds_ocid_prefix: str = "ocds-pmkt01"
     debug: bool = False
@@ -115,6 +128,8 @@ class Settings:
             token_days=_int(env, "TOKEN_DAYS", cls.token_days),
             reminder_interval_days=_int(env, "REMINDER_INTERVAL_DAYS", 7),
             min_bidding_days=_int(env, "MIN_BIDDING_DAYS", 0),
+            alert_digest_hour=_int(env, "ALERT_DIGEST_HOUR", cls.alert_digest_hour),
+            alert_reminder_hours=_hours(env, "ALERT_REMINDER_HOURS", cls.alert_reminder_hours),
             job_timeout_seconds=_int(env, "JOB_TIMEOUT_SECONDS", cls.job_timeout_seconds),
             ocds_ocid_prefix=env.get("OCDS_OCID_PREFIX", cls.ocds_ocid_prefix),
             debug=_bool(env.get("DEBUG")),
