@@ -11,6 +11,7 @@ from market import clock
 from market.accounts.services import find_municipality
 from market.errors import Conflict
 from market.i18n import gettext as _
+from market.parsing import json_whole_number, whole_number
 from market.tasks.models import Task, TaskStatus
 
 DEFAULT_CRITERIA = [
@@ -131,17 +132,17 @@ def read_int(
         if required:
             errors[name] = _("This field is required.")
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
+    number = whole_number(value) if isinstance(value, str) else json_whole_number(value)
+    if number is None:
         errors[name] = _("Must be a whole number.")
         return None
-    if value < minimum or value > MAX_DKK:
+    if number < minimum:
         errors[name] = _("Must be at least %(n)d.") % {"n": minimum}
         return None
-    return value
+    if number > MAX_DKK:
+        errors[name] = _("Must be at most %(n)d.") % {"n": MAX_DKK}
+        return None
+    return number
 
 
 def read_deadline(body: dict[str, Any], name: str, errors: dict[str, str]) -> dt.datetime | None:
@@ -242,6 +243,7 @@ def check_consistency(
     now: dt.datetime,
     *,
     deadline_changed: bool = True,
+    question_changed: bool = True,
 ) -> None:
     """Rules between fields: money, deadlines and the municipality-specific option."""
     budget, funding = clean.get("budget_dkk"), clean.get("funding")
@@ -271,5 +273,29 @@ def check_consistency(
             errors["question_deadline"] = _(
                 "The question deadline must not be after the bid deadline."
             )
-        elif question <= now and deadline_changed:
+        elif question <= now and question_changed:
             errors["question_deadline"] = _("The question deadline is in the past.")
+
+
+def check_published_deadlines(task: Task, body: dict[str, Any]) -> None:
+    """Once bidding is open, no edit may close it or the questions earlier than announced.
+
+    Moving a deadline earlier would let a coordinator unseal the bids early: the only way to
+    stop a published task early is to cancel it, which tells every vendor concerned."""
+    errors: dict[str, str] = {}
+    unread: dict[str, str] = {}  # a value that does not parse is reported by clean_task
+    bid = read_deadline(body, "bid_deadline", unread) if "bid_deadline" in body else None
+    if bid is not None and bid < task.bid_deadline:
+        errors["bid_deadline"] = _(
+            "A published task's bid deadline can only move later (now %(deadline)s). "
+            "Cancel the task to stop it early."
+        ) % {"deadline": clock.to_local(task.bid_deadline).strftime("%Y-%m-%d %H:%M")}
+    question = None
+    if body.get("question_deadline") not in (None, ""):
+        question = read_deadline(body, "question_deadline", unread)
+    if question is not None and question < task.question_deadline:
+        errors["question_deadline"] = _(
+            "A published task's question deadline can only move later (now %(deadline)s)."
+        ) % {"deadline": clock.to_local(task.question_deadline).strftime("%Y-%m-%d %H:%M")}
+    if errors:
+        raise Conflict(next(iter(errors.values())), errors)

@@ -10,9 +10,11 @@ from tortoise.expressions import Q
 from market import clock
 from market.accounts.models import User
 from market.audit.services import record
+from market.bids.models import Bid
 from market.db import after_commit, is_id, transaction
 from market.errors import Conflict, NotFound, ValidationFailed
 from market.i18n import gettext as _
+from market.parsing import json_whole_number, whole_number
 from market.solutions import services as solutions
 from market.solutions.models import Solution, Wish
 from market.tasks import rules
@@ -43,11 +45,10 @@ EDITABLE = (
 
 
 async def _read_solution(body: dict[str, Any], actor: User) -> Solution:
-    solution_id = body.get("solution_id")
-    if isinstance(solution_id, str) and solution_id.strip().isdigit():
-        solution_id = int(solution_id)
+    raw = body.get("solution_id")
+    solution_id = whole_number(raw) if isinstance(raw, str) else json_whole_number(raw)
     solution = None
-    if isinstance(solution_id, int) and not isinstance(solution_id, bool):
+    if solution_id is not None and is_id(solution_id):
         solution = await solutions.get_solution(solution_id)
     if solution is None:
         raise ValidationFailed(
@@ -88,8 +89,13 @@ async def clean_task(
     flag = body.get("municipality_specific", False)
     clean["municipality_specific"] = flag in (True, "1", "on", "true")
     clean["wish_ids"] = await _read_wishes(body, solution, errors)
-    changed = task is None or clean["bid_deadline"] != task.bid_deadline
-    rules.check_consistency(clean, errors, clock.now(), deadline_changed=changed)
+    rules.check_consistency(
+        clean,
+        errors,
+        clock.now(),
+        deadline_changed=task is None or clean["bid_deadline"] != task.bid_deadline,
+        question_changed=task is None or clean["question_deadline"] != task.question_deadline,
+    )
     if errors:
         raise ValidationFailed(_("The task was not saved: correct the fields named."), errors)
     return clean
@@ -100,7 +106,7 @@ async def _read_wishes(
 ) -> list[int]:
     raw = body.get("wish_ids") or []
     if isinstance(raw, str):
-        raw = [int(p) for p in raw.replace(",", " ").split() if p.isdigit()]
+        raw = [whole_number(p) for p in raw.replace(",", " ").split()]
     if not isinstance(raw, list) or not all(is_id(i) for i in raw):
         errors["wish_ids"] = _("Send a list of wish ids.")
         return []
@@ -207,8 +213,11 @@ async def current_values(task: Task) -> dict[str, Any]:
 async def update_task(
     task_id: int, body: dict[str, Any], *, actor: User, address: str = ""
 ) -> Task:
-    """Edit a draft or open task. On a published task each changed field goes into the
-    visible change log and the vendors concerned are told."""
+    """Edit a draft or open task with the fields in `body`; a field not sent never changes.
+
+    Once published, the bid deadline only moves later and the question deadline never moves
+    earlier (cancelling is the only way to stop early); each changed field goes into the
+    visible change log and every vendor concerned is told."""
     task = await visible_task(task_id, actor)
     solution = await task.solution
     await solutions.require_coordinator(actor, solution)
@@ -217,10 +226,19 @@ async def update_task(
         raise Conflict(
             _("A task that is %(status)s can no longer be edited.") % {"status": _(status)}
         )
-    before_values = await current_values(task)
-    merged = {**before_values, **{k: v for k, v in body.items() if k in EDITABLE}}
-    if "bid_deadline" in body and "question_deadline" not in body:
-        merged["question_deadline"] = None  # follows the new bid deadline
+    touched = {k: v for k, v in body.items() if k in EDITABLE}
+    if task.published_at is not None:
+        rules.check_published_deadlines(task, touched)
+    merged = {**await current_values(task), **touched}
+    if merged.get("question_deadline") in (None, ""):
+        merged["question_deadline"] = None  # sent empty: it follows the bid deadline
+    elif (
+        status == TaskStatus.DRAFT
+        and "bid_deadline" in touched
+        and "question_deadline" not in touched
+        and task.question_deadline == task.bid_deadline
+    ):
+        merged["question_deadline"] = None  # a draft's default follows the bid deadline
     clean = await clean_task(merged, solution, task=task)
     old = await _old_clean(task)
     changes = {
@@ -523,10 +541,12 @@ async def _mail_vendor(vendor: Vendor, template: str, key: str, **values: Any) -
 
 
 async def concerned_vendor_ids(task: Task) -> set[int]:
-    """Invited vendors and those who asked a question."""
+    """Every vendor a change to the task concerns: bidders (drafts and withdrawn bids
+    included), invited vendors and those who asked a question."""
+    bidders = await Bid.filter(task_id=task.id).values_list("vendor_id", flat=True)
     invited = await Invitation.filter(task_id=task.id).values_list("vendor_id", flat=True)
     asked = await Question.filter(task_id=task.id).values_list("vendor_id", flat=True)
-    return {int(i) for i in [*invited, *asked]}  # type: ignore[call-overload]
+    return {int(i) for i in [*bidders, *invited, *asked]}  # type: ignore[call-overload]
 
 
 async def _notify_concerned(task: Task, template: str, key: str, **values: Any) -> None:

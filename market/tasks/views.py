@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from market import clock
+from market import clock, parsing
 from market.api import path_id
 from market.errors import DomainError, NotFound
 from market.i18n import gettext as _
@@ -20,7 +20,9 @@ from market.web import (
     flash,
     form_data,
     form_id,
+    form_ids,
     page_param,
+    read_form,
     redirect,
     render,
 )
@@ -38,8 +40,8 @@ def _pairs(text: str, key: str, value: str) -> list[dict[str, Any]]:
         if not line.strip():
             continue
         name, _sep, amount = line.rpartition(":") if ":" in line else line.rpartition("=")
-        digits = re.sub(r"[.\s]|kr\.?$", "", amount.strip())
-        entries.append({key: name.strip(), value: int(digits) if digits.isdigit() else amount})
+        number = parsing.amount(amount)
+        entries.append({key: name.strip(), value: amount if number is None else number})
     return entries
 
 
@@ -47,12 +49,12 @@ def body_from_form(values: dict[str, str], wish_ids: list[str]) -> dict[str, Any
     body: dict[str, Any] = {k: v for k, v in values.items() if v != ""}
     for name in ("estimate_hours", "budget_dkk"):
         if name in body:
-            digits = body[name].replace(".", "").strip()
-            body[name] = int(digits) if digits.isdigit() else body[name]
+            number = parsing.amount(body[name])
+            body[name] = body[name] if number is None else number
     body["funding"] = _pairs(values.get("funding", ""), "municipality", "amount_dkk")
     criteria = _pairs(values.get("criteria", ""), "name", "weight")
     body["criteria"] = criteria or None
-    body["wish_ids"] = [int(i) for i in wish_ids if i.isdigit()]
+    body["wish_ids"] = form_ids(wish_ids)
     body["municipality_specific"] = values.get("municipality_specific") == "1"
     return body
 
@@ -75,6 +77,21 @@ def form_from_values(current: dict[str, Any]) -> dict[str, str]:
         "criteria": "\n".join(f"{c['name']}: {c['weight']}" for c in current["criteria"]),
         "municipality_specific": "1" if current["municipality_specific"] else "",
     }
+
+
+def touched_fields(
+    body: dict[str, Any], values: dict[str, str], current: dict[str, Any]
+) -> dict[str, Any]:
+    """Only what the user changed in the form: an untouched field is never rewritten (the
+    form shows deadlines to the minute, so resending them could move them)."""
+    shown = form_from_values(current)
+    touched = {name for name, was in shown.items() if values.get(name, "").strip() != was.strip()}
+    edit = {name: body.get(name) for name in touched}
+    if "question_deadline" in touched and not values.get("question_deadline", "").strip():
+        edit["question_deadline"] = None  # emptied: it follows the bid deadline
+    if sorted(body["wish_ids"]) != sorted(current["wish_ids"]):
+        edit["wish_ids"] = body["wish_ids"]
+    return edit
 
 
 async def _form_page(
@@ -133,7 +150,7 @@ async def task_new(request: Request) -> Response:
     values: dict[str, str] = {}
     wish_ids: list[str] = []
     if request.method == "POST":
-        form = await request.form()
+        form = await read_form(request)
         values = await form_data(request)
         raw_id = values.get("solution_id", raw_id)
         wish_ids = [v for v in form.getlist("wish_ids") if isinstance(v, str)]
@@ -186,16 +203,13 @@ async def task_edit(request: Request) -> Response:
             wish_ids=current["wish_ids"],
             task=task,
         )
-    form = await request.form()
+    form = await read_form(request)
     values = await form_data(request)
     wish_ids = [v for v in form.getlist("wish_ids") if isinstance(v, str)]
     body = body_from_form(values, wish_ids)
-    if body.get("question_deadline") == form_from_values(current)["question_deadline"] and (
-        body.get("bid_deadline") != form_from_values(current)["bid_deadline"]
-    ):
-        body.pop("question_deadline")
+    edit = touched_fields(body, values, current)
     try:
-        await services.update_task(task.id, body, actor=user, address=client_address(request))
+        await services.update_task(task.id, edit, actor=user, address=client_address(request))
     except DomainError as exc:
         if exc.status in (403, 404):
             raise
@@ -271,7 +285,7 @@ async def task_cancel(request: Request) -> Response:
 async def task_invite(request: Request) -> Response:
     async def run(values: dict[str, str]) -> None:
         raw = values.get("vendor_ids", "")
-        ids: list[Any] = [int(p) if p.isdigit() else p for p in re.split(r"[,\s]+", raw) if p]
+        ids = [parsing.whole_number(p) for p in re.split(r"[,\s]+", raw) if p]
         await services.invite_vendors(
             path_id(request), ids, actor=request.state.user, address=client_address(request)
         )

@@ -1,0 +1,129 @@
+"""A published task's deadlines cannot be bent, and every vendor concerned hears of changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from market import clock
+from market.mail.models import OutboxMessage
+from market.tasks.models import Task, TaskChange
+from tests import factories, factories_bids
+
+MINUTE = dt.timedelta(minutes=1)
+
+
+async def _scene_with_bids(client):
+    scene = await factories_bids.scene(hours=48)
+    await factories_bids.place_bid(client, scene.admin, scene.task)
+    await factories_bids.place_bid(client, scene.other_admin, scene.task, draft=True)
+    return scene
+
+
+async def _mails_about(task: Task, email: str) -> list[OutboxMessage]:
+    mails = await OutboxMessage.filter(to_email=email).order_by("id")
+    return [m for m in mails if task.title in m.body_text or task.title in m.subject]
+
+
+async def test_a_published_bid_deadline_cannot_move_earlier_through_the_api(client):
+    scene = await _scene_with_bids(client)
+    headers = await factories.bearer(client, scene.coordinator)
+    deadline = scene.task.bid_deadline
+    soon = clock.to_local(clock.now() + dt.timedelta(seconds=65)).isoformat()
+    response = await client.put(
+        f"/api/v1/tasks/{scene.task.id}", json={"bid_deadline": soon}, headers=headers
+    )
+    assert response.status_code == 409, response.text
+    assert "bid_deadline" in response.json()["fields"]
+    assert "later" in response.json()["message"] or "senere" in response.json()["message"]
+    await scene.task.refresh_from_db()
+    assert scene.task.bid_deadline == deadline
+    # 70 s later the bids are still sealed.
+    clock.shift(dt.timedelta(seconds=70))
+    sealed = await client.get(f"/api/v1/tasks/{scene.task.id}/bids", headers=headers)
+    assert sealed.json()["sealed"] is True
+
+
+async def test_moving_the_bid_deadline_later_keeps_the_question_deadline_and_tells_bidders(
+    client,
+):
+    scene = await _scene_with_bids(client)
+    headers = await factories.bearer(client, scene.coordinator)
+    question_deadline = scene.task.question_deadline
+    later = clock.to_local(scene.task.bid_deadline + dt.timedelta(days=2)).isoformat()
+    response = await client.put(
+        f"/api/v1/tasks/{scene.task.id}", json={"bid_deadline": later}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    await scene.task.refresh_from_db()
+    assert scene.task.question_deadline == question_deadline, "an untouched field changed"
+    changed = await TaskChange.filter(task_id=scene.task.id).values_list("field", flat=True)
+    assert list(changed) == ["bid_deadline"]
+    # The bidder and the vendor with only a draft are both told, about the bid deadline only.
+    for admin in (scene.admin, scene.other_admin):
+        mails = await _mails_about(scene.task, admin.email)
+        told = [m for m in mails if "er ændret" in m.body_text]
+        assert told, f"{admin.email} was not told of the change"
+        assert "Tilbudsfrist" in told[-1].body_text or "Budfrist" in told[-1].body_text
+        assert "Spørgefrist" not in told[-1].body_text
+
+
+async def test_the_question_deadline_never_moves_earlier_or_after_the_bid_deadline(client):
+    scene = await _scene_with_bids(client)
+    headers = await factories.bearer(client, scene.coordinator)
+    path = f"/api/v1/tasks/{scene.task.id}"
+    earlier = clock.to_local(scene.task.question_deadline - dt.timedelta(hours=2)).isoformat()
+    response = await client.put(path, json={"question_deadline": earlier}, headers=headers)
+    assert response.status_code == 409
+    assert "question_deadline" in response.json()["fields"]
+    after_bids = clock.to_local(scene.task.bid_deadline + dt.timedelta(hours=1)).isoformat()
+    response = await client.put(path, json={"question_deadline": after_bids}, headers=headers)
+    assert response.status_code == 422
+    assert "question_deadline" in response.json()["fields"]
+
+
+async def test_the_edit_form_refuses_an_earlier_deadline_and_keeps_untouched_fields(client):
+    scene = await _scene_with_bids(client)
+    await factories.login(client, scene.coordinator)
+    path = f"/tasks/{scene.task.id}/edit"
+    page = await client.get(path)
+    values = {}
+    for tag in re.findall(r"<input[^>]*>", page.text):
+        name, value = re.search(r'name="(\w+)"', tag), re.search(r'value="([^"]*)"', tag)
+        if name and value and ('type="checkbox"' not in tag or " checked" in tag):
+            values[name.group(1)] = value.group(1)
+    for name in re.findall(r'<textarea[^>]*name="(\w+)"', page.text):
+        found = re.search(rf'<textarea[^>]*name="{name}"[^>]*>(.*?)</textarea>', page.text, re.S)
+        values[name] = found.group(1).strip() if found else ""
+    values.pop("csrf_token", None)
+    soon = clock.to_local(clock.now() + dt.timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M")
+    refused = await factories.post_form(
+        client, path, {**values, "bid_deadline": soon}, csrf_page=path
+    )
+    assert refused.status_code == 409
+    assert "Annullér" in refused.text or "annuller" in refused.text.lower()
+    await scene.task.refresh_from_db()
+    question_deadline = scene.task.question_deadline
+    later = clock.to_local(scene.task.bid_deadline + dt.timedelta(days=1)).strftime(
+        "%Y-%m-%dT%H:%M"
+    )
+    saved = await factories.post_form(
+        client, path, {**values, "bid_deadline": later}, csrf_page=path
+    )
+    assert saved.status_code == 303, saved.text
+    await scene.task.refresh_from_db()
+    assert clock.to_local(scene.task.bid_deadline).strftime("%Y-%m-%dT%H:%M") == later
+    assert scene.task.question_deadline == question_deadline
+    changed = await TaskChange.filter(task_id=scene.task.id).values_list("field", flat=True)
+    assert list(changed) == ["bid_deadline"]
+
+
+async def test_cancelling_tells_every_bidder_including_drafts(client):
+    scene = await _scene_with_bids(client)
+    await factories.login(client, scene.coordinator)
+    path = f"/tasks/{scene.task.id}"
+    response = await factories.post_form(client, f"{path}/cancel", {}, csrf_page=path)
+    assert response.status_code == 303, response.text
+    for admin in (scene.admin, scene.other_admin):
+        mails = await _mails_about(scene.task, admin.email)
+        assert any("annull" in (m.subject + m.body_text).lower() for m in mails), admin.email
