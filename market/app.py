@@ -18,6 +18,7 @@ from market import jobs
 from market.db import tortoise_config
 from market.errors import BadRequest, DomainError, NotFound, PermissionDenied
 from market.i18n import gettext as _
+from market.mail import services as mail
 from market.routes import routes
 from market.security import passwords
 from market.security.csrf import CSRFMiddleware
@@ -71,6 +72,7 @@ def create_app(
     """Build the app. Tests pass manage_orm=False: they own the ORM and the job runner."""
     settings = settings or Settings.from_env()
     passwords.configure(settings.argon2_profile)
+    mail.configure(settings.base_url)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -6,6 +6,7 @@ Source strings are English; Danish translations live in `market/locale/da/LC_MES
 
 from __future__ import annotations
 
+import json
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
@@ -88,6 +89,38 @@ class LazyString:
 
 def lazy_gettext(message: str) -> LazyString:
     return LazyString(message)
+
+
+# A message kept as a code (its English source and its values), to be shown later in the
+# reader's language: stored reasons and statuses are written like this, never pre-translated.
+CODED = "i18n:"
+
+
+def coded(message: str, **values: Any) -> str:
+    """`message` (an English source string) with its values, as text a column can keep."""
+    return CODED + json.dumps([message, values], ensure_ascii=False, separators=(",", ":"))
+
+
+def render_message(stored: str) -> str:
+    """A stored message in the current language: coded ones are translated with their values
+    (values that are themselves coded too; other values, such as a person's words, as they
+    are); a plain source string is translated; anything else is shown as it was stored."""
+    if not stored.startswith(CODED):
+        return gettext(stored)
+    try:
+        message, values = json.loads(stored[len(CODED) :])
+    except (ValueError, TypeError):
+        return stored
+    if not isinstance(message, str) or not isinstance(values, dict):
+        return stored
+    shown = {
+        key: render_message(value) if isinstance(value, str) and value.startswith(CODED) else value
+        for key, value in values.items()
+    }
+    try:
+        return gettext(message) % shown if shown else gettext(message)
+    except (KeyError, TypeError, ValueError):
+        return message
 
 
 _ = gettext

@@ -302,10 +302,12 @@ async def worker_startup(ctx: dict[str, Any]) -> None:
     from tortoise import Tortoise
 
     from market.db import tortoise_config
+    from market.mail import services as mail
     from market.security import passwords
 
     settings = Settings.from_env()
     passwords.configure(settings.argon2_profile)
+    mail.configure(settings.base_url)
     ctx["settings"] = settings
     ctx["tortoise"] = await Tortoise.init(
         config=tortoise_config(settings), _enable_global_fallback=True

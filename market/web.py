@@ -8,6 +8,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import jinja2
+from babel.numbers import format_decimal
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup
 from starlette.requests import Request
@@ -15,7 +16,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from market import clock
 from market.errors import DomainError
-from market.i18n import LazyString, get_language, gettext, ngettext
+from market.i18n import LazyString, get_language, gettext, ngettext, render_message
 from market.settings import ROOT
 
 TEMPLATE_DIR = ROOT / "templates"
@@ -50,10 +51,29 @@ def _format_dkk(value: int | None) -> str:
     return f"{text} kr." if get_language() == "da" else f"DKK {text}"
 
 
+# The default award criteria are ours to translate; a criterion a coordinator named is theirs.
+DEFAULT_CRITERION_NAMES = frozenset({"price", "quality of approach", "delivery time"})
+
+
+def _format_criterion(name: str) -> str:
+    return gettext(name) if name in DEFAULT_CRITERION_NAMES else name
+
+
+def _format_number(value: float | int | None, digits: int = 2) -> str:
+    """A number in the page's locale (decimal comma and thousands dot in Danish)."""
+    if value is None:
+        return ""
+    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=get_language())
+
+
 def build_environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
-        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        # Plain-text templates (the text part of mail) are not HTML: escaping would show "&amp;".
+        autoescape=jinja2.select_autoescape(
+            disabled_extensions=("txt",), default=True, default_for_string=True
+        ),
         extensions=["jinja2.ext.i18n"],
         undefined=jinja2.StrictUndefined if False else jinja2.Undefined,
         trim_blocks=True,
@@ -63,6 +83,9 @@ def build_environment() -> jinja2.Environment:
     env.filters["datetime"] = _format_datetime
     env.filters["date"] = _format_date
     env.filters["dkk"] = _format_dkk
+    env.filters["number"] = _format_number
+    env.filters["criterion"] = _format_criterion
+    env.filters["message"] = render_message
     env.filters["tojson_attr"] = lambda v: json.dumps(v)
     env.globals["get_language"] = get_language
     env.globals["current_csrf_token"] = _csrf_token.get

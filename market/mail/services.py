@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
+from markupsafe import Markup, escape
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
@@ -21,15 +24,65 @@ log = logging.getLogger(__name__)
 _OWN_HEADERS = frozenset({"From", "To", "Subject", "Message-ID", "Content-Type"})
 
 
+# Links in mail are absolute: the address the app is reached at (BASE_URL), set at start-up.
+_base_url = "http://127.0.0.1:8000"
+SIGNATURE_SEPARATOR = "\n--\n"
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def configure(base_url: str) -> None:
+    """Set the address mail links point at (the web app and the worker call this)."""
+    global _base_url
+    _base_url = base_url.rstrip("/")
+
+
+def absolute(path: str) -> str:
+    """`path` on this app as a full address, for a mail."""
+    return path if _URL.match(path) else f"{_base_url}/{path.lstrip('/')}"
+
+
+def _linkify(line: str) -> Markup:
+    """One line of the text part as HTML: escaped, its addresses made into links."""
+    parts: list[str] = []
+    last = 0
+    for match in _URL.finditer(line):
+        url = match.group(0)
+        parts.append(escape(line[last : match.start()]))
+        parts.append(Markup('<a href="{0}" style="color:#004d99">{0}</a>').format(url))
+        last = match.end()
+    parts.append(escape(line[last:]))
+    return Markup("").join(parts)
+
+
+def html_blocks(text: str) -> tuple[list[dict[str, Any]], list[Markup]]:
+    """The text part as blocks for the HTML part: paragraphs, lists, links, and the footer."""
+    body, _sep, footer = text.partition(SIGNATURE_SEPARATOR)
+    blocks: list[dict[str, Any]] = []
+    for chunk in re.split(r"\n\s*\n", body.strip()):
+        lines = [line for line in chunk.splitlines() if line.strip()]
+        if len(lines) == 1 and _URL.fullmatch(lines[0].strip()):
+            blocks.append({"kind": "link", "url": lines[0].strip()})
+            continue
+        # Runs of "- " lines are lists; the lines around them are paragraphs.
+        for is_list, run in itertools.groupby(lines, key=lambda line: line.startswith("- ")):
+            shown = [_linkify(line[2:] if is_list else line) for line in run]
+            blocks.append({"kind": "list" if is_list else "paragraph", "lines": shown})
+    return blocks, [_linkify(line) for line in footer.strip().splitlines() if line.strip()]
+
+
 def _render(template: str, language: str, values: dict[str, Any]) -> tuple[str, str, str]:
     from market.web import templates
 
     previous = get_language()
     set_language(language)
     try:
+        values = {"absolute": absolute, **values}
         subject = templates.get_template(f"mail/{template}.subject.txt").render(**values).strip()
-        text = templates.get_template(f"mail/{template}.txt").render(**values)
-        html = templates.get_template("mail/_layout.html").render(body=text, subject=subject)
+        text = templates.get_template(f"mail/{template}.txt").render(**values).strip() + "\n"
+        blocks, footer = html_blocks(text)
+        html = templates.get_template("mail/_layout.html").render(
+            blocks=blocks, footer=footer, subject=subject
+        )
     finally:
         set_language(previous)
     return subject, text, html
