@@ -23,6 +23,7 @@ MODEL_MODULES = [
     "market.tasks.models",
     "market.bids.models",
     "market.shortlists.models",  # issue 7
+    "market.alerts.models",
     "market.privacy.models",
     # each domain package adds its models module here (one line each)
 ]

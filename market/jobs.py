@@ -113,6 +113,34 @@ async def notify_award(ctx: dict[str, Any], task_id: int) -> int:
     return await evaluation.notify_award(task_id)
 
 
+async def queue_task_alerts(ctx: dict[str, Any], task_id: int) -> int:
+    """Tell the vendors a published task fits (after its shortlist was computed)."""
+    from market.alerts import delivery
+
+    return await delivery.queue_task_alerts(ctx["settings"], task_id)
+
+
+async def send_alert_digests(ctx: dict[str, Any]) -> int:
+    """The daily and weekly digests of alerts (once per user and period)."""
+    from market.alerts import delivery
+
+    return await delivery.send_digests(ctx["settings"])
+
+
+async def send_deadline_reminders(ctx: dict[str, Any]) -> int:
+    """Bid deadline reminders to invited vendors without a submitted bid."""
+    from market.alerts import delivery
+
+    return await delivery.send_deadline_reminders(ctx["settings"])
+
+
+async def send_coordinator_digests(ctx: dict[str, Any]) -> int:
+    """Coordinators' daily digest: unanswered questions, tasks waiting for evaluation."""
+    from market.alerts import delivery
+
+    return await delivery.send_coordinator_digests(ctx["settings"])
+
+
 # Every job by name. Domain packages add theirs here.
 JOBS: dict[str, JobFunction] = {
     "send_mail": send_mail,
@@ -126,6 +154,10 @@ JOBS: dict[str, JobFunction] = {
     "refresh_exposure": refresh_exposure,  # issue 7
     "learn_weights": learn_weights,  # issue 7
     "notify_award": notify_award,  # issue 8
+    "queue_task_alerts": queue_task_alerts,
+    "send_alert_digests": send_alert_digests,
+    "send_deadline_reminders": send_deadline_reminders,
+    "send_coordinator_digests": send_coordinator_digests,
 }
 
 # Periodic jobs: (function, minutes between runs in the inline runner, arq cron kwargs).
@@ -134,6 +166,11 @@ PERIODIC: list[tuple[JobFunction, int, dict[str, Any]]] = [
     (sweep_shortlists, 1, {"second": 40}),
     (close_due_tasks, 5, {"minute": set(range(0, 60, 5)), "second": 10}),
     (send_conduct_reminders, 24 * 60, {"hour": 7, "minute": 0, "second": 0}),
+    # Alerts: digests and coordinators' digests hourly (each sends once per period, after
+    # ALERT_DIGEST_HOUR), deadline reminders every 15 minutes.
+    (send_alert_digests, 60, {"minute": 5, "second": 0}),
+    (send_coordinator_digests, 60, {"minute": 7, "second": 0}),
+    (send_deadline_reminders, 15, {"minute": {2, 17, 32, 47}, "second": 0}),
 ]
 
 

@@ -34,6 +34,8 @@ MENU: list[MenuItem] = [
     MenuItem(_l("Matching weights"), "/secretariat/matching", ("secretariat",)),  # issue 7
     MenuItem(_l("Fairness"), "/secretariat/fairness", ("secretariat",)),  # issue 7
     MenuItem(_l("Statistics"), "/statistics"),  # issue 9
+    MenuItem(_l("Alerts"), "/account/alerts", ("vendor_admin", "vendor_member", "coordinator")),
+    MenuItem(_l("Alert settings"), "/secretariat/alerts", ("secretariat",)),
 ]
 
 

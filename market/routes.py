@@ -10,6 +10,8 @@ from starlette.staticfiles import StaticFiles
 
 from market.accounts import api as accounts_api
 from market.accounts import views as accounts
+from market.alerts import api as alerts_api
+from market.alerts import views as alerts
 from market.audit import views as audit
 from market.bids import api as bids_api
 from market.bids import views as bids
@@ -356,6 +358,32 @@ routes: list[BaseRoute] = [
     # --- open data (issue 9)
     page("/statistics", opendata.statistics, "opendata.statistics", ANYONE),
     api("/ocds/releases", opendata_api.ocds_releases, "ocds.releases", ANYONE),
+    # --- alerts, digests, reminders and feeds
+    page("/account/alerts", alerts.preferences, "alerts.preferences", SIGNED_IN, FORM),
+    page("/account/alerts/searches", alerts.search_add, "alerts.search_add", SIGNED_IN, POST),
+    page(
+        "/account/alerts/searches/{id:int}/delete",
+        alerts.search_delete,
+        "alerts.search_delete",
+        SIGNED_IN,
+        POST,
+    ),
+    page("/account/alerts/feeds", alerts.feeds_revoke, "alerts.feeds_revoke", SIGNED_IN, POST),
+    # The signed link is the credential (RFC 8058 one-click POST comes without a session).
+    page("/alerts/unsubscribe/{token}", alerts.unsubscribe, "alerts.unsubscribe", ANYONE, FORM),
+    page("/feeds/tasks.atom", alerts.public_feed, "alerts.public_feed", ANYONE),
+    page(
+        "/feeds/{user_id:int}/{secret}/tasks.atom",
+        alerts.private_feed,
+        "alerts.private_feed",
+        ANYONE,
+    ),
+    page(
+        "/feeds/{user_id:int}/{secret}/calendar.ics", alerts.calendar, "alerts.calendar", ANYONE
+    ),
+    page("/secretariat/alerts", alerts.fit_settings, "alerts.settings", SECRETARIAT, FORM),
+    api("/me/alerts", alerts_api.my_alerts, "me.alerts", SIGNED_IN),
+    api("/me/alerts", alerts_api.update_my_alerts, "me.alerts_update", SIGNED_IN, ("PUT",)),
     # --- static files (built by `make assets` into market/static)
     Mount(
         "/static",

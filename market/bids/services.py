@@ -22,12 +22,13 @@ from tortoise.exceptions import IntegrityError
 
 from market import clock
 from market.accounts.models import User
-from market.audit.services import record
+from market.audit.services import record, register_sealed
 from market.bids import access
 from market.bids.models import Bid, BidAttachment, BidRevision, BidStatus, DeliveryRating
 from market.db import transaction
 from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from market.i18n import gettext as _
+from market.parsing import json_whole_number
 from market.tasks.models import Invitation, Task, TaskStatus
 from market.tasks.rules import bidding_open
 from market.vendors.models import Vendor
@@ -50,16 +51,6 @@ def canonical_json(content: dict[str, Any]) -> bytes:
 
 def content_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(content)).hexdigest()
-
-
-def _whole(value: Any) -> int | None:
-    if isinstance(value, str) and value.strip().replace(".", "").isdigit():
-        value = int(value.strip().replace(".", ""))
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        return None
-    return value
 
 
 def _read_team(raw: Any, errors: dict[str, str]) -> list[dict[str, str]]:
@@ -85,14 +76,16 @@ def read_content(body: dict[str, Any], *, draft: bool) -> dict[str, Any]:
     content: dict[str, Any] = {}
     for name in ("price_dkk", "hours"):
         raw = body.get(name)
-        value = _whole(raw)
+        value = json_whole_number(raw)
         if raw in (None, ""):
             if not draft:
                 errors[name] = _("This field is required.")
         elif value is None:
             errors[name] = _("Must be a whole number.")
-        elif value < 1 or value > MAX_DKK:
+        elif value < 1:
             errors[name] = _("Must be at least %(n)d.") % {"n": 1}
+        elif value > MAX_DKK:
+            errors[name] = _("Must be at most %(n)d.") % {"n": MAX_DKK}
         content[name] = value if name not in errors else None
     raw_date = body.get("delivery_date")
     content["delivery_date"] = None
@@ -317,6 +310,15 @@ async def _add_revision(
         raise Conflict(_("The bid was changed meanwhile: reload it and try again."))
     await bid.refresh_from_db()
     return revision
+
+
+async def sealed_bid_ids() -> set[str]:
+    """Bids whose task's deadline has not passed: the audit log shows their events redacted."""
+    ids = await Bid.filter(task__bid_deadline__gt=clock.now()).values_list("id", flat=True)
+    return {str(i) for i in ids}
+
+
+register_sealed("bid", sealed_bid_ids)
 
 
 async def _audit(

@@ -21,6 +21,9 @@ COOKIE = "pm_csrf"
 FIELD = "csrf_token"
 HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+# Paths whose signed URL is the whole credential and whose POST a mail client sends without
+# any cookie (RFC 8058 one-click unsubscribe): nothing ambient to forge.
+EXEMPT_PREFIXES = ("/alerts/unsubscribe/",)
 
 
 class CSRFMiddleware:
@@ -56,7 +59,8 @@ class CSRFMiddleware:
         bearer = headers.get("authorization", "").lower().startswith("bearer ")
         # API calls without a session cookie carry no ambient credentials to forge.
         cookieless_api = scope["path"].startswith("/api/") and not _cookie(headers, "pm_session")
-        if method not in SAFE_METHODS and not bearer and not cookieless_api:
+        exempt = scope["path"].startswith(EXEMPT_PREFIXES)
+        if method not in SAFE_METHODS and not bearer and not cookieless_api and not exempt:
             body, receive = await _buffer(receive, self.max_body)
             if body is None:
                 await _reject(scope, receive, send, 413, "The request body is too large.")

@@ -66,7 +66,8 @@ class ShortlistEntry(Model):
 
 class ExposureLedger(Model):
     # A vendor's accumulated exposure: 1/log2(1+rank) for each of the first ten places in the
-    # current shortlist of every task, plus 1 per invitation. Rebuilt from those rows for the
+    # current shortlist of every task, plus 1 per invitation and 1/2 per task it was alerted
+    # to (alerts bring vendors to a task too). Rebuilt from those rows for the
     # vendors concerned, so recomputing a shortlist never counts twice.
     id = fields.IntField(primary_key=True)
     vendor: fields.OneToOneRelation[Model] = fields.OneToOneField(
@@ -76,6 +77,7 @@ class ExposureLedger(Model):
     exposure = fields.FloatField(default=0.0)
     shortlist_places = fields.IntField(default=0)
     invitations = fields.IntField(default=0)
+    alerts = fields.IntField(default=0)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

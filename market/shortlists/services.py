@@ -19,6 +19,7 @@ from tortoise.exceptions import IntegrityError
 
 from market import clock
 from market.accounts.models import User
+from market.alerts.models import AlertItem
 from market.audit.services import record
 from market.db import after_commit, transaction
 from market.errors import PermissionDenied, ValidationFailed
@@ -39,6 +40,7 @@ from matching.types import DEFAULT_SETTINGS, DEFAULT_WEIGHTS, FEATURES, Settings
 SETTINGS_ID = 1
 EXPOSURE_DEPTH = 10  # places of a shortlist that count as shown
 INVITATION_EXPOSURE = 1.0
+ALERT_EXPOSURE = 0.5  # per task a vendor's users were alerted to
 WEIGHT_LIMIT = 5.0
 SHORTLIST_JOB = "shortlist:{}"
 
@@ -239,6 +241,8 @@ async def compute_shortlist(task_id: int) -> str:
         await shortlist.save()
         touched = {int(v) for v in old_top} | {m.vendor_id for m in matches[:EXPOSURE_DEPTH]}  # type: ignore[call-overload]
         await refresh_exposure(touched)
+        # The vendors it fits hear of the task (once per version of it: idempotent).
+        await after_commit("queue_task_alerts", task_id)
     return f"{len(matches)} vendors ranked"
 
 
@@ -314,8 +318,9 @@ async def recompute_open_shortlists() -> int:
 
 
 async def refresh_exposure(vendor_ids: Iterable[int]) -> None:
-    """Rebuild the ledger of these vendors from the current shortlists and the invitations
-    (rebuilt, not added to, so a recomputed shortlist or a repeated job never counts twice)."""
+    """Rebuild the ledger of these vendors from the current shortlists, the invitations and the
+    alerts (rebuilt, not added to, so a recomputed shortlist or a repeated job never counts
+    twice)."""
     ids = sorted({int(v) for v in vendor_ids})
     if not ids:
         return
@@ -327,14 +332,21 @@ async def refresh_exposure(vendor_ids: Iterable[int]) -> None:
     invited: dict[int, int] = defaultdict(int)
     for vendor_id in await Invitation.filter(vendor_id__in=ids).values_list("vendor_id", flat=True):
         invited[int(vendor_id)] += 1  # type: ignore[call-overload]
+    alerted: dict[int, set[int]] = defaultdict(set)
+    for vendor_id, task_id in await AlertItem.filter(vendor_id__in=ids).values_list(
+        "vendor_id", "task_id"
+    ):
+        alerted[int(vendor_id)].add(int(task_id))
     existing = {e.vendor_id: e for e in await ExposureLedger.filter(vendor_id__in=ids)}
     for vendor_id in ids:
         value = sum(position_exposure(r) for r in places[vendor_id])
         value += INVITATION_EXPOSURE * invited[vendor_id]
+        value += ALERT_EXPOSURE * len(alerted[vendor_id])
         fields: dict[str, Any] = {
             "exposure": value,
             "shortlist_places": len(places[vendor_id]),
             "invitations": invited[vendor_id],
+            "alerts": len(alerted[vendor_id]),
         }
         if vendor_id in existing:
             await ExposureLedger.filter(vendor_id=vendor_id).update(**fields)

@@ -127,3 +127,23 @@ async def test_cancelling_tells_every_bidder_including_drafts(client):
     for admin in (scene.admin, scene.other_admin):
         mails = await _mails_about(scene.task, admin.email)
         assert any("annull" in (m.subject + m.body_text).lower() for m in mails), admin.email
+
+
+async def test_the_audit_log_hides_who_bids_until_the_deadline(client):
+    scene = await _scene_with_bids(client)
+    secretary = await factories.user("secretariat")
+    await factories.login(client, secretary)
+    sealed = await client.get("/secretariat/audit?object_type=bid")
+    assert sealed.status_code == 200
+    assert scene.admin.email not in sealed.text and scene.other_admin.email not in sealed.text
+    assert scene.task.title not in sealed.text
+    assert f"opgave {scene.task.id} (forseglet" in sealed.text, "the rows are there, redacted"
+    assert "bid.submitted" not in sealed.text and "bid.drafted" not in sealed.text
+    for query in (f"actor={scene.admin.email}", "action=bid.submitted", "action=bid"):
+        table = (await client.get(f"/secretariat/audit?{query}")).text.split("<table")[-1]
+        assert scene.admin.email not in table and "bid.submitted" not in table, query
+    factories_bids.pass_deadline(scene.task)
+    await factories.login(client, secretary)
+    opened = await client.get("/secretariat/audit?object_type=bid")
+    assert scene.admin.email in opened.text and "bid.submitted" in opened.text
+    assert scene.other_admin.email in opened.text and "bid.drafted" in opened.text
