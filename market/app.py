@@ -18,7 +18,9 @@ from market import jobs
 from market.db import tortoise_config
 from market.errors import BadRequest, DomainError, NotFound, PermissionDenied
 from market.i18n import gettext as _
+from market.logs import LogUserMiddleware, RequestLogMiddleware
 from market.mail import services as mail
+from market.metrics import MetricsMiddleware
 from market.routes import routes
 from market.security import passwords
 from market.security.csrf import CSRFMiddleware
@@ -95,8 +97,11 @@ def create_app(
                 await runner.close()
 
     middleware = [
+        Middleware(RequestLogMiddleware),
+        Middleware(MetricsMiddleware),
         Middleware(SecurityHeadersMiddleware, secure=settings.secure_cookies),
         Middleware(AuthMiddleware, settings=settings),
+        Middleware(LogUserMiddleware),
         Middleware(LanguageMiddleware),
         Middleware(
             CSRFMiddleware,

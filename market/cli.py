@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
+from market import __version__
 from market.settings import Settings
 
 T = TypeVar("T")
@@ -34,7 +36,20 @@ async def _with_orm(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
         await Tortoise.close_connections()
 
 
+def _share_metrics(settings: Settings) -> None:
+    """prometheus-client's multiprocess mode: every process writes its samples under one
+    directory, named in the environment before any process imports the library. It is not
+    wiped at start: the web processes and the worker start in any order, and the counters of
+    processes that are gone only keep the totals counting."""
+    import os
+
+    directory = settings.metrics_dir or settings.var_dir / "metrics"
+    directory.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(directory))
+
+
 @click.group()
+@click.version_option(__version__, prog_name="market")
 def main() -> None:
     """Partner Market: the vendor-partner marketplace of the OS2 community."""
 
@@ -47,8 +62,13 @@ def main() -> None:
 def serve(host: str, port: int, workers: int, reload: bool) -> None:
     """Serve the web app (jobs run in-process unless REDIS_URL is set)."""
     import uvicorn
+    from uvicorn.supervisors import ChangeReload, Multiprocess
 
-    uvicorn.run(
+    from market import logs
+
+    settings = Settings.from_env()
+    _share_metrics(settings)
+    config = uvicorn.Config(
         "market.app:create_app",
         factory=True,
         host=host,
@@ -56,21 +76,42 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
         workers=workers if not reload else None,
         reload=reload,
         proxy_headers=True,
-        log_level="info",
+        log_config=logs.log_config(settings),
+        access_log=False,
     )
+    if reload or workers <= 1:
+        server = uvicorn.Server(config)
+        if reload:
+            sock = config.bind_socket()
+            ChangeReload(config, target=server.run, sockets=[sock]).run()
+        else:
+            server.run()
+        return
+    # The workers share a socket bound here. Python's asyncio only sets TCP_NODELAY on sockets
+    # created with IPPROTO_TCP, which this one is not, so each keep-alive answer after the first
+    # waited ~40 ms for the client's delayed ACK (Nagle). Accepted sockets inherit the option.
+    sock = config.bind_socket()
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    Multiprocess(config, sockets=[sock]).run()
 
 
 @main.command()
 @click.option("--burst", is_flag=True, help="run the queued jobs, then stop")
 def worker(burst: bool) -> None:
     """Run a real arq worker (needs REDIS_URL)."""
-    from arq.worker import run_worker
-
-    from market.jobs import WorkerSettings, redis_settings
+    from market import logs
 
     settings = Settings.from_env()
     if not settings.redis_url:
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run in-process.")
+    logs.configure(settings)
+    # Its job figures join the web processes' /metrics; set before market.jobs is imported.
+    _share_metrics(settings)
+    from arq.worker import run_worker
+
+    from market.jobs import WorkerSettings, redis_settings
+
     run_worker(
         WorkerSettings,  # type: ignore[arg-type]
         redis_settings=redis_settings(settings),

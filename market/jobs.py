@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -18,6 +19,7 @@ from arq import cron
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.worker import func
 
+from market import logs, metrics
 from market.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -67,7 +69,8 @@ async def compute_shortlist(ctx: dict[str, Any], task_id: int) -> str:
     """Rank every vendor for a published task and store the ranking (idempotent)."""
     from market.shortlists import services
 
-    return await services.compute_shortlist(task_id)
+    with metrics.SHORTLIST_SECONDS.time():
+        return await services.compute_shortlist(task_id)
 
 
 async def sweep_shortlists(ctx: dict[str, Any]) -> int:
@@ -218,7 +221,7 @@ class InlineRunner:
             if _runner is not self:
                 return None  # this runner was replaced meanwhile (a finished test): drop it
         try:
-            return await JOBS[name](self.ctx, *args)
+            return await metrics.observe_job(name, lambda: JOBS[name](self.ctx, *args))
         except Exception:
             log.exception("job %s%r failed", name, args)
             return None
@@ -234,6 +237,8 @@ class InlineRunner:
                 await asyncio.gather(*list(self._tasks), return_exceptions=True)
         finally:
             self._flush.clear()
+        # The job's lines carry the id of the request that queued it.
+        logs.bind(request_id=logs.current().get("request_id"), job=name, job_id=job_id)
 
     async def ping(self) -> bool:
         return True
@@ -370,14 +375,28 @@ DEBOUNCED = {"refresh_vendor_index", "compute_shortlist"}
 
 class WorkerSettings:
     functions = [
-        func(function, name=name, keep_result=0)  # type: ignore[arg-type]
+        func(observed(name, function), name=name, keep_result=0)  # type: ignore[arg-type]
         if name in DEBOUNCED
-        else function
+        else func(observed(name, function), name=name)  # type: ignore[arg-type]
         for name, function in JOBS.items()
     ]
-    cron_jobs = [cron(function, **kwargs) for function, _, kwargs in PERIODIC]  # type: ignore[arg-type]
+    cron_jobs = [
+        cron(observed(function.__name__, function), **kwargs)  # type: ignore[arg-type]
+        for function, _, kwargs in PERIODIC
+    ]
     on_startup = worker_startup
     on_shutdown = worker_shutdown
     # redis_settings and queue_name come from Settings: see `market worker` in cli.py.
     max_tries = 5
+def observed(name: str, function: JobFunction) -> JobFunction:
+    """The job as the arq worker runs it: its log lines name it, metrics count and time it."""
+
+    @functools.wraps(function)
+    async def run(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        logs.bind(job=name, job_id=ctx.get("job_id"))
+        return await metrics.observe_job(name, lambda: function(ctx, *args, **kwargs))
+
+    return run
+
+
     job_timeout = 300

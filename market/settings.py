@@ -87,6 +87,11 @@ class Settings:
 
     @property
     def jobs_mode(self) -> str:
+    # Logs and metrics: the level of the log lines; the addresses or networks (besides the
+    # signed-in secretariat) that may read /metrics; where worker processes share metrics.
+    log_level: str = "INFO"
+    metrics_allowed_addresses: tuple[str, ...] = ()
+    metrics_dir: Path | None = None
         return "redis" if self.redis_url else "inline"
 
     @property
@@ -136,3 +141,10 @@ class Settings:
         )
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+            log_level=env.get("LOG_LEVEL", cls.log_level).upper(),
+            metrics_allowed_addresses=tuple(
+                part.strip()
+                for part in env.get("METRICS_ALLOWED_ADDRESSES", "").split(",")
+                if part.strip()
+            ),
+            metrics_dir=Path(env.get("METRICS_DIR") or var_dir / "metrics"),

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from tortoise import connections
 
 from market import jobs
+from market import metrics as metrics_module
+from market.core import services
 from market.errors import NotFound
 from market.i18n import gettext as _
 from market.mail.models import OutboxMessage
-from market.web import render
+from market.security.permissions import Allow, Endpoint, guard
+from market.web import client_address, render
 
 
 async def home(request: Request) -> Response:
@@ -93,3 +97,26 @@ async def api_docs(request: Request) -> Response:
         for method, operation in methods.items()
     ]
     return render(request, "core/api_docs.html", document=document, operations=operations)
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus text exposition (the route lets in the secretariat or a named address)."""
+    gauges = metrics_module.database_gauges(
+        await services.outbox_backlog(), await services.bids_by_task_state()
+    )
+    return metrics_module.response(metrics_module.exposition(gauges))
+
+
+def metrics_readers(endpoint: Endpoint, allow: Allow) -> Endpoint:
+    """A scraper at an address named in METRICS_ALLOWED_ADDRESSES needs no account."""
+    guarded = guard(endpoint, allow, api=False)
+
+    @functools.wraps(endpoint)
+    async def admitted(request: Request) -> Response:
+        settings = request.app.state.settings
+        if metrics_module.address_allowed(settings, client_address(request)):
+            return await endpoint(request)
+        return await guarded(request)
+
+    admitted.allow = allow  # type: ignore[attr-defined]
+    return admitted

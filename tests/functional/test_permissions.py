@@ -20,6 +20,7 @@ SEC = "secretariat"
 EXPECTED: dict[str, str] = {
     # --- core
     "home": ANY,
+    "core.metrics": SEC,
     "dev.outbox": ANY,
     "dev.outbox_message": ANY,
     # --- accounts
