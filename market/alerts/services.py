@@ -1,0 +1,395 @@
+"""Alert preferences, saved searches, the private feeds' secrets and one-click unsubscribe.
+
+Every write of the alerts domain that a person makes lives here; what the jobs send lives in
+`market.alerts.delivery`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from tortoise.exceptions import IntegrityError
+
+from market import clock
+from market.accounts.models import User
+from market.alerts.models import AlertPreference, AlertSettings, Frequency, SavedSearch
+from market.audit.services import record
+from market.competencies.models import Competency
+from market.db import transaction
+from market.errors import NotFound, ValidationFailed
+from market.i18n import LANGUAGES, get_language
+from market.i18n import gettext as _
+from market.security.secrets import derived, new_secret, same
+from market.settings import Settings
+from market.solutions.models import Solution
+from market.tasks.rules import read_codes, read_int
+
+SETTINGS_ID = 1
+# Chosen from the award-history replay (docs/matching.md, "Alerts"): recall against volume.
+DEFAULT_TOP_N = 10
+MAX_TOP_N = 200
+MAX_SAVED_SEARCHES = 20
+UNSUBSCRIBE_SALT = "alerts-unsubscribe"
+# What an unsubscribe link turns off: alert and digest mail, or deadline reminders.
+LISTS = ("alerts", "reminders")
+
+
+def default_preference(user: User) -> AlertPreference:
+    """What a user without a saved row gets: a daily digest of the tasks that fit."""
+    return AlertPreference(
+        user_id=user.id,
+        frequency=Frequency.DAILY,
+        codes=[],
+        products=[],
+        min_budget_dkk=None,
+        language=user.language if user.language in LANGUAGES else "da",
+        reminders=True,
+    )
+
+
+async def preference_of(user: User) -> AlertPreference:
+    """The user's saved preferences, or the defaults (not saved)."""
+    return await AlertPreference.get_or_none(user_id=user.id) or default_preference(user)
+
+
+async def ensure_preference(user: User) -> AlertPreference:
+    """The user's row, created with the defaults (and a feed salt) on first use."""
+    row = await AlertPreference.get_or_none(user_id=user.id)
+    if row is not None and row.feed_salt:
+        return row
+    if row is not None:
+        row.feed_salt = new_secret(12)
+        await row.save(update_fields=["feed_salt"])
+        return row
+    fresh = default_preference(user)
+    fresh.feed_salt = new_secret(12)
+    try:
+        async with transaction():
+            await fresh.save()
+        return fresh
+    except IntegrityError:
+        return await AlertPreference.get(user_id=user.id)
+
+
+# --- reading and saving preferences -----------------------------------------------------------
+
+
+def _read_frequency(body: dict[str, Any], errors: dict[str, str], current: str) -> str:
+    value = body.get("frequency", current)
+    if value not in Frequency.ALL:
+        errors["frequency"] = _("Choose instant, daily, weekly or off.")
+        return current
+    return str(value)
+
+
+async def _read_products(body: dict[str, Any], errors: dict[str, str]) -> list[str]:
+    raw = body.get("products")
+    if raw is None or raw == "":
+        return []
+    if isinstance(raw, str):
+        raw = [part.strip() for part in raw.split(",") if part.strip()]
+    if not isinstance(raw, list) or not all(isinstance(p, str) for p in raw):
+        errors["products"] = _("Send a list of product names.")
+        return []
+    names = await Solution.all().values_list("name", flat=True)
+    known = {str(name).lower(): str(name) for name in names}
+    unknown = [p for p in raw if p.strip().lower() not in known]
+    if unknown:
+        errors["products"] = _("Unknown products: %(names)s.") % {"names": ", ".join(unknown)}
+        return []
+    return sorted({known[p.strip().lower()] for p in raw})
+
+
+def _read_language(body: dict[str, Any], errors: dict[str, str], current: str) -> str:
+    value = body.get("language", current)
+    if value not in LANGUAGES:
+        errors["language"] = _("Choose da or en.")
+        return current
+    return str(value)
+
+
+def _read_flag(body: dict[str, Any], name: str, errors: dict[str, str], current: bool) -> bool:
+    value = body.get(name, current)
+    if isinstance(value, bool):
+        return value
+    if value in ("1", "on", "true"):
+        return True
+    if value in ("", "0", "off", "false"):
+        return False
+    errors[name] = _("Must be true or false.")
+    return current
+
+
+async def read_preferences(body: dict[str, Any], current: AlertPreference) -> dict[str, Any]:
+    """Clean preference fields from a form or JSON body; a field left out keeps its value.
+    422 naming every field that is wrong."""
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {
+        "frequency": _read_frequency(body, errors, current.frequency),
+        "language": _read_language(body, errors, current.language),
+        "reminders": _read_flag(body, "reminders", errors, current.reminders),
+        "codes": await read_codes(body, "codes", errors) if "codes" in body else current.codes,
+        "products": await _read_products(body, errors) if "products" in body else current.products,
+        "min_budget_dkk": read_int(body, "min_budget_dkk", errors, minimum=0, required=False)
+        if "min_budget_dkk" in body
+        else current.min_budget_dkk,
+    }
+    if errors:
+        raise ValidationFailed(_("Check your alert settings."), errors)
+    return clean
+
+
+def _snapshot(row: AlertPreference) -> dict[str, Any]:
+    return {
+        "frequency": row.frequency,
+        "codes": list(row.codes),
+        "products": list(row.products),
+        "min_budget_dkk": row.min_budget_dkk,
+        "language": row.language,
+        "reminders": row.reminders,
+    }
+
+
+async def update_preferences(
+    user: User, body: dict[str, Any], *, actor: User | None = None, address: str = ""
+) -> AlertPreference:
+    """Save the user's alert preferences (audited)."""
+    row = await ensure_preference(user)
+    clean = await read_preferences(body, row)
+    before = _snapshot(row)
+    async with transaction():
+        await AlertPreference.filter(id=row.id).update(**clean)
+        row = await AlertPreference.get(id=row.id)
+        after = _snapshot(row)
+        if before != after:
+            await record(
+                "alerts.preferences_changed",
+                actor=actor or user,
+                object_type="user",
+                object_id=user.id,
+                before=before,
+                after=after,
+                address=address,
+            )
+    return row
+
+
+async def code_choices() -> list[tuple[str, str]]:
+    """(code, label) of every competency, for the type-ahead list of the preferences form."""
+    english = get_language() == "en"
+    rows = await Competency.all().order_by("code").values_list("code", "label_da", "label_en")
+    return [(str(c), str((en if english else da) or da or c)) for c, da, en in rows]
+
+
+# --- saved searches ---------------------------------------------------------------------------
+
+
+async def saved_searches(user: User) -> list[SavedSearch]:
+    return list(await SavedSearch.filter(user_id=user.id).order_by("id"))
+
+
+async def save_search(user: User, body: dict[str, Any], *, address: str = "") -> SavedSearch:
+    """Keep a search of open tasks (words and/or codes) as an alert."""
+    errors: dict[str, str] = {}
+    query = " ".join(str(body.get("query") or "").split())
+    if len(query) > 200:
+        errors["query"] = _("Must be at most %(n)d characters.") % {"n": 200}
+    codes = await read_codes(body, "codes", errors)
+    if not errors and not query and not codes:
+        errors["query"] = _("Write some words or codes to search for.")
+    if errors:
+        raise ValidationFailed(_("Check the search."), errors)
+    if await SavedSearch.filter(user_id=user.id).count() >= MAX_SAVED_SEARCHES:
+        raise ValidationFailed(
+            _("You can keep at most %(n)d saved searches.") % {"n": MAX_SAVED_SEARCHES},
+            {"query": _("Delete a saved search first.")},
+        )
+    async with transaction():
+        search = await SavedSearch.create(user_id=user.id, query=query, codes=codes)
+        await record(
+            "alerts.search_saved",
+            actor=user,
+            object_type="saved_search",
+            object_id=search.id,
+            after={"query": query, "codes": codes},
+            address=address,
+        )
+    return search
+
+
+async def delete_search(user: User, search_id: int, *, address: str = "") -> None:
+    search = await SavedSearch.get_or_none(id=search_id, user_id=user.id)
+    if search is None:
+        raise NotFound(_("There is no such saved search."))
+    async with transaction():
+        await search.delete()
+        await record(
+            "alerts.search_deleted",
+            actor=user,
+            object_type="saved_search",
+            object_id=search_id,
+            before={"query": search.query, "codes": search.codes},
+            address=address,
+        )
+
+
+# --- the private feeds ------------------------------------------------------------------------
+
+
+def feed_secret(settings: Settings, row: AlertPreference) -> str:
+    return derived(str(settings.secret_key), f"alerts-feed:{row.user_id}", row.feed_salt)[:32]
+
+
+@dataclass(frozen=True)
+class FeedLinks:
+    calendar_url: str
+    feed_url: str
+
+
+async def feed_links(settings: Settings, user: User) -> FeedLinks:
+    row = await ensure_preference(user)
+    base = f"{settings.base_url}/feeds/{user.id}/{feed_secret(settings, row)}"
+    return FeedLinks(calendar_url=f"{base}/calendar.ics", feed_url=f"{base}/tasks.atom")
+
+
+async def feed_owner(settings: Settings, user_id: int, secret: str) -> User:
+    """The user whose private feed this secret opens: 404 for a wrong or revoked secret."""
+    row = await AlertPreference.get_or_none(user_id=user_id).select_related("user")
+    if row is None or not row.feed_salt or not same(feed_secret(settings, row), secret):
+        raise NotFound(_("There is no such feed."))
+    owner: User = row.user  # type: ignore[assignment]
+    if not owner.is_active:
+        raise NotFound(_("There is no such feed."))
+    return owner
+
+
+async def revoke_feeds(user: User, *, address: str = "") -> AlertPreference:
+    """A new secret: the old calendar and feed addresses stop working."""
+    row = await ensure_preference(user)
+    async with transaction():
+        row.feed_salt = new_secret(12)
+        await row.save(update_fields=["feed_salt"])
+        await record(
+            "alerts.feeds_revoked",
+            actor=user,
+            object_type="user",
+            object_id=user.id,
+            address=address,
+        )
+    return row
+
+
+# --- one-click unsubscribe (RFC 8058) -------------------------------------------------------
+
+
+def _unsubscribe_serializer(settings: Settings) -> URLSafeSerializer:
+    return URLSafeSerializer(str(settings.secret_key), salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_url(settings: Settings, user_id: int, kind: str = "alerts") -> str:
+    """The absolute, signed link that turns a list off without signing in."""
+    token = _unsubscribe_serializer(settings).dumps({"u": user_id, "l": kind})
+    return f"{settings.base_url}/alerts/unsubscribe/{token}"
+
+
+def read_unsubscribe(settings: Settings, token: str) -> tuple[int, str]:
+    try:
+        value = _unsubscribe_serializer(settings).loads(token)
+    except BadSignature as exc:
+        raise NotFound(_("This unsubscribe link is not valid.")) from exc
+    if not isinstance(value, dict) or not isinstance(value.get("u"), int):
+        raise NotFound(_("This unsubscribe link is not valid."))
+    kind = value.get("l")
+    return int(value["u"]), kind if kind in LISTS else "alerts"
+
+
+async def unsubscribe_target(settings: Settings, token: str) -> tuple[User, str]:
+    user_id, kind = read_unsubscribe(settings, token)
+    user = await User.get_or_none(id=user_id)
+    if user is None:
+        raise NotFound(_("This unsubscribe link is not valid."))
+    return user, kind
+
+
+async def unsubscribe(settings: Settings, token: str, *, address: str = "") -> tuple[User, str]:
+    """Turn off what the link names: alerts and digests (frequency "off") or reminders."""
+    user, kind = await unsubscribe_target(settings, token)
+    body: dict[str, Any] = (
+        {"frequency": Frequency.OFF} if kind == "alerts" else {"reminders": False}
+    )
+    await update_preferences(user, body, actor=user, address=address)
+    return user, kind
+
+
+# --- the secretariat's fit settings -------------------------------------------------------
+
+
+async def fit_settings() -> AlertSettings:
+    row = await AlertSettings.get_or_none(id=SETTINGS_ID)
+    if row is not None:
+        return row
+    try:
+        async with transaction():
+            return await AlertSettings.create(id=SETTINGS_ID, top_n=DEFAULT_TOP_N)
+    except IntegrityError:
+        return await AlertSettings.get(id=SETTINGS_ID)
+
+
+def _read_score(body: dict[str, Any], errors: dict[str, str]) -> float | None:
+    raw = str(body.get("min_score") if body.get("min_score") is not None else "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw.replace(",", "."))
+    except ValueError:
+        errors["min_score"] = _("Write a number, e.g. 0.25, or leave it empty.")
+        return None
+    if not -100.0 <= value <= 100.0:
+        errors["min_score"] = _("Write a number from %(low)s to %(high)s.") % {
+            "low": -100,
+            "high": 100,
+        }
+        return None
+    return value
+
+
+async def update_fit_settings(
+    body: dict[str, Any], *, actor: User, address: str = ""
+) -> AlertSettings:
+    """Which shortlist places count as "fits": the first N eligible places, or a score."""
+    errors: dict[str, str] = {}
+    top_n = read_int(body, "top_n", errors, minimum=0)
+    if top_n is not None and top_n > MAX_TOP_N:
+        errors["top_n"] = _("Must be at most %(n)d.") % {"n": MAX_TOP_N}
+    min_score = _read_score(body, errors)
+    if errors:
+        raise ValidationFailed(_("Check the alert settings."), errors)
+    row = await fit_settings()
+    before = {"top_n": row.top_n, "min_score": row.min_score}
+    async with transaction():
+        row.top_n = int(top_n or 0)
+        row.min_score = min_score
+        row.updated_by_id = actor.id
+        row.updated_at = clock.now()
+        await row.save()
+        await record(
+            "alerts.settings_changed",
+            actor=actor,
+            object_type="alert_settings",
+            object_id=SETTINGS_ID,
+            before=before,
+            after={"top_n": row.top_n, "min_score": row.min_score},
+            address=address,
+        )
+    return row
+
+
+def preference_json(row: AlertPreference, links: FeedLinks) -> dict[str, Any]:
+    """The API answer of GET/PUT /api/v1/me/alerts."""
+    return {
+        **_snapshot(row),
+        "calendar_url": links.calendar_url,
+        "feed_url": links.feed_url,
+    }
