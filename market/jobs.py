@@ -220,6 +220,8 @@ class InlineRunner:
             self._pending_ids.discard(job_id)
             if _runner is not self:
                 return None  # this runner was replaced meanwhile (a finished test): drop it
+        # The job's lines carry the id of the request that queued it.
+        logs.bind(request_id=logs.current().get("request_id"), job=name, job_id=job_id)
         try:
             return await metrics.observe_job(name, lambda: JOBS[name](self.ctx, *args))
         except Exception:
@@ -237,8 +239,6 @@ class InlineRunner:
                 await asyncio.gather(*list(self._tasks), return_exceptions=True)
         finally:
             self._flush.clear()
-        # The job's lines carry the id of the request that queued it.
-        logs.bind(request_id=logs.current().get("request_id"), job=name, job_id=job_id)
 
     async def ping(self) -> bool:
         return True
@@ -368,6 +368,17 @@ async def worker_shutdown(ctx: dict[str, Any]) -> None:
         await Tortoise.close_connections()
 
 
+def observed(name: str, function: JobFunction) -> JobFunction:
+    """The job as the arq worker runs it: its log lines name it, metrics count and time it."""
+
+    @functools.wraps(function)
+    async def run(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        logs.bind(job=name, job_id=ctx.get("job_id"))
+        return await metrics.observe_job(name, lambda: function(ctx, *args, **kwargs))
+
+    return run
+
+
 # Jobs enqueued with a job id to debounce them keep no result: arq refuses a job id while
 # its result is kept, which would swallow the next change for an hour.
 DEBOUNCED = {"refresh_vendor_index", "compute_shortlist"}
@@ -388,15 +399,4 @@ class WorkerSettings:
     on_shutdown = worker_shutdown
     # redis_settings and queue_name come from Settings: see `market worker` in cli.py.
     max_tries = 5
-def observed(name: str, function: JobFunction) -> JobFunction:
-    """The job as the arq worker runs it: its log lines name it, metrics count and time it."""
-
-    @functools.wraps(function)
-    async def run(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-        logs.bind(job=name, job_id=ctx.get("job_id"))
-        return await metrics.observe_job(name, lambda: function(ctx, *args, **kwargs))
-
-    return run
-
-
     job_timeout = 300

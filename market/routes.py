@@ -47,9 +47,9 @@ POST = ("POST",)
 FORM = ("GET", "POST")
 
 SECRETARIAT = roles("secretariat")
+METRICS_READERS = roles("secretariat", rule="or an address in METRICS_ALLOWED_ADDRESSES")
 # issue 6: solutions, wishes, tasks
 COORDINATOR = roles("coordinator", rule="coordinator of this solution")
-METRICS_READERS = roles("secretariat", rule="or an address in METRICS_ALLOWED_ADDRESSES")
 MUNICIPALITY = roles("municipality", rule="own municipality")
 STAFF = roles("municipality", "coordinator", "secretariat")
 VENDOR = roles("vendor_admin", "vendor_member", rule="invited or eligible vendor")
@@ -81,14 +81,14 @@ routes: list[BaseRoute] = [
     # --- core
     page("/", core.home, "home", ANYONE),
     Route("/healthz", core.healthz, name="healthz", methods=["GET"]),
-    page("/dev/outbox", core.dev_outbox, "dev.outbox", ANYONE),
-    page("/dev/outbox/{id:int}", core.dev_outbox_message, "dev.outbox_message", ANYONE),
     Route(
         "/metrics",
         core.metrics_readers(core.metrics, METRICS_READERS),
         name="core.metrics",
         methods=["GET"],
     ),
+    page("/dev/outbox", core.dev_outbox, "dev.outbox", ANYONE),
+    page("/dev/outbox/{id:int}", core.dev_outbox_message, "dev.outbox_message", ANYONE),
     # --- accounts
     page("/login", accounts.login, "accounts.login", ANYONE, FORM),
     page("/logout", accounts.logout, "accounts.logout", SIGNED_IN, POST),

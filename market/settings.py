@@ -84,14 +84,14 @@ class Settings:
     # Open Contracting ID prefix (registered with the OCDS helpdesk): "<prefix>-<task id>".
     ocds_ocid_prefix: str = "ocds-pmkt01"
     debug: bool = False
-
-    @property
-    def jobs_mode(self) -> str:
     # Logs and metrics: the level of the log lines; the addresses or networks (besides the
     # signed-in secretariat) that may read /metrics; where worker processes share metrics.
     log_level: str = "INFO"
     metrics_allowed_addresses: tuple[str, ...] = ()
     metrics_dir: Path | None = None
+
+    @property
+    def jobs_mode(self) -> str:
         return "redis" if self.redis_url else "inline"
 
     @property
@@ -138,9 +138,6 @@ class Settings:
             job_timeout_seconds=_int(env, "JOB_TIMEOUT_SECONDS", cls.job_timeout_seconds),
             ocds_ocid_prefix=env.get("OCDS_OCID_PREFIX", cls.ocds_ocid_prefix),
             debug=_bool(env.get("DEBUG")),
-        )
-        values.update(overrides)
-        return cls(**values)  # type: ignore[arg-type]
             log_level=env.get("LOG_LEVEL", cls.log_level).upper(),
             metrics_allowed_addresses=tuple(
                 part.strip()
@@ -148,3 +145,6 @@ class Settings:
                 if part.strip()
             ),
             metrics_dir=Path(env.get("METRICS_DIR") or var_dir / "metrics"),
+        )
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
