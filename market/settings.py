@@ -11,6 +11,9 @@ from pathlib import Path
 from starlette.datastructures import Secret
 
 ROOT = Path(__file__).resolve().parent.parent
+# var/ (the SQLite database, uploads, the development secret key) sits in the checkout; an
+# installed package must not write into site-packages, so it uses ./var unless MARKET_VAR_DIR.
+DEFAULT_VAR_DIR = ROOT / "var" if (ROOT / "pyproject.toml").is_file() else Path.cwd() / "var"
 
 
 class SettingsError(RuntimeError):
@@ -58,7 +61,7 @@ def _hours(env: Mapping[str, str], name: str, default: tuple[int, ...]) -> tuple
 @dataclass(frozen=True)
 class Settings:
     environment: str = "development"
-    var_dir: Path = ROOT / "var"
+    var_dir: Path = DEFAULT_VAR_DIR
     database_url: str = ""
     redis_url: str = ""
     secret_key: Secret = field(default_factory=lambda: Secret(""))
@@ -110,7 +113,7 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         env = os.environ if env is None else env
         environment = env.get("MARKET_ENV", "development")
-        var_dir = Path(env.get("MARKET_VAR_DIR", str(ROOT / "var")))
+        var_dir = Path(env.get("MARKET_VAR_DIR", str(DEFAULT_VAR_DIR)))
         database_url = env.get("DATABASE_URL", "") or f"sqlite://{var_dir / 'market.sqlite3'}"
         secret = env.get("SECRET_KEY", "")
         if not secret:

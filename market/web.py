@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -19,7 +20,10 @@ from market.errors import DomainError
 from market.i18n import LazyString, get_language, gettext, ngettext, render_message
 from market.settings import ROOT
 
-TEMPLATE_DIR = ROOT / "templates"
+# An installed wheel carries the templates inside the package (see setup.py); a checkout
+# reads the top-level folder.
+_PACKAGED_TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATE_DIR = _PACKAGED_TEMPLATES if _PACKAGED_TEMPLATES.is_dir() else ROOT / "templates"
 # The CSRF token of the request being rendered: imported macros don't see the template context.
 _csrf_token: ContextVar[str] = ContextVar("market_csrf_token", default="")
 FLASH_COOKIE = "pm_flash"
