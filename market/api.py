@@ -11,17 +11,23 @@ from starlette.responses import JSONResponse
 
 from market.errors import BadRequest, PayloadTooLarge, ValidationFailed
 from market.i18n import gettext as _
+from market.i18n import lazy_gettext as _l
+from market.parsing import JSONProblem, check_json, whole_number
 
 MAX_JSON_DEPTH = 32
 MAX_PER_PAGE = 200
 MAX_PAGE = 1_000_000  # far past any last page; a larger offset overflows the database driver
+UNSTORABLE_TEXT = _l(
+    "Contains a character that is not allowed (a NUL character or a lone surrogate)."
+)
 
 
 async def json_body(request: Request, *, allow_empty: bool = False) -> dict[str, Any]:
     """Parse a JSON object body, with a clear 400/413 for anything else."""
     limit = request.app.state.settings.max_body_bytes
     length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > limit:
+    declared = whole_number(length) if length else None
+    if declared is not None and declared > limit:
         raise PayloadTooLarge(_("The request body is too large."))
     chunks = []
     size = 0
@@ -39,12 +45,22 @@ async def json_body(request: Request, *, allow_empty: bool = False) -> dict[str,
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BadRequest(_("The request body is not valid UTF-8.")) from exc
-    if _too_deep(text):
-        raise BadRequest(_("The JSON document is nested too deeply."))
     try:
         value = json.loads(text, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:
+    except RecursionError as exc:
+        raise BadRequest(_("The JSON document is nested too deeply.")) from exc
+    except ValueError as exc:
         raise BadRequest(_("The request body is not valid JSON.")) from exc
+    try:
+        # JSON carries NUL or a lone surrogate only as a \u escape: most bodies skip that walk.
+        check_json(value, MAX_JSON_DEPTH, text="\\u" in text)
+    except JSONProblem as problem:
+        if problem.kind == "depth":
+            raise BadRequest(_("The JSON document is nested too deeply.")) from problem
+        raise ValidationFailed(
+            _("The text contains a character that cannot be stored."),
+            {problem.key or "body": UNSTORABLE_TEXT},
+        ) from problem
     if not isinstance(value, dict):
         raise BadRequest(_("Send a JSON object as the request body."))
     return value
@@ -52,29 +68,6 @@ async def json_body(request: Request, *, allow_empty: bool = False) -> dict[str,
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed")
-
-
-def _too_deep(text: str) -> bool:
-    depth = 0
-    in_string = False
-    escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            if depth > MAX_JSON_DEPTH:
-                return True
-        elif char in "]}":
-            depth -= 1
-    return False
 
 
 def pagination(request: Request) -> tuple[int, int]:
@@ -85,9 +78,8 @@ def pagination(request: Request) -> tuple[int, int]:
         if raw is None or raw == "":
             values[name] = default
             continue
-        try:
-            number = int(raw)
-        except ValueError:
+        number = whole_number(raw)
+        if number is None:
             errors[name] = _("Must be a whole number.")
             continue
         if number < 1 or (name == "per_page" and number > MAX_PER_PAGE):
@@ -105,16 +97,19 @@ def pagination(request: Request) -> tuple[int, int]:
 
 
 def query_id(request: Request, name: str) -> int | None:
-    """An optional id filter from the query string (None when absent or not a number); 422
-    for a number no row can have, rather than an overflow inside the database driver."""
+    """An optional id filter from the query string (None when absent); 422 for anything but
+    a number, or a number no row can have (rather than an overflow inside the driver)."""
     from market.db import is_id
 
     raw = request.query_params.get(name, "").strip()
-    if not raw.isdigit():
+    if not raw:
         return None
-    if not is_id(int(raw)):
+    number = whole_number(raw)
+    if number is None:
+        raise ValidationFailed(_("Invalid filter."), {name: _("Must be a whole number.")})
+    if not is_id(number):
         raise ValidationFailed(_("Invalid filter."), {name: _("There is no such id.")})
-    return int(raw)
+    return number
 
 
 def page_of(items: Sequence[Any], page: int, total: int, per_page: int) -> dict[str, Any]:

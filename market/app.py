@@ -27,7 +27,7 @@ from market.security.csrf import CSRFMiddleware
 from market.security.headers import LanguageMiddleware, SecurityHeadersMiddleware
 from market.security.sessions import AuthMiddleware
 from market.settings import Settings
-from market.web import error_response
+from market.web import UnstorableQueryMiddleware, error_response
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +109,7 @@ def create_app(
             secure=settings.secure_cookies,
             max_body=settings.max_upload_bytes,
         ),
+        Middleware(UnstorableQueryMiddleware),
     ]
     app = Starlette(
         debug=settings.debug,

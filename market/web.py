@@ -12,12 +12,17 @@ import jinja2
 from babel.numbers import format_decimal
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from market import clock
-from market.errors import DomainError
+from market.errors import BadRequest, DomainError
 from market.i18n import LazyString, get_language, gettext, ngettext, render_message
+from market.i18n import gettext as _
+from market.i18n import lazy_gettext as _l
+from market.parsing import storable, whole_number
 from market.settings import ROOT
 
 # An installed wheel carries the templates inside the package (see setup.py); a checkout
@@ -201,12 +206,29 @@ def error_response(request: Request, exc: DomainError) -> Response:
 
 async def form_data(request: Request) -> dict[str, str]:
     """The posted form as plain strings (the last value of each field; files are left out)."""
-    form = await request.form()
+    form = await read_form(request)
     values: dict[str, str] = {}
     for key, value in form.multi_items():
         if isinstance(value, str) and key != "csrf_token":
             values[key] = value
     return values
+
+UNSTORABLE_FORM = _l(
+    "The form contains a character that is not allowed (a NUL character or a lone "
+    "surrogate). Remove it and send the form again."
+)
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted form, refused with a 400 when any name, value or file name holds text the
+    database cannot store. Every view reads its form through here (or form_data)."""
+    form = await request.form()
+    for key, value in form.multi_items():
+        text = value if isinstance(value, str) else (value.filename or "")
+        if not storable(key) or not storable(text):
+            raise BadRequest(UNSTORABLE_FORM)
+    return form
+
 
 
 def client_address(request: Request) -> str:
@@ -220,19 +242,43 @@ def page_param(request: Request) -> int:
     """The `page` query parameter, between 1 and a page far past any last page."""
     from market.api import MAX_PAGE
 
-    raw = request.query_params.get("page", "")
-    return min(max(int(raw), 1), MAX_PAGE) if raw.isdigit() and len(raw) < 12 else 1
+    raw = request.query_params.get("page", "").strip()
+    if not raw:
+        return 1
+    number = whole_number(raw)
+    if number is None:
+        raise BadRequest(_("The page number must be a whole number, e.g. ?page=2."))
+    return min(max(number, 1), MAX_PAGE)
 
 
 def form_id(raw: object) -> int | None:
     """An id posted in a form, or None when it is not one any row can have."""
     from market.db import is_id
 
-    if not isinstance(raw, str) or not raw.isdigit() or len(raw) > 12:
-        return None
-    value = int(raw)
+    value = whole_number(raw) if isinstance(raw, str) else None
     return value if is_id(value) else None
 
 
 def form_ids(raws: list[Any]) -> list[int]:
     return [value for value in map(form_id, raws) if value is not None]
+
+
+class UnstorableQueryMiddleware:
+    """A 400 with a clear page or JSON error for a NUL character in the path or query string,
+    before any view reads it (PostgreSQL refuses NUL in text: a search for it was a 500).
+    Lone surrogates cannot arrive this way: percent-decoding replaces invalid UTF-8."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b"")
+        ):
+            error = BadRequest(
+                _("The address contains a NUL character (%00), which is not allowed.")
+            )
+            response = error_response(Request(scope, receive), error)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

@@ -14,6 +14,7 @@ from market.bids import evaluation, services
 from market.bids.models import BidStatus
 from market.errors import DomainError, NotFound
 from market.i18n import gettext as _
+from market.parsing import amount, whole_number
 from market.tasks.rules import bidding_open
 from market.web import (
     client_address,
@@ -22,6 +23,7 @@ from market.web import (
     form_id,
     form_ids,
     page_param,
+    read_form,
     redirect,
     render,
 )
@@ -76,6 +78,9 @@ def body_from_form(values: dict[str, str]) -> dict[str, Any]:
         name: values.get(name, "")
         for name in ("price_dkk", "hours", "delivery_date", "approach", "assumptions")
     }
+    for name in ("price_dkk", "hours"):  # "85.000" and "85000 kr." as typed; else kept
+        number = amount(body[name])
+        body[name] = body[name] if number is None else number
     body["team"] = _team_lines(values.get("team", ""))
     body["draft"] = values.get("action") == "draft"
     return body
@@ -91,7 +96,7 @@ def form_from_content(content: dict[str, Any]) -> dict[str, str]:
 
 
 async def _uploads(request: Request) -> list[services.Upload]:
-    form = await request.form()
+    form = await read_form(request)
     uploads = []
     for item in form.getlist("attachments"):
         if isinstance(item, UploadFile) and item.filename:
@@ -118,7 +123,7 @@ async def bid_form(request: Request) -> Response:
     if request.method == "POST":
         values = await form_data(request)
         body = body_from_form(values)
-        form = await request.form()
+        form = await read_form(request)
         remove = [v for v in form_ids(form.getlist("remove_attachments"))]
         options = {
             "actor": user,
@@ -335,7 +340,7 @@ async def delivery(request: Request) -> Response:
     body = {
         "accepted": values.get("accepted") == "1",
         "on_time": values.get("on_time") == "1",
-        "quality": int(quality) if quality.isdigit() else None,
+        "quality": whole_number(quality),
         "comment": values.get("comment", ""),
     }
     return await _act(

@@ -22,6 +22,7 @@ from market.competencies.services import (
 )
 from market.errors import ValidationFailed
 from market.i18n import gettext as _
+from market.parsing import amount
 
 LEVEL_WORDS = {
     "basic": "basic",
@@ -150,16 +151,17 @@ def profile_from_json(body: dict[str, Any]) -> ProfileInput:
 def _form_int(
     values: dict[str, str], name: str, errors: dict[str, str], minimum: int
 ) -> int | None:
-    raw = values.get(name, "").strip().replace(".", "").replace(" ", "")
+    raw = values.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or int(raw) < minimum or int(raw) > 100_000:
+    number = amount(raw)
+    if number is None or number < minimum or number > 100_000:
         errors[name] = _("Write a whole number from %(low)d to %(high)d.") % {
             "low": minimum,
             "high": 100_000,
         }
         return None
-    return int(raw)
+    return number
 
 
 def split_line(line: str) -> tuple[str, str]:

@@ -18,7 +18,15 @@ from market.i18n import get_language
 from market.i18n import gettext as _
 from market.i18n import lazy_gettext as _l
 from market.vendors.models import SIZE_CLASSES, Vendor
-from market.web import client_address, flash, form_data, page_param, redirect, render
+from market.web import (
+    client_address,
+    flash,
+    form_data,
+    page_param,
+    read_form,
+    redirect,
+    render,
+)
 
 KIND_LABELS = {
     "cpv": _l("CPV code"),
@@ -149,7 +157,7 @@ async def profile_edit(request: Request) -> Response:
             list(vendor.working_languages or []),
             {},
         )
-    form = await request.form()
+    form = await read_form(request)
     languages = [str(v) for v in form.getlist("working_languages")]
     values = await form_data(request)
     try:

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,12 +60,15 @@ async def list_versions() -> list[ConductVersion]:
     return list(await ConductVersion.all().order_by("-effective_from", "-id"))
 
 
+VERSION_LABEL = re.compile(r"[0-9]+(\.[0-9]+)*")  # ASCII digits: "²".isdigit() is true
+
+
 def check_version_fields(values: dict[str, Any]) -> dict[str, str]:
     errors: dict[str, str] = {}
     label = values.get("version", "")
     if not label:
         errors["version"] = _("Give the version a label, e.g. 2 or 2.1.")
-    elif len(label) > 20 or not all(part.isdigit() for part in label.split(".")):
+    elif len(label) > 20 or not VERSION_LABEL.fullmatch(label):
         errors["version"] = _("A version label is numbers separated by dots, e.g. 2 or 2.1.")
     for name in ("version", "title", "text"):
         if "\x00" in (values.get(name) or ""):

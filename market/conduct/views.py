@@ -12,6 +12,7 @@ from market.conduct.models import Decision
 from market.conduct.states import REGISTER_STATUSES, STATE_LABELS, State, standing
 from market.errors import DomainError, NotFound
 from market.i18n import gettext as _
+from market.parsing import whole_number
 from market.vendors import services as vendors
 from market.web import client_address, flash, form_data, redirect, render
 
@@ -137,7 +138,7 @@ async def publish(request: Request) -> Response:
             text=values.get("text", "").replace("\r\n", "\n"),
             text_en=values.get("text_en", "").replace("\r\n", "\n"),
             effective_from=services.parse_date(values.get("effective_from")),
-            grace_days=int(grace) if grace.isdigit() else None,
+            grace_days=whole_number(grace),
             actor=request.state.user,
             address=client_address(request),
         )

@@ -18,6 +18,7 @@ from market.web import (
     flash,
     form_data,
     form_ids,
+    read_form,
     redirect,
     render,
 )
@@ -50,7 +51,7 @@ async def shortlist_status(request: Request) -> Response:
 
 
 async def shortlist_invite(request: Request) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     ids = form_ids(form.getlist("vendor_id"))
     task_id = path_id(request)
     try:

@@ -23,6 +23,7 @@ from market.audit.services import record
 from market.db import transaction
 from market.errors import ValidationFailed
 from market.i18n import gettext as _
+from market.parsing import whole_number
 from market.solutions.models import Solution, Wish, WishStatus
 
 REQUIRED_COLUMNS = ("Issue key", "Summary")
@@ -157,7 +158,8 @@ def _row_fields(values: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
             "value": created_text,
         }
     votes_text = (values.get("Votes") or "0").strip() or "0"
-    if not votes_text.isdigit():
+    votes = whole_number(votes_text)
+    if votes is None or votes > 2_000_000_000:
         return None, _("%(key)s: Votes must be a whole number") % {"key": key}
     jira_status = (values.get("Status") or "").strip()
     return {
@@ -166,7 +168,7 @@ def _row_fields(values: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
         "description": (values.get("Description") or "").strip(),
         "priority": PRIORITY_MAP.get((values.get("Priority") or "").strip().lower(), "medium"),
         "jira_status": jira_status[:60],
-        "jira_votes": int(votes_text),
+        "jira_votes": votes,
         "jira_reporter": (values.get("Reporter") or "").strip()[:200],
         "jira_created_at": created,
         "labels": sorted(set(values.get("Labels") or [])),

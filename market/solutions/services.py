@@ -17,6 +17,7 @@ from market.audit.services import record
 from market.db import is_id, transaction
 from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from market.i18n import gettext as _
+from market.parsing import amount, json_whole_number
 from market.solutions.models import (
     PRIORITIES,
     Release,
@@ -268,15 +269,10 @@ async def support_wish(
     wish = await _wish_or_404(wish_id)
     if pledge_dkk in (None, ""):
         pledge_dkk = 0
-    if isinstance(pledge_dkk, float) and pledge_dkk.is_integer():
-        pledge_dkk = int(pledge_dkk)
-    if isinstance(pledge_dkk, str) and pledge_dkk.strip().isdigit():
-        pledge_dkk = int(pledge_dkk.strip())
-    if (
-        isinstance(pledge_dkk, bool)
-        or not isinstance(pledge_dkk, int)
-        or not (0 <= pledge_dkk <= MAX_PLEDGE_DKK)
-    ):
+    pledge_dkk = (
+        amount(pledge_dkk) if isinstance(pledge_dkk, str) else json_whole_number(pledge_dkk)
+    )
+    if pledge_dkk is None or not (0 <= pledge_dkk <= MAX_PLEDGE_DKK):
         raise ValidationFailed(
             _("The pledge must be a whole number of kroner, 0 or more."),
             {"pledge_dkk": _("Enter whole kroner, e.g. 25000.")},

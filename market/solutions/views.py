@@ -18,6 +18,7 @@ from market.web import (
     form_id,
     form_ids,
     page_param,
+    read_form,
     redirect,
     render,
 )
@@ -290,7 +291,7 @@ async def release_board(
 
 
 async def release_plan(request: Request) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     ids = form_ids(form.getlist("wish_ids"))
     try:
         wishes = await services.plan_wishes(

@@ -15,6 +15,7 @@ from market.audit.services import record
 from market.db import transaction
 from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from market.i18n import gettext as _
+from market.parsing import whole_number
 from market.security.passwords import password_problem
 from market.security.secrets import digest, new_secret
 from market.vendors.models import Vendor, VendorInvitation
@@ -30,7 +31,7 @@ def normalise_cvr(raw: str) -> str:
 
 def valid_cvr(cvr: str) -> bool:
     """Eight digits whose weighted sum (2,7,6,5,4,3,2,1) is divisible by 11."""
-    if len(cvr) != 8 or not cvr.isdigit() or cvr[0] == "0":
+    if len(cvr) != 8 or whole_number(cvr) is None or cvr[0] == "0":
         return False
     return sum(int(d) * w for d, w in zip(cvr, CVR_WEIGHTS, strict=True)) % 11 == 0
 
@@ -49,13 +50,7 @@ class Registration:
 
 
 def parse_employees(raw: Any) -> int | None:
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, str) and raw.strip().isdigit():
-        return int(raw.strip())
-    return None
+    return whole_number(raw)
 
 
 def _check(data: Registration) -> dict[str, str]:

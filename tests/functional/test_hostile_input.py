@@ -6,6 +6,8 @@ of the upload folder."""
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -247,3 +249,238 @@ async def test_huge_numbers_in_page_queries_are_never_a_server_error(client) -> 
             route.path, params={"page": huge, "solution_id": huge, "task_id": huge}
         )
         assert answer.status_code < 500, f"{route.path}: {answer.status_code}"
+
+
+# --- values that look harmless and broke the parsers --------------------------------------
+# "²".isdigit() is true and int("²") fails; PostgreSQL refuses NUL in text; a lone surrogate
+# cannot be encoded at all. Each must get a clear 4xx from the parsing layer, on both databases.
+
+SUPERSCRIPT = "²"
+NUL = "a\x00b"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+FORM_FIELDS = sorted(
+    {
+        name
+        for template in TEMPLATES.rglob("*.html")
+        for name in re.findall(r'\bname="([a-z_]+)"', template.read_text())
+    }
+    - {"csrf_token"}
+)
+FORMS = [
+    r
+    for r in routes
+    if isinstance(r, Route) and not r.path.startswith("/api/") and "POST" in (r.methods or ())
+]
+
+
+@dataclass
+class World:
+    """One of each object a form route can name, and a user for each role."""
+
+    scene: factories_bids.Scene
+    ids: dict[str, int]
+    secretariat: Any
+
+
+async def _world(client: Any) -> World:
+    scene = await factories_bids.scene()
+    solution = await scene.task.solution
+    wish = await factories_tasks.wish(solution)
+    bid = await factories_bids.place_bid(client, scene.admin, scene.task)
+    secretariat = await factories.user("secretariat")
+    vendor, admin = await factories_conduct.vendor()
+    version = await factories_conduct.version_1()
+    signature = await factories_conduct.signed(vendor, admin, version, countersign=False)
+    ids = {
+        "/solutions/": solution.id,
+        "/wishes/": wish.id,
+        "/tasks/": scene.task.id,
+        "/bids/": int(bid["id"]),
+        "/secretariat/conduct/signatures/": signature,
+        "/secretariat/vendors/": scene.vendor.id,
+    }
+    return World(scene, ids, secretariat)
+
+
+def _form_url(route: Route, world: World) -> str:
+    url = route.path.replace("{secret}", "not-a-secret")
+    for prefix, value in world.ids.items():
+        if url.startswith(prefix):
+            return url.replace("{id:int}", str(value))
+    return url.replace("{id:int}", "1")
+
+
+def _form_user(route: Route, world: World) -> Any:
+    allow = route.endpoint.allow  # type: ignore[attr-defined]
+    roles = set(allow.roles or ())
+    if not roles:
+        return world.secretariat if allow.signed_in else None
+    if roles & {"vendor_admin", "vendor_member"}:
+        return world.scene.admin
+    if roles & {"coordinator", "municipality"}:
+        return world.scene.coordinator
+    return world.secretariat
+
+
+def _utf7_multipart(token: str, fields: list[str]) -> tuple[bytes, str]:
+    """A multipart form declaring charset=utf-7, in which "+2AA-" decodes to a lone surrogate."""
+    boundary = "hostile-boundary"
+    parts = [("csrf_token", token)] + [(name, "+2AA-") for name in fields]
+    body = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in parts
+    )
+    content_type = f"multipart/form-data; charset=utf-7; boundary={boundary}"
+    return f"{body}--{boundary}--\r\n".encode("ascii"), content_type
+
+
+@pytest.mark.parametrize("route", FORMS, ids=[r.name for r in FORMS])
+async def test_every_form_refuses_hostile_values_with_a_4xx(client, route: Route) -> None:
+    world = await _world(client)
+    user = _form_user(route, world)
+    if user is not None:
+        await factories.login(client, user)
+    url = _form_url(route, world)
+    token = await factories.get_csrf(client, "/login")
+    answer = await client.post(
+        url, data={"csrf_token": token, **dict.fromkeys(FORM_FIELDS, SUPERSCRIPT)}
+    )
+    assert answer.status_code < 500, f"{url} superscript digits: {answer.status_code}"
+    answer = await client.post(url, data={"csrf_token": token, **dict.fromkeys(FORM_FIELDS, NUL)})
+    await _refused_or_ignored(client, url, token, answer, "NUL")
+    content, content_type = _utf7_multipart(token, FORM_FIELDS)
+    answer = await client.post(url, content=content, headers={"Content-Type": content_type})
+    await _refused_or_ignored(client, url, token, answer, "a lone surrogate")
+
+
+async def _refused_or_ignored(client: Any, url: str, token: str, answer: Any, what: str) -> None:
+    """A 4xx, or the very answer an empty form gets (a button whose view reads no field)."""
+    if 400 <= answer.status_code < 500:
+        if answer.status_code == 400:
+            assert "NUL" in answer.text, url
+        return
+    empty = await client.post(url, data={"csrf_token": token})
+    assert answer.status_code == empty.status_code < 500, (
+        f"{url} took {what} ({answer.status_code}) but answers an empty form with "
+        f"{empty.status_code}: does its view read the form through market.web.read_form?"
+    )
+
+
+@pytest.mark.parametrize("route", WRITES, ids=[r.name for r in WRITES])
+async def test_every_api_write_refuses_hostile_values_with_a_4xx(client, route: Route) -> None:
+    headers, url = await _caller(client, route)
+    op = OPS.get(route.name or "")
+    fields = list(((op and op.request) or {}).get("properties", {})) or ["id"]
+    method = _method(route)
+    answer = await client.request(
+        method, url, json=dict.fromkeys(fields, SUPERSCRIPT), headers=headers
+    )
+    assert answer.status_code < 500, f"{route.name} superscript: {answer.status_code}"
+    for text in (r"a\u0000b", r"\ud800", r"x\udfff"):
+        raw = "{" + ", ".join(f'"{name}": "{text}"' for name in fields) + "}"
+        answer = await client.request(
+            method, url, content=raw, headers={**headers, "Content-Type": "application/json"}
+        )
+        assert 400 <= answer.status_code < 500, f"{route.name} {text}: {answer.status_code}"
+        assert answer.json()["error"], route.name
+
+
+async def test_hostile_values_nested_in_json_name_the_field(client) -> None:
+    scene = await factories_bids.scene()
+    headers = {**await factories.bearer(client, scene.admin), "Content-Type": "application/json"}
+    body = json.dumps(factories_bids.bid_body())
+    body = body.replace('"Anne Udvikler"', r'"Anne \u0000 Udvikler"')
+    answer = await client.post(f"/api/v1/tasks/{scene.task.id}/bids", content=body, headers=headers)
+    _assert_json_error(answer, 422, "NUL in a team member's name")
+    assert list(answer.json()["fields"]) == ["team"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/tasks?page=²",
+        "/directory?page=²",
+        "/wishes?page=²",
+        "/api/v1/tasks?solution_id=²",
+        "/api/v1/tasks?page=²",
+        "/api/v1/tasks?per_page=²",
+        "/api/v1/wishes?solution_id=²",
+        "/api/v1/vendors?page=%C2%B2",
+        "/tasks?q=%00",
+        "/directory?q=a%00b",
+        "/api/v1/vendors?q=%00",
+        "/api/v1/tasks?status=%00",
+    ],
+)
+async def test_hostile_query_values_get_a_clear_4xx(client, path: str) -> None:
+    answer = await client.get(path)
+    assert 400 <= answer.status_code < 500, f"{path}: {answer.status_code}"
+    if path.startswith("/api/"):
+        assert answer.json()["message"], path
+    else:
+        assert answer.headers["content-type"].startswith("text/html"), path
+
+
+async def test_superscript_digits_in_numbers_are_invalid_fields(client) -> None:
+    registered = await client.post(
+        "/api/v1/vendors", json=factories_conduct.registration(employees="1²")
+    )
+    assert registered.status_code == 422, registered.text
+    assert "employees" in registered.json()["fields"]
+    scene = await factories_bids.scene()
+    bidder = await factories.bearer(client, scene.admin)
+    for price in ("8²", "85.000", "85000"):
+        bid = await client.post(
+            f"/api/v1/tasks/{scene.task.id}/bids",
+            json=factories_bids.bid_body(price_dkk=price),
+            headers=bidder,
+        )
+        assert bid.status_code == 422, f"price {price!r}: {bid.text}"
+        assert bid.json()["fields"] == {"price_dkk": "Skal være et helt tal."}
+
+
+async def test_a_price_above_the_limit_says_so(client) -> None:
+    scene = await factories_bids.scene()
+    bidder = await factories.bearer(client, scene.admin)
+    bid = await client.post(
+        f"/api/v1/tasks/{scene.task.id}/bids",
+        json=factories_bids.bid_body(price_dkk=3_000_000_000),
+        headers={**bidder, "Accept-Language": "en"},
+    )
+    assert bid.status_code == 422, bid.text
+    assert (
+        "at most" in bid.json()["fields"]["price_dkk"]
+        or "højst" in bid.json()["fields"]["price_dkk"]
+    )
+
+
+async def test_a_long_conduct_version_label_is_a_field_error(client) -> None:
+    secretariat = await factories.user("secretariat")
+    label = "1" * 250
+    api = await client.post(
+        "/api/v1/conduct/versions",
+        json={
+            "version": label,
+            "title": "Adfærdskodeks",
+            "text": "Tekst",
+            "effective_from": "2030-01-01",
+            "grace_days": 30,
+        },
+        headers=await factories.bearer(client, secretariat),
+    )
+    assert api.status_code == 422, api.text
+    assert "version" in api.json()["fields"]
+    await factories.login(client, secretariat)
+    form = await factories.post_form(
+        client,
+        "/secretariat/conduct/versions",
+        {
+            "version": label,
+            "title": "Adfærdskodeks",
+            "text": "Tekst",
+            "effective_from": "2030-01-01",
+            "grace_days": "30",
+        },
+    )
+    assert form.status_code == 422, form.text[:300]
+    assert label in form.text  # what was typed is kept
