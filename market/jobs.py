@@ -80,6 +80,13 @@ async def sweep_shortlists(ctx: dict[str, Any]) -> int:
     return await services.sweep_shortlists(ctx["settings"].job_timeout_seconds)
 
 
+async def conduct_changed(ctx: dict[str, Any], vendor_id: int, changed_at: str) -> int:
+    """Refresh the open shortlists a vendor is on after its Code-of-Conduct standing changed."""
+    from market.shortlists import services
+
+    return await services.conduct_changed(vendor_id, changed_at)
+
+
 async def recompute_open_shortlists(ctx: dict[str, Any]) -> int:
     """Queue fresh shortlists of every open task (after the matching settings changed)."""
     from market.shortlists import services
@@ -153,6 +160,7 @@ JOBS: dict[str, JobFunction] = {
     "send_conduct_reminders": send_conduct_reminders,
     "refresh_vendor_index": refresh_vendor_index,
     "recompute_open_shortlists": recompute_open_shortlists,  # issue 7
+    "conduct_changed": conduct_changed,
     "sweep_shortlists": sweep_shortlists,
     "refresh_exposure": refresh_exposure,  # issue 7
     "learn_weights": learn_weights,  # issue 7

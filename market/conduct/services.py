@@ -27,7 +27,7 @@ from market.conduct.models import (
 from market.conduct.states import REGISTER_STATUSES, Standing, State, in_force, standings
 from market.conduct.states import eligibility as eligibility
 from market.conduct.states import eligibility_many as eligibility_many
-from market.db import transaction
+from market.db import after_commit, transaction
 from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from market.i18n import gettext as _
 from market.vendors.models import Vendor
@@ -150,6 +150,8 @@ async def publish_version(
                     "grace_days": grace_days,
                 },
             )
+            # Who is eligible may change with a version in force: every open shortlist.
+            await after_commit("recompute_open_shortlists")
     except IntegrityError as exc:
         raise Conflict(
             _("Version %(v)s is already published.") % {"v": values["version"]},
@@ -274,6 +276,7 @@ async def sign(
                     "signer_title": signature.signer_title,
                 },
             )
+            await after_commit("conduct_changed", vendor.id, clock.now().isoformat())
     except IntegrityError as exc:
         raise Conflict(
             _("%(vendor)s has already signed version %(v)s.")
@@ -360,6 +363,7 @@ async def decide_signature(
                 before={"status": status},
                 after={"status": decision},
             )
+            await after_commit("conduct_changed", signature.vendor_id, clock.now().isoformat())
     except IntegrityError as exc:
         raise Conflict(_("This signature has already been decided.")) from exc
     await _mail_decision(signature, row)

@@ -220,7 +220,9 @@ async def compute_shortlist(task_id: int) -> str:
     try:
         settings = await engine_settings()
         profile = await task_profile(task)
-        matches, index_version = await engine.rank(profile, settings, task.published_at)
+        # Eligibility as of now: a vendor approved after publication is ranked, one
+        # suspended since is excluded.
+        matches, index_version = await engine.rank(profile, settings, clock.now())
     except Exception as exc:
         await _mark(task_id, ShortlistStatus.FAILED, error=str(exc)[:500])
         raise
@@ -278,6 +280,20 @@ async def vendor_changed(vendor_id: int) -> int:
     for task_id in await open_task_ids():
         await after_commit("compute_shortlist", task_id, job_id=SHORTLIST_JOB.format(task_id))
     return version
+
+
+async def conduct_changed(vendor_id: int, changed_at: str) -> int:
+    """After a vendor's Code-of-Conduct standing changed (signed, countersigned, rejected,
+    revoked, suspended, reinstated) at `changed_at` (ISO time): fresh shortlists of the open
+    tasks it is on that were computed before the change (idempotent)."""
+    listed = await ShortlistEntry.filter(
+        vendor_id=vendor_id, shortlist__computed_at__lt=dt.datetime.fromisoformat(changed_at)
+    ).values_list("shortlist__task_id", flat=True)
+    ids = sorted(set(await open_task_ids()) & {int(i) for i in listed})  # type: ignore[call-overload]
+    for task_id in ids:
+        await _mark(task_id, ShortlistStatus.QUEUED)
+        await after_commit("compute_shortlist", task_id, job_id=SHORTLIST_JOB.format(task_id))
+    return len(ids)
 
 
 async def stale_shortlist_task_ids(lease_seconds: int) -> list[int]:

@@ -331,7 +331,8 @@ async def publish_task(task_id: int, *, actor: User, address: str = "") -> Task:
     """Open bidding; the shortlist is computed by a job after commit."""
     async with transaction():
         task = await _move(task_id, TaskStatus.PUBLISHED, actor=actor, address=address)
-        await after_commit("compute_shortlist", task.id)
+        # Debounced like every other shortlist job: one run when several ask at once.
+        await after_commit("compute_shortlist", task.id, job_id=f"shortlist:{task.id}")
     return task
 
 

@@ -12,7 +12,7 @@ from market import clock
 from market.accounts import services as accounts
 from market.accounts.models import Organisation, OrganisationKind, User
 from market.audit.services import record
-from market.db import transaction
+from market.db import after_commit, transaction
 from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from market.i18n import gettext as _
 from market.parsing import whole_number
@@ -247,6 +247,7 @@ async def suspend(vendor_id: int, reason: str, *, actor: User, address: str = ""
             before={"suspended": False},
             after={"suspended": True, "reason": reason.strip()},
         )
+        await after_commit("conduct_changed", vendor.id, clock.now().isoformat())
     await vendor.refresh_from_db()
     return vendor
 
@@ -274,6 +275,7 @@ async def reinstate(vendor_id: int, reason: str, *, actor: User, address: str = 
             before={"suspended": True, "reason": vendor.suspension_reason},
             after={"suspended": False},
         )
+        await after_commit("conduct_changed", vendor.id, clock.now().isoformat())
     await vendor.refresh_from_db()
     return vendor
 
