@@ -123,6 +123,13 @@ async def notify_award(ctx: dict[str, Any], task_id: int) -> int:
     return await evaluation.notify_award(task_id)
 
 
+async def apply_retention(ctx: dict[str, Any]) -> int:
+    """Delete or anonymise personal data past its retention period (idempotent, daily)."""
+    from market.privacy import retention
+
+    return sum(outcome.count for outcome in await retention.run())
+
+
 async def queue_task_alerts(ctx: dict[str, Any], task_id: int) -> int:
     """Tell the vendors a published task fits (after its shortlist was computed)."""
     from market.alerts import delivery
@@ -169,6 +176,7 @@ JOBS: dict[str, JobFunction] = {
     "send_alert_digests": send_alert_digests,
     "send_deadline_reminders": send_deadline_reminders,
     "send_coordinator_digests": send_coordinator_digests,
+    "apply_retention": apply_retention,
 }
 
 # Periodic jobs: (function, minutes between runs in the inline runner, arq cron kwargs).
@@ -182,6 +190,7 @@ PERIODIC: list[tuple[JobFunction, int, dict[str, Any]]] = [
     (send_alert_digests, 60, {"minute": 5, "second": 0}),
     (send_coordinator_digests, 60, {"minute": 7, "second": 0}),
     (send_deadline_reminders, 15, {"minute": {2, 17, 32, 47}, "second": 0}),
+    (apply_retention, 24 * 60, {"hour": 3, "minute": 15, "second": 0}),
 ]
 
 

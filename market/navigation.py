@@ -36,6 +36,7 @@ MENU: list[MenuItem] = [
     MenuItem(_l("Statistics"), "/statistics"),  # issue 9
     MenuItem(_l("Alerts"), "/account/alerts", ("vendor_admin", "vendor_member", "coordinator")),
     MenuItem(_l("Alert settings"), "/secretariat/alerts", ("secretariat",)),
+    MenuItem(_l("Privacy desk"), "/secretariat/privacy", ("secretariat",)),
 ]
 
 

@@ -22,6 +22,8 @@ from market.conduct import views as conduct
 from market.core import views as core
 from market.opendata import api as opendata_api
 from market.opendata import views as opendata
+from market.privacy import api as privacy_api
+from market.privacy import views as privacy
 from market.security.permissions import ANYONE, SIGNED_IN, Allow, Endpoint, guard, roles
 from market.settings import ROOT
 from market.shortlists import api as shortlists_api
@@ -365,6 +367,53 @@ routes: list[BaseRoute] = [
     # --- open data (issue 9)
     page("/statistics", opendata.statistics, "opendata.statistics", ANYONE),
     api("/ocds/releases", opendata_api.ocds_releases, "ocds.releases", ANYONE),
+    # --- privacy: the register, insight, erasure and retention
+    page("/privatliv", privacy.privacy_page, "privacy.page", ANYONE),
+    page("/account/privacy", privacy.account, "privacy.account", SIGNED_IN),
+    page("/account/privacy/data", privacy.my_data, "privacy.data", SIGNED_IN),
+    page("/account/privacy/data.json", privacy.my_data, "privacy.data_json", SIGNED_IN),
+    page("/account/privacy/erasure", privacy.request_erasure, "privacy.erase", SIGNED_IN, POST),
+    page("/secretariat/privacy", privacy.desk, "privacy.desk", SECRETARIAT),
+    page("/secretariat/privacy/data", privacy.subject_data, "privacy.subject", SECRETARIAT),
+    page(
+        "/secretariat/privacy/users/{id:int}/data.json",
+        privacy.subject_data,
+        "privacy.subject_json",
+        SECRETARIAT,
+    ),
+    page(
+        "/secretariat/privacy/erasure-requests/{id:int}/approve",
+        privacy.approve,
+        "privacy.approve",
+        SECRETARIAT,
+        POST,
+    ),
+    page(
+        "/secretariat/privacy/erasure-requests/{id:int}/reject",
+        privacy.reject,
+        "privacy.reject",
+        SECRETARIAT,
+        POST,
+    ),
+    page(
+        "/secretariat/privacy/retention", privacy.set_periods, "privacy.periods", SECRETARIAT, POST
+    ),
+    page(
+        "/secretariat/privacy/retention/run",
+        privacy.run_retention,
+        "privacy.retention_run",
+        SECRETARIAT,
+        POST,
+    ),
+    api("/me/data", privacy_api.my_data, "me.data", SIGNED_IN),
+    api("/me/erasure", privacy_api.request_erasure, "me.erasure", SIGNED_IN, POST),
+    api(
+        "/erasure-requests/{id:int}/approve",
+        privacy_api.approve,
+        "erasure_requests.approve",
+        SECRETARIAT,
+        POST,
+    ),
     # --- alerts, digests, reminders and feeds
     page("/account/alerts", alerts.preferences, "alerts.preferences", SIGNED_IN, FORM),
     page("/account/alerts/searches", alerts.search_add, "alerts.search_add", SIGNED_IN, POST),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from matching.types import TaskProfile, VendorProfile
+from matching.types import PastAward, TaskProfile, VendorProfile
 
 SME_SCALES = {"sme", "micro", "small", "medium", "selfemployed"}  # OCDS partyScale
 LIVE_AWARD_STATUSES = {None, "", "active", "pending", "complete"}
@@ -234,6 +234,7 @@ def vendor_from_awards(vendor_id: int, awards: Sequence[Award]) -> VendorProfile
         past_task_texts=texts,
         past_codes=tuple(sorted(counts)),
         past_buyers=tuple(award.buyer for award in awards if award.buyer),
+        past_awards=tuple(PastAward(award.date, award.codes, award.buyer) for award in awards),
         award_count=len(awards),
     )
 

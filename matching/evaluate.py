@@ -13,6 +13,7 @@ weights fitted on the training period only, see `learned_weights`) and the basel
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import itertools
 import json
@@ -35,12 +36,14 @@ from matching.fairness import (
     merit_order,
     position_exposure,
 )
-from matching.learn import Decision, History, evaluate_before_replace, fit_weights
+from matching.learn import Decision, History, concat, decide, fit_weights
 from matching.ranker import Index
 from matching.types import DEFAULT_SETTINGS, FEATURES, Settings, Weights
 
 METRICS = ("hit@1", "hit@5", "hit@10", "mrr", "ndcg@10")
-BASELINES = ("tfidf_text", "random", "popularity", "code_coverage")
+BASELINES = ("tfidf_text", "random", "popularity", "code_coverage", "code_frequency", "blend")
+# code_frequency: CPV prefixes of these lengths, each weighted by its length.
+PREFIX_LENGTHS = (2, 3, 4, 5, 8)
 # The trade-off curve: fair share x (fair rotation off, default fair rotation).
 CURVE_SHARES = (0.0, 0.5, 0.75, 0.8, 0.9, 1.0, 1.25)
 CURVE_STRENGTHS = (0.0, 0.02)
@@ -49,7 +52,19 @@ BOOTSTRAP = 1000
 MERIT_CACHE_BYTES = 512 * 2**20
 # Learned weights: rolling origins inside the training period (share of training awards).
 LEARN_CUTS = (0.5, 0.6, 0.7, 0.8, 0.9)
-LEARN_NEGATIVES = 30
+LEARN_NEGATIVES = 50  # sampled at random
+LEARN_HARD = 0  # the current weights' strongest wrong candidates (they bias the fit: none)
+
+
+@dataclass
+class Learning:
+    """The training folds and, per award after the first fold, the reciprocal rank of the
+    winner among all candidates under the current weights and under the weights fitted on
+    the folds before its own."""
+
+    folds: list[History]
+    rr_current: list[float]
+    rr_fitted: list[float]
 
 
 @dataclass
@@ -284,41 +299,61 @@ class Evaluation:
                 place(self.summary(score, int(winner)))
         return np.asarray(ranks, dtype=float), tops
 
-    def histories(self, seed: int = 0) -> list[History]:
-        """Labelled feature rows from the training period only, one `History` per fold.
+    def histories(self, seed: int = 0) -> Learning:
+        """Labelled feature rows from the training period only, one `History` per fold, and the
+        rolling-origin comparison of the current weights with weights fitted on earlier folds.
 
         Rolling origins: for each cut in `LEARN_CUTS`, profiles come from the training awards
         before the cut, and the awards from that cut to the next (or to the split date) whose
-        supplier is already known are the labels: the awarded supplier (1) against up to
-        `LEARN_NEGATIVES` sampled other candidates (0). No test award is ever looked at.
+        supplier is already known are the labels: the awarded supplier (1) against the
+        `LEARN_HARD` candidates the current weights rank highest and up to `LEARN_NEGATIVES`
+        sampled others (0). Each such award is also ranked among all candidates, by the current
+        weights and by the weights fitted on the folds before it. No test award is looked at.
         """
         train = self.split.train
         rng = np.random.default_rng(seed)
+        current = np.asarray(self.settings.weights.as_array())
         bounds = [train[int(len(train) * cut)].date for cut in LEARN_CUTS if train]
         bounds.append(self.split.split_date)
-        folds, group = [], 0
+        learning = Learning([], [], [])
         for start, end in itertools.pairwise(bounds):
             inner = Split(start, [a for a in train if a.date < start], [], [], [])
             inner.suppliers = sorted({award.supplier for award in inner.train})
             if not inner.suppliers:
                 continue
+            earlier = concat(learning.folds)
+            fitted = (
+                np.asarray(fit_weights(earlier, like=self.settings.weights).as_array())
+                if earlier is not None and len(np.unique(earlier.labels)) == 2
+                else None
+            )
             position = {key: i for i, key in enumerate(inner.suppliers)}
             index = build_index(inner, self.settings)
             rows, labels, groups = [], [], []
+            group = sum(len(np.unique(f.groups)) for f in learning.folds)
             for award in train:
                 if not (start <= award.date < end) or award.supplier not in position:
                     continue
                 winner = position[award.supplier]
-                others = np.delete(np.arange(len(inner.suppliers)), winner)
+                table = index.score(task_from_award(award)).features
+                merit = table @ current
+                if fitted is not None:
+                    learning.rr_current.append(1.0 / rank_of(merit, winner))
+                    learning.rr_fitted.append(1.0 / rank_of(table @ fitted, winner))
+                hard = merit_order(merit, index.vendor_ids, LEARN_HARD + 1)
+                hard = hard[hard != winner][:LEARN_HARD]
+                others = np.setdiff1d(np.arange(len(inner.suppliers)), [winner, *hard])
                 chosen = rng.choice(others, min(LEARN_NEGATIVES, len(others)), replace=False)
-                picked = np.concatenate([[winner], chosen])
-                rows.append(index.score(task_from_award(award)).features[picked])
-                labels.extend([1] + [0] * len(chosen))
+                picked = np.concatenate([[winner], hard, chosen]).astype(np.int64)
+                rows.append(table[picked])
+                labels.extend([1] + [0] * (len(picked) - 1))
                 groups.extend([group] * len(picked))
                 group += 1
             if rows:
-                folds.append(History(np.vstack(rows), np.asarray(labels), np.asarray(groups)))
-        return folds
+                learning.folds.append(
+                    History(np.vstack(rows), np.asarray(labels), np.asarray(groups))
+                )
+        return learning
 
     def baseline(self, name: str) -> tuple[np.ndarray, list[np.ndarray]]:
         if not len(self.winners):
@@ -339,10 +374,20 @@ class Evaluation:
             rng = np.random.default_rng(self.seed)
             return lambda i: rng.random(n)
         if name == "popularity":
-            counts = np.zeros(n)
-            for award in self.split.train:
-                counts[self.position[award.supplier]] += 1
+            counts = self._popularity()
             return lambda i: counts
+        if name == "code_frequency":
+            frequency = code_frequency_scorer(self.split.train, self.position, self.split.warm)
+            # Ties go to the more popular supplier: the counts are integers, so a fraction
+            # below one orders equal scores without changing any other order.
+            tie_break = self._popularity() / (self._popularity().max() + 1.0)
+            return lambda i: frequency(i) + tie_break
+        if name == "blend":
+            # Text, codes and popularity, each scaled to its maximum for the task, added.
+            text = self._baseline_scorer("tfidf_text")
+            codes = code_frequency_scorer(self.split.train, self.position, self.split.warm)
+            popularity = self._popularity() / max(self._popularity().max(), 1.0)
+            return lambda i: _unit_max(text(i)) + _unit_max(codes(i)) + popularity
         if name == "tfidf_text":
             texts: dict[str, list[str]] = defaultdict(list)
             for award in self.split.train:
@@ -352,6 +397,12 @@ class Evaluation:
             queries = vectorizer.transform([award.text for award in self.split.warm])
             return lambda i: np.asarray((vendors @ queries[i].T).toarray()).ravel()
         raise ValueError(f"unknown baseline {name!r}")
+
+    def _popularity(self) -> np.ndarray:
+        counts = np.zeros(len(self.split.suppliers))
+        for award in self.split.train:
+            counts[self.position[award.supplier]] += 1
+        return counts
 
     def fairness(self, tops: list[np.ndarray]) -> dict[str, float]:
         exposure = np.zeros(len(self.split.suppliers))
@@ -367,6 +418,51 @@ class Evaluation:
         }
 
 
+def _unit_max(scores: np.ndarray) -> np.ndarray:
+    top = float(scores.max()) if len(scores) else 0.0
+    return scores / top if top > 0 else scores
+
+
+def cpv_prefixes(code: str) -> list[str]:
+    """The digit prefixes of a CPV code that `code_frequency` counts (check digit dropped)."""
+    digits = code.strip().split("-")[0]
+    if not (len(digits) == 8 and digits.isdigit()):
+        return []
+    return [digits[:length] for length in PREFIX_LENGTHS]
+
+
+def code_frequency_scorer(
+    train: Sequence[Award], position: dict[str, int], tasks: Sequence[Award]
+) -> Callable[[int], np.ndarray]:
+    """Score per supplier: sum over the task's codes and their 2-, 3-, 4-, 5- and 8-digit
+    prefixes of (the supplier's training awards with that prefix) x (prefix length)."""
+    import scipy.sparse as sp  # type: ignore[import-untyped]
+
+    columns: dict[str, int] = {}
+    rows, cols = [], []
+    for award in train:
+        prefixes = {p for code in award.codes for p in cpv_prefixes(code)}
+        for prefix in prefixes:
+            rows.append(position[award.supplier])
+            cols.append(columns.setdefault(prefix, len(columns)))
+    counts = sp.csc_matrix(
+        (np.ones(len(rows)), (rows, cols)), shape=(len(position), max(len(columns), 1))
+    )
+
+    def score(i: int) -> np.ndarray:
+        weights: dict[int, float] = defaultdict(float)
+        for code in tasks[i].codes:
+            for prefix in cpv_prefixes(code):
+                if prefix in columns:
+                    weights[columns[prefix]] += len(prefix)
+        if not weights:
+            return np.zeros(len(position))
+        keys = list(weights)
+        return np.asarray(counts[:, keys] @ np.asarray([weights[k] for k in keys])).ravel()
+
+    return score
+
+
 def evaluate(
     awards: Sequence[Award],
     split_date: dt.date | None = None,
@@ -378,16 +474,27 @@ def evaluate(
     """The evaluation report as a JSON-ready dict (see MATCHING.md)."""
     started = time.perf_counter()
     split = split_awards(awards, split_date)
-    run = Evaluation(split, settings, seed)
+    hand = Evaluation(split, settings, seed)
     rng = np.random.default_rng(seed)
     ranks: dict[str, np.ndarray] = {}
     tops: dict[str, list[np.ndarray]] = {}
+    learned, decision = learned_weights(hand, settings, seed)
+    run = hand
+    if learned is not None and decision is not None and decision.use == "candidate":
+        # The engine as the app runs it: the learned weights replace the hand-set ones when the
+        # training period's rolling origins prove them better (no test label is looked at).
+        settings = dataclasses.replace(settings, weights=learned)
+        run = Evaluation(split, settings, seed)
     ranks["engine"], tops["engine"] = run.engine()
-    learned, decision = learned_weights(run, settings, seed)
+    ranks["hand_weights"], tops["hand_weights"] = (
+        hand.engine() if run is not hand else (ranks["engine"], tops["engine"])
+    )
     if learned is not None:
-        ranks["learned"], tops["learned"] = run.engine(weights=learned)
+        ranks["learned"], tops["learned"] = (
+            run.engine() if run is not hand else run.engine(weights=learned)
+        )
     for name in BASELINES:
-        ranks[name], tops[name] = run.baseline(name)
+        ranks[name], tops[name] = hand.baseline(name)
     others = [name for name in ranks if name != "engine"]
     report: dict[str, object] = {
         "split_date": split.split_date.isoformat(),
@@ -432,30 +539,23 @@ def learned_weights(
 ) -> tuple[Weights | None, Decision | None]:
     """Weights fitted on every training fold, and the replace decision for them.
 
-    The decision is `learn.evaluate_before_replace` as the app would run it: weights fitted on
-    all folds but the last, checked against the current weights on the last fold (held out).
+    The decision is taken over all rolling origins together: each fold after the first is
+    ranked (among all candidates) by the current weights and by weights fitted on the folds
+    before it; the pooled reciprocal ranks go through the bootstrap guard (`learn.decide`).
     """
-    folds = run.histories(seed)
-    combined = _concat(folds)
+    learning = run.histories(seed)
+    combined = concat(learning.folds)
     if combined is None or len(np.unique(combined.labels)) < 2:
         return None, None
     learned = fit_weights(combined, like=settings.weights)
-    decision = None
-    earlier = _concat(folds[:-1])
-    if earlier is not None and len(np.unique(earlier.labels)) == 2:
-        candidate = fit_weights(earlier, like=settings.weights)
-        decision = evaluate_before_replace(settings.weights, candidate, folds[-1], seed=seed)
-    return learned, decision
-
-
-def _concat(folds: Sequence[History]) -> History | None:
-    if not folds:
-        return None
-    return History(
-        np.vstack([f.features for f in folds]),
-        np.concatenate([f.labels for f in folds]),
-        np.concatenate([f.groups for f in folds]),
+    decision = decide(
+        settings.weights,
+        learned,
+        np.asarray(learning.rr_current),
+        np.asarray(learning.rr_fitted),
+        seed=seed,
     )
+    return learned, decision
 
 
 def _decision(decision: Decision | None) -> dict[str, object] | None:
@@ -535,7 +635,7 @@ def format_table(report: dict[str, object]) -> str:
     decision = report.get("learned_decision")
     if isinstance(decision, dict):
         lines.append(
-            f"evaluate_before_replace on the last training fold: use {decision['use']} "
+            f"replace decision over the training period's rolling origins: use {decision['use']} "
             f"(MRR current {decision['mrr_current']:.3f}, candidate "
             f"{decision['mrr_candidate']:.3f}, diff 95% CI {decision['mrr_diff_ci95']})"
         )

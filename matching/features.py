@@ -33,6 +33,9 @@ NUMERIC = (
 )
 COL = {name: i for i, name in enumerate(NUMERIC)}
 DAYS_PER_MONTH = 30.4375
+# Award masses are stored as 2^((date - EPOCH) / half-life), so that the decay to any later
+# task date is one factor per task, and an index never depends on when it was built.
+EPOCH = dt.date(2000, 1, 1).toordinal()
 
 
 class Vocabulary:
@@ -72,6 +75,76 @@ def vendor_code_weights(
             if value > nodes.get(node, 0.0):
                 nodes[node] = value
     return nodes
+
+
+def award_mass(date: dt.date, settings: Settings) -> float:
+    return float(2.0 ** ((date.toordinal() - EPOCH) / settings.experience_half_life_days))
+
+
+def vendor_experience(
+    vendor: VendorProfile, taxonomy: Taxonomy, settings: Settings
+) -> tuple[dict[str, float], dict[str, float]]:
+    """(node -> dated award mass, node -> undated award count) over the vendor's past awards.
+
+    An award counts once per node however many of its codes fall under that node.
+    """
+    dated: dict[str, float] = {}
+    undated: dict[str, float] = {}
+    for award in vendor.past_awards:
+        nodes = {node for code in award.codes for node in taxonomy.chain(code)}
+        if award.date is None:
+            for node in nodes:
+                undated[node] = undated.get(node, 0.0) + 1.0
+        else:
+            mass = award_mass(award.date, settings)
+            for node in nodes:
+                dated[node] = dated.get(node, 0.0) + mass
+    return dated, undated
+
+
+def task_nodes(
+    task_codes: Sequence[str], vocabulary: Vocabulary, taxonomy: Taxonomy, settings: Settings
+) -> list[tuple[int, list[int], list[float]]]:
+    """Per task code: (code number, index columns of its chain, weight of each ancestor step)."""
+    found = []
+    for i, code in enumerate(task_codes):
+        columns: list[int] = []
+        factors: list[float] = []
+        for distance, node in enumerate(taxonomy.chain(code)):
+            column = vocabulary.get(node)
+            if column is not None:
+                columns.append(column)
+                factors.append(settings.vendor_broader_decay**distance)
+        if columns:
+            found.append((i, columns, factors))
+    return found
+
+
+def code_experience(
+    dated: sp.csc_matrix,
+    undated: sp.csc_matrix,
+    vocabulary: Vocabulary,
+    task_codes: Sequence[str],
+    taxonomy: Taxonomy,
+    settings: Settings,
+    when: dt.date,
+) -> np.ndarray:
+    """Recency-decayed past awards under the task's codes and their ancestors (0..1).
+
+    Per task code, the sum over its chain of (awards at that node, each halved every half-life
+    before `when`) x 0.6^(steps up); averaged over the task's codes, then saturated.
+    """
+    n = dated.shape[0]
+    if not task_codes:
+        return np.zeros(n)
+    decay = award_mass(when, settings)
+    total = np.zeros(n)
+    for _i, columns, factors in task_nodes(task_codes, vocabulary, taxonomy, settings):
+        weights = np.asarray(factors)
+        total += (dated[:, columns] @ weights) / decay
+        total += settings.undated_award_weight * (undated[:, columns] @ weights)
+    total /= len(task_codes)
+    return 1.0 - np.exp(-total / settings.code_experience_scale)
 
 
 def sparse_rows(

@@ -8,6 +8,7 @@ replaces the current one when it ranks held-out history better (`evaluate_before
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,9 +82,26 @@ def evaluate_before_replace(
 
     "Beyond doubt" = the 95% paired-bootstrap interval of the MRR difference is above zero.
     """
-    rr_current = reciprocal_ranks(held_out, current)
-    rr_candidate = reciprocal_ranks(held_out, candidate)
-    diff = rr_candidate - rr_current
+    return decide(
+        current,
+        candidate,
+        reciprocal_ranks(held_out, current),
+        reciprocal_ranks(held_out, candidate),
+        seed,
+        resamples,
+    )
+
+
+def decide(
+    current: Weights,
+    candidate: Weights,
+    rr_current: np.ndarray,
+    rr_candidate: np.ndarray,
+    seed: int = 0,
+    resamples: int = 1000,
+) -> Decision:
+    """The bootstrap guard on paired reciprocal ranks (one pair per held-out task)."""
+    diff = np.asarray(rr_candidate, dtype=float) - np.asarray(rr_current, dtype=float)
     low = high = 0.0
     if len(diff):
         rng = np.random.default_rng(seed)
@@ -93,7 +111,62 @@ def evaluate_before_replace(
     return Decision(
         use="candidate" if better else "current",
         weights=candidate if better else current,
-        mrr_current=float(rr_current.mean()) if len(diff) else 0.0,
-        mrr_candidate=float(rr_candidate.mean()) if len(diff) else 0.0,
+        mrr_current=float(np.mean(rr_current)) if len(diff) else 0.0,
+        mrr_candidate=float(np.mean(rr_candidate)) if len(diff) else 0.0,
         mrr_diff_ci95=(round(low, 4), round(high, 4)),
+    )
+
+
+def concat(folds: Sequence[History]) -> History | None:
+    """One history of several (groups renumbered so that they stay apart)."""
+    folds = [fold for fold in folds if len(fold.labels)]
+    if not folds:
+        return None
+    groups, offset = [], 0
+    for fold in folds:
+        _, numbered = np.unique(fold.groups, return_inverse=True)
+        groups.append(numbered + offset)
+        offset += int(numbered.max()) + 1
+    return History(
+        np.vstack([fold.features for fold in folds]),
+        np.concatenate([fold.labels for fold in folds]),
+        np.concatenate(groups),
+    )
+
+
+def evaluate_over_folds(
+    current: Weights,
+    folds: Sequence[History],
+    seed: int = 0,
+    resamples: int = 1000,
+    c: float = 1.0,
+) -> Decision:
+    """The replace decision over every rolling origin at once.
+
+    `folds` are in time order. For each fold after the first, weights fitted on all earlier
+    folds rank it against `current`; the per-task reciprocal ranks of every such fold are
+    pooled, and the bootstrap guard of `decide` runs on the pool. The candidate proposed (and
+    adopted when the guard passes) is fitted on every fold.
+    """
+    everything = concat(folds)
+    if everything is None or len(np.unique(everything.labels)) < 2:
+        raise ValueError("history needs both awarded and not-awarded rows")
+    candidate = fit_weights(everything, c=c, like=current)
+    rr_current, rr_candidate = [], []
+    for k in range(1, len(folds)):
+        earlier = concat(folds[:k])
+        if earlier is None or len(np.unique(earlier.labels)) < 2 or not len(folds[k].labels):
+            continue
+        fitted = fit_weights(earlier, c=c, like=current)
+        rr_current.append(reciprocal_ranks(folds[k], current))
+        rr_candidate.append(reciprocal_ranks(folds[k], fitted))
+    if not rr_current:  # a single fold: nothing is held out, so nothing is proven
+        return decide(current, candidate, np.zeros(0), np.zeros(0), seed, resamples)
+    return decide(
+        current,
+        candidate,
+        np.concatenate(rr_current),
+        np.concatenate(rr_candidate),
+        seed,
+        resamples,
     )

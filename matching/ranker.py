@@ -48,6 +48,7 @@ from matching.types import (
     DEFAULT_SETTINGS,
     FEATURES,
     Match,
+    PastAward,
     Settings,
     TaskProfile,
     VendorProfile,
@@ -64,7 +65,7 @@ TEXT_BLOCKS = {
 NO_CAPACITY = "no capacity before the delivery date"
 CAPACITY_UNKNOWN = "capacity unknown: not checked"
 CHUNK = 4096
-FORMAT = "matching-index/1"
+FORMAT = "matching-index/2"
 
 
 @dataclass
@@ -74,6 +75,12 @@ class _Rows:
     products: sp.csr_matrix
     buyers: sp.csr_matrix
     numbers: np.ndarray
+    experience: sp.csr_matrix  # dated award mass per code node (see features.EPOCH)
+    undated: sp.csr_matrix  # undated award count per code node
+
+
+# The sparse per-vendor rows besides the text counts, in the order they are persisted.
+SPARSE_ROWS = ("codes", "products", "buyers", "experience", "undated")
 
 
 @dataclass
@@ -84,6 +91,8 @@ class _Compiled:
     products: sp.csc_matrix
     buyers: sp.csc_matrix
     static: dict[str, np.ndarray]
+    experience: sp.csc_matrix
+    undated: sp.csc_matrix
 
 
 @dataclass(frozen=True)
@@ -224,12 +233,15 @@ class Index:
         product_rows = [{ft.normalize_product(p): 1.0 for p in v.products} for v in vendors]
         buyer_rows = [{k: float(c) for k, c in Counter(v.past_buyers).items()} for v in vendors]
         numbers = np.asarray([ft.vendor_numbers(v) for v in vendors], dtype=np.float64)
+        experience = [ft.vendor_experience(v, self.taxonomy, self.settings) for v in vendors]
         return _Rows(
             text=text,
             codes=ft.sparse_rows(code_rows, self._code_vocab),
             products=ft.sparse_rows(product_rows, self._product_vocab),
             buyers=ft.sparse_rows(buyer_rows, self._buyer_vocab),
             numbers=numbers.reshape(len(vendors), len(ft.NUMERIC)),
+            experience=ft.sparse_rows([e[0] for e in experience], self._code_vocab, np.float64),
+            undated=ft.sparse_rows([e[1] for e in experience], self._code_vocab, np.float64),
         )
 
     def _splice(self, new: _Rows, position: int, replace: int) -> _Rows:
@@ -247,10 +259,8 @@ class Index:
         text.sort_indices()
         return _Rows(
             text=text,
-            codes=splice(rows.codes, new.codes),
-            products=splice(rows.products, new.products),
-            buyers=splice(rows.buyers, new.buyers),
             numbers=numbers,
+            **{name: splice(getattr(rows, name), getattr(new, name)) for name in SPARSE_ROWS},
         )
 
     def _compile(self) -> _Compiled:
@@ -267,6 +277,8 @@ class Index:
             products=_widen(self._rows.products, len(self._product_vocab)).tocsc(),
             buyers=_widen(buyers, len(self._buyer_vocab)).tocsc(),
             static=ft.static_features(self._rows.numbers, settings),
+            experience=_widen(self._rows.experience, len(self._code_vocab)).tocsc(),
+            undated=_widen(self._rows.undated, len(self._code_vocab)).tocsc(),
         )
         return self._compiled
 
@@ -323,6 +335,15 @@ class Index:
             "nice_codes": ft.code_closeness(
                 compiled.codes, self._code_vocab, task.nice_to_have_codes, self.taxonomy, settings
             ),
+            "code_experience": ft.code_experience(
+                compiled.experience,
+                compiled.undated,
+                self._code_vocab,
+                (*task.required_codes, *task.nice_to_have_codes),
+                self.taxonomy,
+                settings,
+                today,
+            ),
             "products": ft.column_sum(compiled.products, self._product_vocab, products)
             / max(len(products), 1),
             "same_buyer": ft.column_sum(
@@ -331,7 +352,11 @@ class Index:
             "price_fit": ft.price_fit(numbers, task, settings),
             **compiled.static,
         }
-        table = np.column_stack([columns[name] for name in FEATURES]) if n else np.zeros((0, 14))
+        table = (
+            np.column_stack([columns[name] for name in FEATURES])
+            if n
+            else np.zeros((0, len(FEATURES)))
+        )
         weights = np.asarray(settings.weights.as_array())
         merit = table @ weights
         capacity_ok, capacity_unknown = ft.capacity_check(numbers, task, today)
@@ -507,7 +532,7 @@ class Index:
         """
         rows = self._rows
         arrays: dict[str, np.ndarray] = {"ids": self._ids, "numbers": rows.numbers}
-        for name in ("text", "codes", "products", "buyers"):
+        for name in ("text", *SPARSE_ROWS):
             matrix = getattr(rows, name)
             arrays[f"{name}_data"] = matrix.data
             arrays[f"{name}_indices"] = matrix.indices
@@ -555,10 +580,8 @@ class Index:
         index._ids = arrays["ids"].astype(np.int64)
         index._rows = _Rows(
             text=matrix("text", sp.csc_matrix),
-            codes=matrix("codes", sp.csr_matrix),
-            products=matrix("products", sp.csr_matrix),
-            buyers=matrix("buyers", sp.csr_matrix),
             numbers=arrays["numbers"],
+            **{name: matrix(name, sp.csr_matrix) for name in SPARSE_ROWS},
         )
         vendors = [_vendor_from_record(record) for record in header["vendors"]]
         index._vendors = {vendor.id: vendor for vendor in vendors}
@@ -568,6 +591,10 @@ class Index:
 def _vendor_record(vendor: VendorProfile) -> dict[str, object]:
     record = dataclasses.asdict(vendor)
     record["capacity_from"] = vendor.capacity_from.isoformat() if vendor.capacity_from else None
+    record["past_awards"] = [
+        {"date": a.date.isoformat() if a.date else None, "codes": list(a.codes), "buyer": a.buyer}
+        for a in vendor.past_awards
+    ]
     return record
 
 
@@ -578,6 +605,14 @@ def _vendor_from_record(record: dict[str, Any]) -> VendorProfile:
         values[name] = tuple(values[name])
     values["on_time"] = tuple(bool(v) for v in values["on_time"])
     values["ineligible_reasons"] = tuple(values["ineligible_reasons"])
+    values["past_awards"] = tuple(
+        PastAward(
+            date=dt.date.fromisoformat(str(a["date"])) if a.get("date") else None,
+            codes=tuple(a.get("codes") or ()),
+            buyer=str(a.get("buyer") or ""),
+        )
+        for a in values.get("past_awards") or ()
+    )
     start = values["capacity_from"]
     values["capacity_from"] = dt.date.fromisoformat(str(start)) if start else None
     return VendorProfile(**values)

@@ -18,6 +18,19 @@ LEVELS = ("basic", "experienced", "expert")
 
 
 @dataclass(frozen=True)
+class PastAward:
+    """One task a vendor won (or delivered): when, under which codes, for which buyer.
+
+    Dated awards feed the recency-decayed experience per code area; an undated one (a reference
+    without a date) counts with a fixed, lower weight (`Settings.undated_award_weight`).
+    """
+
+    date: dt.date | None = None
+    codes: tuple[str, ...] = ()
+    buyer: str = ""
+
+
+@dataclass(frozen=True)
 class VendorProfile:
     """Everything the engine may know about one vendor company."""
 
@@ -30,6 +43,7 @@ class VendorProfile:
     past_task_texts: tuple[str, ...] = ()
     past_codes: tuple[str, ...] = ()
     past_buyers: tuple[str, ...] = ()  # one entry per delivered task (repeats count)
+    past_awards: tuple[PastAward, ...] = ()  # dated wins, for experience per code area
     ratings: tuple[int, ...] = ()  # 1..5
     on_time: tuple[bool, ...] = ()
     hourly_rate_dkk: int | None = None
@@ -112,6 +126,7 @@ FEATURES = (
     "text_past_char",
     "required_codes",
     "nice_codes",
+    "code_experience",
     "products",
     "same_buyer",
     "experience",
@@ -133,6 +148,7 @@ class Weights:
     text_past_char: float = 0.6
     required_codes: float = 1.0
     nice_codes: float = 0.3
+    code_experience: float = 1.0
     products: float = 0.4
     same_buyer: float = 0.3
     experience: float = 0.25
@@ -169,6 +185,11 @@ class Settings:
     on_time_prior_count: float = 3.0
     experience_scale: float = 5.0  # experience = 1 - exp(-award_count / scale)
     buyer_scale: float = 2.0
+    # Experience per code area: past awards under the task's codes and their ancestors, each
+    # weighted by the node's depth and halved every `experience_half_life_days` before the task.
+    experience_half_life_days: float = 730.0
+    code_experience_scale: float = 2.0  # code_experience = 1 - exp(-weighted awards / scale)
+    undated_award_weight: float = 0.5
     workload_awards_scale: float = 3.0
     workload_hours_scale: float = 160.0
     price_decay: float = 2.0  # price_fit = exp(-decay * (cost / budget - 1)) above budget

@@ -16,6 +16,7 @@ FEATURE_LABELS: dict[str, LazyString] = {
     "text_past_char": _l("Past tasks and references, word parts"),
     "required_codes": _l("Required competencies"),
     "nice_codes": _l("Nice-to-have competencies"),
+    "code_experience": _l("Won tasks in this area"),
     "products": _l("OS2 products"),
     "same_buyer": _l("Worked for this municipality"),
     "experience": _l("Experience (awards)"),

@@ -171,6 +171,22 @@ EXPECTED: dict[str, str] = {
     # --- open data (issue 9)
     "opendata.statistics": ANY,
     "api.ocds.releases": ANY,
+    # --- privacy
+    "privacy.page": ANY,
+    "privacy.account": SIGNED_IN,
+    "privacy.data": SIGNED_IN,
+    "privacy.data_json": SIGNED_IN,
+    "privacy.erase": SIGNED_IN,
+    "privacy.desk": SEC,
+    "privacy.subject": SEC,
+    "privacy.subject_json": SEC,
+    "privacy.approve": SEC,
+    "privacy.reject": SEC,
+    "privacy.periods": SEC,
+    "privacy.retention_run": SEC,
+    "api.me.data": SIGNED_IN,
+    "api.me.erasure": SIGNED_IN,
+    "api.erasure_requests.approve": SEC,
 }
 
 ROLES = ["anonymous", "vendor_admin", "vendor_member", "municipality", "coordinator", "secretariat"]

@@ -36,6 +36,9 @@ def test_evaluate_prints_the_json_report(awards_file, capsys):
         "random",
         "popularity",
         "code_coverage",
+        "code_frequency",
+        "blend",
+        "hand_weights",
     }
     for summary in report["rankers"].values():
         for metric in evaluate.METRICS:

@@ -1,0 +1,182 @@
+"""Privacy pages: the public privacy page, a user's own data and erasure request, and the
+secretariat's desk (requests received by mail, erasure approvals, retention periods)."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from market.accounts.services import get_user
+from market.errors import DomainError, NotFound
+from market.i18n import gettext as _
+from market.privacy import export, retention, services
+from market.privacy.register import NOT_PERSONAL, PERIODS, REGISTER, Erasure
+from market.web import client_address, flash, form_data, form_id, redirect, render, templates
+
+# Every page shows an erased user's pseudonym in its own language.
+templates.filters["person"] = services.display_name
+
+
+def _path(request: Request, name: str, **params: object) -> str:
+    return str(request.app.url_path_for(name, **params))
+
+
+async def privacy_page(request: Request) -> Response:
+    """/privatliv: exactly what the register says, with the periods in force."""
+    return render(
+        request,
+        "privacy/privatliv.html",
+        register=REGISTER,
+        periods=PERIODS,
+        days=await retention.periods(),
+        erasure_labels=Erasure.LABELS,
+        not_personal=sorted(NOT_PERSONAL),
+    )
+
+
+# --- the user's own data ----------------------------------------------------------------
+
+
+async def _account_page(
+    request: Request, status_code: int = 200, errors: dict[str, str] | None = None, values=None
+) -> Response:
+    user = request.state.user
+    return render(
+        request,
+        "privacy/account.html",
+        status_code=status_code,
+        open_request=await services.open_request(user),
+        vendor_admin=user.has_role("vendor_admin"),
+        errors=errors or {},
+        values=values or {},
+        summary=_("Your request was not sent.") if errors else None,
+    )
+
+
+async def account(request: Request) -> Response:
+    return await _account_page(request)
+
+
+def _download(data: dict[str, object], user_id: int) -> Response:
+    name = f"partner-market-data-{user_id}.json"
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+async def my_data(request: Request) -> Response:
+    user = request.state.user
+    data = await services.export_data(user, actor=user, address=client_address(request))
+    if request.url.path.endswith(".json"):
+        return _download(data, user.id)
+    return render(request, "privacy/data.html", data=data, labels=export.LABELS, subject=user)
+
+
+async def request_erasure(request: Request) -> Response:
+    user = request.state.user
+    values = await form_data(request)
+    data = services.ErasureInput(
+        reason=values.get("reason", ""),
+        successor_email=values.get("successor_email", ""),
+        close_vendor=values.get("close_vendor") == "1",
+    )
+    try:
+        await services.request_erasure(user, data, actor=user, address=client_address(request))
+    except DomainError as exc:
+        errors = exc.fields or {"reason": exc.message}
+        return await _account_page(request, exc.status, errors, values)
+    flash(request, _("Your request for erasure is sent. The secretariat will answer by e-mail."))
+    return redirect(request, _path(request, "privacy.account"))
+
+
+# --- the secretariat ----------------------------------------------------------------------
+
+
+async def _desk(
+    request: Request, status_code: int = 200, errors: dict[str, str] | None = None, values=None
+) -> Response:
+    return render(
+        request,
+        "privacy/desk.html",
+        status_code=status_code,
+        requests=await services.list_requests(),
+        periods=PERIODS,
+        days=await retention.periods(),
+        plan=await retention.plan(),
+        errors=errors or {},
+        values=values or {},
+        summary=_("Nothing was changed.") if errors else None,
+    )
+
+
+async def desk(request: Request) -> Response:
+    return await _desk(request)
+
+
+async def subject_data(request: Request) -> Response:
+    """The same insight for a request received by mail: look the person up by e-mail."""
+    email = request.query_params.get("email", "")
+    user_id = form_id(request.path_params.get("id", ""))
+    try:
+        subject = await get_user(user_id) if user_id else await services.find_subject(email)
+        if subject is None:
+            raise NotFound(_("There is no such user."))
+    except DomainError as exc:
+        return await _desk(request, exc.status, exc.fields, {"email": email})
+    data = await services.export_data(
+        subject, actor=request.state.user, address=client_address(request), on_request=True
+    )
+    if request.url.path.endswith(".json"):
+        return _download(data, subject.id)
+    return render(request, "privacy/data.html", data=data, labels=export.LABELS, subject=subject)
+
+
+async def approve(request: Request) -> Response:
+    try:
+        await services.approve(
+            request.path_params["id"], actor=request.state.user, address=client_address(request)
+        )
+    except DomainError as exc:
+        return await _desk(request, exc.status, {"requests": exc.message})
+    flash(request, _("The user is erased."))
+    return redirect(request, _path(request, "privacy.desk"))
+
+
+async def reject(request: Request) -> Response:
+    values = await form_data(request)
+    try:
+        await services.reject(
+            request.path_params["id"],
+            values.get("reason", ""),
+            actor=request.state.user,
+            address=client_address(request),
+        )
+    except DomainError as exc:
+        message = exc.fields.get("reason") or exc.message
+        return await _desk(request, exc.status, {"requests": message})
+    flash(request, _("The erasure request is rejected."))
+    return redirect(request, _path(request, "privacy.desk"))
+
+
+async def set_periods(request: Request) -> Response:
+    values = await form_data(request)
+    try:
+        await retention.set_periods(
+            values, actor=request.state.user, address=client_address(request)
+        )
+    except DomainError as exc:
+        return await _desk(request, exc.status, exc.fields, values)
+    flash(request, _("The retention periods are saved."))
+    return redirect(request, _path(request, "privacy.desk"))
+
+
+async def run_retention(request: Request) -> Response:
+    outcomes = await retention.run(actor=request.state.user, address=client_address(request))
+    total = sum(o.count for o in outcomes)
+    message = _("The retention job ran: %(count)s items deleted or anonymised.")
+    flash(request, message % {"count": total})
+    return redirect(request, _path(request, "privacy.desk"))
