@@ -20,6 +20,7 @@ from market.competencies import views as competencies
 from market.conduct import api as conduct_api
 from market.conduct import views as conduct
 from market.core import views as core
+from market.legal import views as legal
 from market.opendata import api as opendata_api
 from market.opendata import views as opendata
 from market.privacy import api as privacy_api
@@ -90,6 +91,11 @@ routes: list[BaseRoute] = [
         methods=["GET"],
     ),
     page("/dev/outbox", core.dev_outbox, "dev.outbox", ANYONE),
+    # --- public pages the law asks for (the privacy page is with privacy below)
+    page("/tilgaengelighed", legal.accessibility, "legal.accessibility", ANYONE),
+    page("/cookies", legal.cookies, "legal.cookies", ANYONE),
+    page("/.well-known/security.txt", legal.security_txt, "legal.security_txt", ANYONE),
+    page("/robots.txt", legal.robots_txt, "legal.robots_txt", ANYONE),
     page("/dev/outbox/{id:int}", core.dev_outbox_message, "dev.outbox_message", ANYONE),
     # --- accounts
     page("/login", accounts.login, "accounts.login", ANYONE, FORM),

@@ -90,6 +90,9 @@ class Settings:
     # Logs and metrics: the level of the log lines; the addresses or networks (besides the
     # signed-in secretariat) that may read /metrics; where worker processes share metrics.
     log_level: str = "INFO"
+    # Public pages: where users report accessibility problems, and security researchers write.
+    contact_email: str = "sekretariat@partnermarket.example"
+    security_contact: str = "mailto:security@partnermarket.example"
     metrics_allowed_addresses: tuple[str, ...] = ()
     metrics_dir: Path | None = None
 
@@ -142,6 +145,8 @@ class Settings:
             ocds_ocid_prefix=env.get("OCDS_OCID_PREFIX", cls.ocds_ocid_prefix),
             debug=_bool(env.get("DEBUG")),
             log_level=env.get("LOG_LEVEL", cls.log_level).upper(),
+            contact_email=env.get("CONTACT_EMAIL", cls.contact_email),
+            security_contact=env.get("SECURITY_CONTACT", cls.security_contact),
             metrics_allowed_addresses=tuple(
                 part.strip()
                 for part in env.get("METRICS_ALLOWED_ADDRESSES", "").split(",")

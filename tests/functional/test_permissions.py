@@ -21,6 +21,10 @@ EXPECTED: dict[str, str] = {
     # --- core
     "home": ANY,
     "core.metrics": SEC,
+    "legal.accessibility": ANY,
+    "legal.cookies": ANY,
+    "legal.security_txt": ANY,
+    "legal.robots_txt": ANY,
     "dev.outbox": ANY,
     "dev.outbox_message": ANY,
     # --- accounts
