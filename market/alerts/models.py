@@ -89,7 +89,7 @@ class AlertDigest(Model):
         "market.User", related_name="alert_digests", on_delete=fields.CASCADE
     )
     user_id: int
-    period = fields.CharField(max_length=24)
+    period = fields.CharField(max_length=40)
     items = fields.IntField(default=0)
     message_id = fields.IntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

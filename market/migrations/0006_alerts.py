@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                         on_delete=OnDelete.CASCADE,
                     ),
                 ),
-                ("period", fields.CharField(max_length=24)),
+                ("period", fields.CharField(max_length=40)),
                 ("items", fields.IntField(default=0)),
                 ("message_id", fields.IntField(null=True)),
                 ("created_at", fields.DatetimeField(auto_now=False, auto_now_add=True)),
