@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from starlette.routing import Route
 from tortoise.contrib.starlette import RegisterTortoise
 
 from market import jobs
@@ -53,7 +54,19 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     response = error_response(request, mapped)
     if exc.headers:
         response.headers.update(exc.headers)
+    if exc.status_code == 405:
+        response.headers["Allow"] = _allowed_methods(request)
     return response
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the routes at this path answer: Starlette names only the first route's,
+    and GET /api/v1/tasks and POST /api/v1/tasks are two routes."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.path_regex.match(request.scope["path"]):
+            methods |= route.methods or set()
+    return ", ".join(sorted(methods))
 
 
 async def _client_gone(request: Request, exc: Exception) -> Response:
