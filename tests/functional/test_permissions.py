@@ -191,6 +191,18 @@ EXPECTED: dict[str, str] = {
     "api.me.data": SIGNED_IN,
     "api.me.erasure": SIGNED_IN,
     "api.erasure_requests.approve": SEC,
+    # --- alerts, digests, reminders and feeds
+    "alerts.preferences": SIGNED_IN,
+    "alerts.search_add": SIGNED_IN,
+    "alerts.search_delete": SIGNED_IN,
+    "alerts.feeds_revoke": SIGNED_IN,
+    "alerts.unsubscribe": ANY,
+    "alerts.public_feed": ANY,
+    "alerts.private_feed": ANY,
+    "alerts.calendar": ANY,
+    "alerts.settings": SEC,
+    "api.me.alerts": SIGNED_IN,
+    "api.me.alerts_update": SIGNED_IN,
 }
 
 ROLES = ["anonymous", "vendor_admin", "vendor_member", "municipality", "coordinator", "secretariat"]
