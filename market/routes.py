@@ -6,12 +6,12 @@ from collections.abc import Sequence
 
 from starlette.convertors import IntegerConvertor, register_url_convertor
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from market.accounts import api as accounts_api
 from market.accounts import views as accounts
 from market.alerts import api as alerts_api
 from market.alerts import views as alerts
+from market.assets import STATIC_DIR, AssetFiles
 from market.audit import views as audit
 from market.bids import api as bids_api
 from market.bids import views as bids
@@ -26,7 +26,6 @@ from market.opendata import views as opendata
 from market.privacy import api as privacy_api
 from market.privacy import views as privacy
 from market.security.permissions import ANYONE, SIGNED_IN, Allow, Endpoint, guard, roles
-from market.settings import ROOT
 from market.shortlists import api as shortlists_api
 from market.shortlists import views as shortlists
 from market.solutions import api as solutions_api
@@ -449,7 +448,7 @@ routes: list[BaseRoute] = [
     # --- static files (built by `make assets` into market/static)
     Mount(
         "/static",
-        app=StaticFiles(directory=str(ROOT / "market" / "static"), check_dir=False),
+        app=AssetFiles(directory=str(STATIC_DIR), check_dir=False),
         name="static",
     ),
 ]

@@ -18,6 +18,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from market import clock
+from market.assets import static_url
 from market.errors import BadRequest, DomainError
 from market.i18n import LazyString, get_language, gettext, ngettext, render_message
 from market.i18n import gettext as _
@@ -97,6 +98,7 @@ def build_environment() -> jinja2.Environment:
     env.filters["message"] = render_message
     env.filters["tojson_attr"] = lambda v: json.dumps(v)
     env.globals["get_language"] = get_language
+    env.globals["static"] = static_url
     env.globals["current_csrf_token"] = _csrf_token.get
     return env
 

@@ -18,7 +18,7 @@ async def test_home_is_danish_by_default_and_english_is_remembered(client):
     page = await client.get("/")
     assert page.status_code == 200
     assert '<html lang="da">' in page.text
-    assert 'rel="stylesheet" href="/static/vendor/dkfds/css/dkfds.min.css"' in page.text
+    assert 'rel="stylesheet" href="/static/vendor/dkfds/css/dkfds.min.css?v=' in page.text
     english = await client.get("/?lang=en")
     assert '<html lang="en">' in english.text
     again = await client.get("/")
