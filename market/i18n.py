@@ -96,9 +96,11 @@ def lazy_gettext(message: str) -> LazyString:
 CODED = "i18n:"
 
 
-def coded(message: str, **values: Any) -> str:
-    """`message` (an English source string) with its values, as text a column can keep."""
-    return CODED + json.dumps([message, values], ensure_ascii=False, separators=(",", ":"))
+def coded(message: str | LazyString, **values: Any) -> str:
+    """`message` (an English source string, usually `_l(...)` so it is extracted) with its
+    values, as text a column can keep."""
+    source = message.message if isinstance(message, LazyString) else message
+    return CODED + json.dumps([source, values], ensure_ascii=False, separators=(",", ":"))
 
 
 def render_message(stored: str) -> str:

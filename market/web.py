@@ -69,6 +69,11 @@ def _format_criterion(name: str) -> str:
     return gettext(name) if name in DEFAULT_CRITERION_NAMES else name
 
 
+def _label(value: object) -> str:
+    """A stored code or message in the reader's language (see market.i18n.render_message)."""
+    return render_message(str(value)) if value not in (None, "") else ""
+
+
 def _format_number(value: float | int | None, digits: int = 2) -> str:
     """A number in the page's locale (decimal comma and thousands dot in Danish)."""
     if value is None:
@@ -95,6 +100,9 @@ def build_environment() -> jinja2.Environment:
     env.filters["dkk"] = _format_dkk
     env.filters["number"] = _format_number
     env.filters["criterion"] = _format_criterion
+    # Codes (statuses, sizes, roles) in the reader's language. Never `_(value)` in a template:
+    # with newstyle gettext it marks its result safe, so user text would render as HTML.
+    env.filters["label"] = _label
     env.filters["message"] = render_message
     env.filters["tojson_attr"] = lambda v: json.dumps(v)
     env.globals["get_language"] = get_language

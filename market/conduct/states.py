@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 from market import clock
 from market.conduct.models import ConductVersion, Decision, Signature, SignatureDecision
+from market.i18n import coded, render_message
 from market.i18n import gettext as _
+from market.i18n import lazy_gettext as _l
 from market.vendors.models import Vendor
 
 
@@ -67,13 +69,22 @@ class Standing:
     vendor_id: int
     state: str
     eligible: bool
-    reasons: list[str] = field(default_factory=list)
+    # Coded messages (market.i18n.coded): rendered in the reader's language when read.
+    reason_codes: list[str] = field(default_factory=list)
     current: ConductVersion | None = None
     signature: Signature | None = None  # the signature the state is about, if any
     signature_status: str = ""
     valid: Signature | None = None  # the countersigned signature that keeps it eligible
     grace_ends: dt.date | None = None
     underlying: str = ""  # the state without a suspension (for the register)
+
+    @property
+    def reasons(self) -> list[str]:
+        return [render_message(code) for code in self.reason_codes]
+
+    @reasons.setter
+    def reasons(self, codes: list[str]) -> None:
+        self.reason_codes = list(codes)
 
     @property
     def register_status(self) -> str:
@@ -88,7 +99,8 @@ class Standing:
 class Eligibility:
     eligible: bool
     state: str
-    reasons: list[str]
+    reasons: list[str]  # in the current language
+    reason_codes: tuple[str, ...] = ()  # to store (shortlists), rendered when read
 
 
 def in_force(versions: Iterable[ConductVersion], today: dt.date) -> ConductVersion | None:
@@ -117,8 +129,10 @@ def decide(
         standing.state = State.SUSPENDED
         standing.eligible = False
         standing.reasons = [
-            _("The vendor is suspended by the secretariat: %(reason)s")
-            % {"reason": vendor.suspension_reason or "-"}
+            coded(
+                _l("The vendor is suspended by the secretariat: %(reason)s"),
+                reason=vendor.suspension_reason or "-",
+            )
         ]
     return standing
 
@@ -132,7 +146,7 @@ def _unsuspended(
 ) -> Standing:
     if current is None:
         return Standing(
-            vendor_id, State.NOT_SIGNED, False, [_("No Code of Conduct is in force yet.")]
+            vendor_id, State.NOT_SIGNED, False, [coded(_l("No Code of Conduct is in force yet."))]
         )
     status = {s.id: signature_status(s, decisions) for s in signatures}
     grace_ends = current.effective_from + dt.timedelta(days=current.grace_days)
@@ -158,24 +172,32 @@ def _unsuspended(
         if status[mine.id] == Decision.REJECTED:
             standing.state = State.REJECTED
             standing.reasons = [
-                _("The signature of Code of Conduct version %(v)s was rejected: %(reason)s")
-                % {"v": label, "reason": _reason(mine, decisions)}
+                coded(
+                    _l("The signature of Code of Conduct version %(v)s was rejected: %(reason)s"),
+                    v=label,
+                    reason=_reason(mine, decisions),
+                )
             ]
             return standing
         if status[mine.id] == Decision.REVOKED:
             standing.state = State.REVOKED
             standing.reasons = [
-                _("The signature of Code of Conduct version %(v)s was revoked: %(reason)s")
-                % {"v": label, "reason": _reason(mine, decisions)}
+                coded(
+                    _l("The signature of Code of Conduct version %(v)s was revoked: %(reason)s"),
+                    v=label,
+                    reason=_reason(mine, decisions),
+                )
             ]
             return standing
         standing.state = State.AWAITING
         standing.reasons = [
-            _(
-                "The signature of Code of Conduct version %(v)s awaits the "
-                "secretariat's countersignature"
+            coded(
+                _l(
+                    "The signature of Code of Conduct version %(v)s awaits the "
+                    "secretariat's countersignature"
+                ),
+                v=label,
             )
-            % {"v": label}
         ]
         if older_valid is not None and in_grace:
             standing.eligible, standing.valid = True, older_valid
@@ -187,19 +209,25 @@ def _unsuspended(
         standing.eligible = in_grace
         if in_grace:
             standing.reasons = [
-                _(
-                    "Code of Conduct version %(v)s is in force: sign it before "
-                    "%(date)s to stay eligible"
+                coded(
+                    _l(
+                        "Code of Conduct version %(v)s is in force: sign it before "
+                        "%(date)s to stay eligible"
+                    ),
+                    v=label,
+                    date=grace_ends.isoformat(),
                 )
-                % {"v": label, "date": grace_ends.isoformat()}
             ]
         else:
             standing.reasons = [
-                _(
-                    "Code of Conduct version %(v)s is not signed and the grace "
-                    "period ended on %(date)s"
+                coded(
+                    _l(
+                        "Code of Conduct version %(v)s is not signed and the grace "
+                        "period ended on %(date)s"
+                    ),
+                    v=label,
+                    date=grace_ends.isoformat(),
                 )
-                % {"v": label, "date": grace_ends.isoformat()}
             ]
         return standing
     revoked = [s for s in signatures if status[s.id] == Decision.REVOKED]
@@ -208,11 +236,14 @@ def _unsuspended(
         standing.state, standing.signature = State.REVOKED, last
         standing.signature_status = Decision.REVOKED
         standing.reasons = [
-            _("The signature of Code of Conduct version %(v)s was revoked: %(reason)s")
-            % {"v": last.version.label, "reason": _reason(last, decisions)}
+            coded(
+                _l("The signature of Code of Conduct version %(v)s was revoked: %(reason)s"),
+                v=last.version.label,
+                reason=_reason(last, decisions),
+            )
         ]
         return standing
-    standing.reasons = [_("Code of Conduct version %(v)s is not signed") % {"v": label}]
+    standing.reasons = [coded(_l("Code of Conduct version %(v)s is not signed"), v=label)]
     return standing
 
 
@@ -249,7 +280,9 @@ async def eligibility(vendor: Vendor | int, at: dt.datetime | None = None) -> El
     vendor_id = vendor if isinstance(vendor, int) else vendor.id
     found = await eligibility_many([vendor_id], at)
     if vendor_id not in found:
-        return Eligibility(False, State.NOT_SIGNED, [_("Unknown vendor.")])
+        return Eligibility(
+            False, State.NOT_SIGNED, [_("Unknown vendor.")], (coded(_l("Unknown vendor.")),)
+        )
     return found[vendor_id]
 
 
@@ -259,4 +292,7 @@ async def eligibility_many(
     """`eligibility` for many vendors at once (unknown ids are left out)."""
     vendors = list(await Vendor.filter(id__in=list(vendor_ids)))
     found = await standings(vendors, at)
-    return {vid: Eligibility(s.eligible, s.state, list(s.reasons)) for vid, s in found.items()}
+    return {
+        vid: Eligibility(s.eligible, s.state, s.reasons, tuple(s.reason_codes))
+        for vid, s in found.items()
+    }

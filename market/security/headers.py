@@ -43,6 +43,23 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_wrapper)
 
 
+def _accepted(header: str) -> str:
+    """The first of our languages an Accept-Language header asks for, by its q order."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header.split(",")):
+        tag, _sep, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        language = tag.strip().lower().split("-")[0]
+        if language in LANGUAGES and quality > 0:
+            ranked.append((-quality, position, language))
+    return min(ranked)[2] if ranked else ""
+
+
 class LanguageMiddleware:
     """`?lang=en` switches and is remembered in a cookie; otherwise the user's or Danish."""
 
@@ -59,8 +76,11 @@ class LanguageMiddleware:
         remembered = _cookie(headers, LANG_COOKIE)
         state = scope.setdefault("state", {})
         user = state.get("user")
+        wanted = _accepted(headers.get("accept-language", ""))
         if chosen in LANGUAGES:
             language = chosen
+        elif wanted and scope.get("path", "").startswith("/api/"):
+            language = wanted  # API clients say what they read in Accept-Language
         elif remembered in LANGUAGES:
             language = remembered  # type: ignore[assignment]
         elif user is not None and user.language in LANGUAGES:

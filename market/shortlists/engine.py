@@ -148,7 +148,7 @@ async def _judge_at(loaded: Loaded, at: dt.datetime) -> None:
         profile = index.vendor(vendor_id)
         if profile is None:
             continue
-        reasons = () if verdict.eligible else tuple(verdict.reasons)
+        reasons = () if verdict.eligible else tuple(verdict.reason_codes)
         if profile.eligible != verdict.eligible or tuple(profile.ineligible_reasons) != reasons:
             changed.append(
                 dataclasses.replace(profile, eligible=verdict.eligible, ineligible_reasons=reasons)

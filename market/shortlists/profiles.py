@@ -135,7 +135,7 @@ def _profile(
         capacity_hours_per_month=vendor.capacity_hours_per_month,
         capacity_from=vendor.capacity_from,
         eligible=bool(eligibility and eligibility.eligible),
-        ineligible_reasons=tuple(eligibility.reasons) if eligibility else ("Unknown vendor.",),
+        ineligible_reasons=tuple(eligibility.reason_codes) if eligibility else ("Unknown vendor.",),
         award_count=max(award_count, len(deliveries)),
         recent_awards=recent,
         workload_hours=hours,

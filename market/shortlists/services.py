@@ -23,7 +23,7 @@ from market.alerts.models import AlertItem
 from market.audit.services import record
 from market.db import after_commit, transaction
 from market.errors import PermissionDenied, ValidationFailed
-from market.i18n import DEFAULT_LANGUAGE, set_language
+from market.i18n import DEFAULT_LANGUAGE, render_message, set_language
 from market.i18n import gettext as _
 from market.shortlists.models import (
     ExposureLedger,
@@ -440,7 +440,7 @@ def entry_json(entry: ShortlistEntry) -> dict[str, Any]:
         "vendor": {"id": vendor.id, "name": vendor.name, "size_class": vendor.size_class},
         "score": entry.score,
         "eligible": entry.eligible,
-        "reasons": list(entry.reasons),
+        "reasons": [render_message(r) for r in entry.reasons],
         "contributions": dict(entry.contributions),
         "matched_codes": [
             {"task_code": m[0], "vendor_code": m[1], "closeness": m[2]} for m in entry.matched_codes
@@ -533,5 +533,5 @@ async def fit_reasons(vendor_id: int, task_ids: Iterable[int]) -> dict[int, list
         if row["eligible"] and row["rank"] <= EXPOSURE_DEPTH:
             found.append(_("Among the ten best matches (place %(rank)d)") % {"rank": row["rank"]})
         elif not row["eligible"]:
-            found.extend(row["reasons"] or [])
+            found.extend(render_message(r) for r in row["reasons"] or [])
     return reasons
