@@ -90,7 +90,8 @@ def build_environment() -> jinja2.Environment:
             disabled_extensions=("txt",), default=True, default_for_string=True
         ),
         extensions=["jinja2.ext.i18n"],
-        undefined=jinja2.StrictUndefined if False else jinja2.Undefined,
+        # A name a template uses but no view passes is a bug to see, not an empty string.
+        undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
@@ -165,6 +166,7 @@ def context(request: Request, **values: Any) -> dict[str, Any]:
         "language": get_language(),
         "settings": request.app.state.settings,
         "now": clock.now(),
+        "summary": None,  # a form page's error summary, when it has one
     }
     base.update(values)
     return base
