@@ -988,6 +988,7 @@ OPS: dict[str, Op] = {
     ),
     "api.erasure_requests.approve": Op(
         "Approve an erasure request: the user is anonymised everywhere",
+        body(),
         answers={200: ref("ErasureRequest")},
         errors=(404, 409, 422),
         tag="privacy",
