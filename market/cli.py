@@ -251,6 +251,21 @@ def seed_taxonomy_command() -> None:
     click.echo(f"competency taxonomy: {created} codes added")
 
 
+@main.command("retention")
+@click.option("--dry-run", is_flag=True, help="only say what would be deleted or anonymised")
+def retention_command(dry_run: bool) -> None:
+    """Delete or anonymise personal data past its retention period (the daily job)."""
+    from market.privacy import retention
+
+    settings = Settings.from_env()
+    work = retention.plan if dry_run else retention.run
+    outcomes = _run(lambda: _with_orm(settings, work))
+    verb = "would go" if dry_run else "went"
+    for o in outcomes:
+        kept = f", {o.kept} kept" if o.kept else ""
+        click.echo(f"{o.key}: {o.count} {verb} (older than {o.days} days{kept})")
+
+
 @main.command("backup")
 @click.option(
     "--output",
