@@ -16,6 +16,7 @@ _PROFILES = {
 _profile = "default"
 
 MIN_LENGTH = 12
+MAX_LENGTH = 1024  # the whole is hashed; the strength check reads the first 72 characters
 
 
 def configure(profile: str) -> None:
@@ -35,8 +36,15 @@ def hash_password_sync(password: str) -> str:
     return _hasher().hash(password)
 
 
-# A fixed hash to verify against when the account is unknown, so timing does not reveal it.
-_DUMMY_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash("not-a-password")
+# A hash to verify against when the account is unknown, made with the very parameters of
+# the profile in use: an unknown account then costs what a wrong password does.
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    if _profile not in _DUMMY_HASHES:
+        _DUMMY_HASHES[_profile] = _hasher().hash("not-a-password")
+    return _DUMMY_HASHES[_profile]
 
 
 async def verify_password(stored_hash: str, password: str) -> tuple[bool, str | None]:
@@ -45,7 +53,7 @@ async def verify_password(stored_hash: str, password: str) -> tuple[bool, str | 
     def _verify() -> tuple[bool, str | None]:
         hasher = _hasher()
         try:
-            hasher.verify(stored_hash or _DUMMY_HASH, password)
+            hasher.verify(stored_hash or _dummy_hash(), password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False, None
         if not stored_hash:
@@ -61,13 +69,16 @@ def password_problem(password: str, email: str = "", name: str = "") -> str | No
     """Return a human sentence saying what is wrong with the password, or None."""
     if len(password) < MIN_LENGTH:
         return str(_l("The password must be at least 12 characters long."))
+    if len(password) > MAX_LENGTH:
+        return str(_l("The password must be at most 1,024 characters long."))
     lowered = password.lower()
     local = email.lower().split("@")[0]
     if email and (lowered == email.lower() or (len(local) >= 4 and local in lowered)):
         return str(_l("The password must not contain your e-mail address."))
     from zxcvbn import zxcvbn
 
-    result = zxcvbn(password[:100], user_inputs=[email, name, "partner", "market", "os2"])
+    # zxcvbn refuses more than 72 characters (a ValueError); what follows only adds strength.
+    result = zxcvbn(password[:72], user_inputs=[email, name, "partner", "market", "os2"])
     if result["score"] < 3:
         return str(
             _l(

@@ -484,3 +484,11 @@ async def test_a_long_conduct_version_label_is_a_field_error(client) -> None:
     )
     assert form.status_code == 422, form.text[:300]
     assert label in form.text  # what was typed is kept
+
+
+async def test_a_very_long_password_is_judged_not_a_server_error(client) -> None:
+    long = "Lang-Sætning-Med-Mange-Ord-" * 8  # 216 characters: the strength meter stops at 72
+    registered = await client.post(
+        "/api/v1/vendors", json=factories_conduct.registration(password=long)
+    )
+    assert registered.status_code == 201, registered.text
