@@ -26,6 +26,7 @@ import numpy as np
 import scipy.sparse as sp  # type: ignore[import-untyped]
 from sklearn.utils import murmurhash3_32  # type: ignore[import-untyped]
 
+from matching import contributions as contrib
 from matching import features as ft
 from matching.fairness import (
     FAIR_SHARE_NOTE,
@@ -164,6 +165,7 @@ class Index:
         self._ids = np.zeros(0, dtype=np.int64)
         self._rows = self._build_rows([])
         self._compiled: _Compiled | None = None
+        self._contributions: tuple[_Compiled, contrib.ContributionTable] | None = None
 
     # -- building -------------------------------------------------------------------------
 
@@ -351,6 +353,7 @@ class Index:
             ),
             "price_fit": ft.price_fit(numbers, task, settings),
             **compiled.static,
+            **self._contribution_columns(compiled, task, today),
         }
         table = (
             np.column_stack([columns[name] for name in FEATURES])
@@ -442,6 +445,8 @@ class Index:
         notes = (CAPACITY_UNKNOWN,) if table.capacity_unknown[row] else ()
         if moved:
             notes = (*notes, FAIR_SHARE_NOTE)
+        if contributions.get("contributed_product", 0.0) > 0:
+            notes = (*notes, contrib.CONTRIBUTION_NOTE)
         return Match(
             rank=rank,
             vendor_id=vendor.id,
@@ -454,6 +459,16 @@ class Index:
             notes=notes,
             sme=vendor.sme,
         )
+
+    def _contribution_columns(
+        self, compiled: _Compiled, task: TaskProfile, today: dt.date
+    ) -> dict[str, np.ndarray]:
+        """The contribution features (rebuilt with the compiled index, i.e. after changes)."""
+        if self._contributions is None or self._contributions[0] is not compiled:
+            vendors = [self._vendors[int(i)] for i in self._ids]
+            self._contributions = (compiled, contrib.ContributionTable.build(vendors))
+        table = self._contributions[1]
+        return contrib.feature_columns(table, len(self._ids), task, today, self.settings)
 
     # -- explanations ---------------------------------------------------------------------
 
@@ -605,6 +620,7 @@ def _vendor_from_record(record: dict[str, Any]) -> VendorProfile:
         values[name] = tuple(values[name])
     values["on_time"] = tuple(bool(v) for v in values["on_time"])
     values["ineligible_reasons"] = tuple(values["ineligible_reasons"])
+    values["contributions"] = contrib.from_records(values.get("contributions") or ())
     values["past_awards"] = tuple(
         PastAward(
             date=dt.date.fromisoformat(str(a["date"])) if a.get("date") else None,

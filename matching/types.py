@@ -31,6 +31,17 @@ class PastAward:
 
 
 @dataclass(frozen=True)
+class Contribution:
+    """One vendor's commits to one of the community's products in one month (its git history)."""
+
+    product: str  # the product key, as in `VendorProfile.products`
+    month: str  # "YYYY-MM"
+    commits: int
+    lines_changed: int = 0
+    languages: tuple[str, ...] = ()  # languages by file type, most lines changed first
+
+
+@dataclass(frozen=True)
 class VendorProfile:
     """Everything the engine may know about one vendor company."""
 
@@ -54,6 +65,7 @@ class VendorProfile:
     award_count: int = 0
     recent_awards: int = 0  # awards in the recent window (the app decides the window)
     workload_hours: int = 0  # hours already committed in that window
+    contributions: tuple[Contribution, ...] = ()  # see matching.contributions
 
     def __post_init__(self) -> None:
         if self.size_class not in SIZE_CLASSES:
@@ -117,6 +129,12 @@ class Match:
     top_terms: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     sme: bool = False  # a micro, small or medium vendor: the group the fair-share step protects
+    # Won tasks in the task's code area: (code, awards under it, year of the first of them),
+    # e.g. ("72212000", 4, 2024) reads "won 4 tasks in 72212000 since 2024".
+    won_in_area: tuple[tuple[str, int, int], ...] = ()
+
+    def won_in_area_text(self) -> tuple[str, ...]:
+        return tuple(f"won {n} tasks in {code} since {year}" for code, n, year in self.won_in_area)
 
 
 FEATURES = (
@@ -135,6 +153,8 @@ FEATURES = (
     "price_fit",
     "small_vendor",
     "workload",
+    "contributed_product",
+    "contributed_tech",
 )
 
 
@@ -157,6 +177,8 @@ class Weights:
     price_fit: float = 0.2
     small_vendor: float = 0.12
     workload: float = -0.2
+    contributed_product: float = 0.5
+    contributed_tech: float = 0.2
 
     def as_array(self) -> list[float]:
         return [float(getattr(self, name)) for name in FEATURES]
@@ -207,6 +229,11 @@ class Settings:
     max_df: float = 0.5  # terms in more than this share of vendors carry no signal: dropped
     max_query_terms: int = 150  # per text block; the lightest query terms are dropped
     explain_top: int = 50
+    # Contributions to the products' code: each month's commits (lines, for languages) are
+    # halved every half-life before the task; feature = 1 - exp(-weighted / scale).
+    contribution_half_life_months: float = 12.0
+    contribution_product_scale: float = 10.0
+    contribution_tech_scale: float = 500.0
 
     @property
     def model_version(self) -> str:

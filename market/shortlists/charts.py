@@ -25,6 +25,8 @@ FEATURE_LABELS: dict[str, LazyString] = {
     "price_fit": _l("Price fits the budget"),
     "small_vendor": _l("Small vendor"),
     "workload": _l("Current workload"),
+    "contributed_product": _l("Contributed to this product's code"),
+    "contributed_tech": _l("Contributed code in the task's languages"),
     "fair_rotation": _l("Fair rotation"),
 }
 ORDER = (*FEATURES, "fair_rotation")
