@@ -12,6 +12,7 @@ from tortoise.models import Model
 
 from market import clock
 from market.accounts.models import ApiToken, LoginFailure, PasswordReset, Session, User
+from market.alerts.models import AlertPreference, SavedSearch
 from market.audit.models import AuditEvent
 from market.bids.models import (
     Award,
@@ -198,6 +199,20 @@ SOURCES: tuple[Source, ...] = (
         DeliveryRating,
         lambda u: Q(rated_by_id=u.id),
         ("task_id", "vendor_id", "quality", "on_time", "accepted", "rated_at"),
+    ),
+    Source(
+        "alert_preferences",
+        _l("Your alert preferences"),
+        AlertPreference,
+        lambda u: Q(user_id=u.id),
+        ("frequency", "codes", "products", "min_budget_dkk", "language", "reminders"),
+    ),
+    Source(
+        "saved_searches",
+        _l("Searches kept as alerts"),
+        SavedSearch,
+        lambda u: Q(user_id=u.id),
+        ("query", "codes", "created_at"),
     ),
     Source(
         "erasure_requests",

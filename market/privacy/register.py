@@ -18,11 +18,13 @@ class Erasure:
     ANONYMISE = "anonymise"  # replaced by "Slettet bruger N" or emptied
     DELETE = "delete"  # the row goes
     KEEP = "keep"  # a record the community must keep; it holds no name or e-mail of the person
+    HASHED = "hashed"  # only a hash is kept, never the value
 
     LABELS = {
         ANONYMISE: _l("Anonymised"),
         DELETE: _l("Deleted"),
         KEEP: _l("Kept (procurement record)"),
+        HASHED: _l("Kept only as a hash"),
     }
 
 
@@ -235,7 +237,44 @@ REGISTER: tuple[Entry, ...] = (
         "procurement_records",
         Erasure.KEEP,
     ),
+    Entry(
+        "AlertPreference",
+        ("frequency", "codes", "products", "min_budget_dkk", "language", "feed_salt"),
+        _l("Alert preferences, saved searches and the alerts sent"),
+        VENDOR_STAFF,
+        _l("Telling vendor staff about tasks that fit their company."),
+        ACCOUNT,
+        Erasure.DELETE,
+    ),
+    Entry(
+        "SavedSearch",
+        ("query", "codes"),
+        _l("Searches kept as alerts"),
+        VENDOR_STAFF,
+        _l("Telling vendor staff about tasks that fit their company."),
+        ACCOUNT,
+        Erasure.DELETE,
+    ),
+    Entry(
+        "ImportedCommit",
+        ("email_hash", "name_hash"),
+        _l("Hashes of the e-mail address and name of the authors of commits to OS2 products"),
+        _l("Developers of OS2 products"),
+        _l("Crediting vendors with their contributions to OS2 products, for matching."),
+        "imported",
+        Erasure.HASHED,
+    ),
+    Entry(
+        "VendorIdentity",
+        ("label", "value_hash"),
+        _l("Addresses and names a vendor says its developers commit with (a hash and a hint)"),
+        VENDOR_STAFF,
+        _l("Crediting vendors with their contributions to OS2 products, for matching."),
+        ACCOUNT,
+        Erasure.HASHED,
+    ),
 )
+IMPORTED = "imported"  # kept as long as the product's commit history is imported
 
 # Fields whose names look personal but that hold no personal data, with the reason.
 NOT_PERSONAL: dict[tuple[str, str], str] = {

@@ -20,6 +20,7 @@ from tortoise.expressions import Q
 from market import clock
 from market.accounts.models import ApiToken, LoginFailure, PasswordReset, Session, User
 from market.accounts.services import end_all_sessions, get_user, get_user_by_email
+from market.alerts.models import AlertDigest, AlertItem, AlertPreference, SavedSearch
 from market.audit.models import AuditEvent
 from market.audit.services import record
 from market.conduct.models import Signature
@@ -355,6 +356,8 @@ async def erase_user(user: User, *, actor: User | None, address: str = "") -> No
     await PasswordReset.filter(user_id=user.id).delete()
     await LoginFailure.filter(email=user.email).delete()
     await VendorInvitation.filter(email=user.email).delete()
+    for alerts in (AlertPreference, SavedSearch, AlertItem, AlertDigest):
+        await alerts.filter(user_id=user.id).delete()
     if pattern is not None:
         await _scrub_mail(user, pattern, label)
         await _scrub_audit_log(user, pattern, label)
