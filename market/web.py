@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -241,6 +242,43 @@ async def read_form(request: Request) -> FormData:
             raise BadRequest(UNSTORABLE_FORM)
     return form
 
+
+
+# --- confirming what cannot be undone --------------------------------------------------------
+
+CONFIRMED = "confirmed"
+
+
+async def confirm_first(
+    request: Request,
+    *,
+    title: str,
+    consequences: Sequence[str],
+    button: str,
+    back: str,
+    shown: Sequence[tuple[str, str]] = (),
+) -> Response | None:
+    """An irreversible action asks first, on a page of its own (no JavaScript needed): the
+    posted form comes back with `confirmed=yes`, its fields kept. None once confirmed."""
+    form = await read_form(request)
+    if form.get(CONFIRMED) == "yes":
+        return None
+    fields = [
+        (key, value)
+        for key, value in form.multi_items()
+        if isinstance(value, str) and key not in ("csrf_token", CONFIRMED)
+    ]
+    return render(
+        request,
+        "core/confirm.html",
+        title=title,
+        consequences=list(consequences),
+        button=button,
+        back=back,
+        shown=list(shown),
+        fields=fields,
+        action=request.url.path,
+    )
 
 
 def client_address(request: Request) -> str:

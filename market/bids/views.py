@@ -18,6 +18,7 @@ from market.parsing import amount, whole_number
 from market.tasks.rules import bidding_open
 from market.web import (
     client_address,
+    confirm_first,
     flash,
     form_data,
     form_id,
@@ -190,6 +191,22 @@ async def bid_page(request: Request) -> Response:
 
 
 async def bid_withdraw(request: Request) -> Response:
+    asked = await confirm_first(
+        request,
+        title=_("Withdraw the bid?"),
+        consequences=[
+            _("The bid no longer counts: the coordinators will not evaluate it."),
+            _(
+                "You may bid again until the bid deadline; the form opens with the content "
+                "of this bid."
+            ),
+            _("No e-mail is sent."),
+        ],
+        button=_("Withdraw the bid"),
+        back=f"/bids/{path_id(request)}",
+    )
+    if asked is not None:
+        return asked
     try:
         bid = await services.withdraw_bid(
             path_id(request), actor=request.state.user, address=client_address(request)
@@ -322,6 +339,27 @@ async def score(request: Request) -> Response:
 async def award(request: Request) -> Response:
     values = await form_data(request)
     bid_id = form_id(values.get("bid_id", ""))
+    complete = bid_id is not None and values.get("justification", "").strip()
+    asked = (
+        None
+        if not complete
+        else await confirm_first(
+            request,
+            title=_("Award the task?"),
+            consequences=[
+                _("The chosen bid wins and the task is awarded; the award cannot be changed."),
+                _(
+                    "Every bidder gets an e-mail with the outcome, the justification and "
+                    "the scores."
+                ),
+            ],
+            button=_("Award the task"),
+            back=f"/tasks/{path_id(request)}/evaluation",
+            shown=[(_("Justification"), values.get("justification", ""))],
+        )
+    )
+    if asked is not None:
+        return asked
     return await _act(
         request,
         lambda: evaluation.award(
@@ -337,6 +375,24 @@ async def award(request: Request) -> Response:
 async def delivery(request: Request) -> Response:
     values = await form_data(request)
     quality = values.get("quality", "")
+    asked = await confirm_first(
+        request,
+        title=_("Register the delivery?"),
+        consequences=[
+            _("The task becomes delivered and the rating is recorded for good."),
+            _("The rating counts in the vendor's record and in future matching."),
+            _("No e-mail is sent."),
+        ],
+        button=_("Register the delivery"),
+        back=f"/tasks/{path_id(request)}/evaluation",
+        shown=[
+            (_("Accepted"), _("Yes") if values.get("accepted") == "1" else _("No")),
+            (_("On time"), _("Yes") if values.get("on_time") == "1" else _("No")),
+            (_("Quality (1-5)"), quality or "-"),
+        ],
+    )
+    if asked is not None:
+        return asked
     body = {
         "accepted": values.get("accepted") == "1",
         "on_time": values.get("on_time") == "1",

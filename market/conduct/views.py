@@ -14,7 +14,7 @@ from market.errors import DomainError, NotFound
 from market.i18n import gettext as _
 from market.parsing import whole_number
 from market.vendors import services as vendors
-from market.web import client_address, flash, form_data, redirect, render
+from market.web import client_address, confirm_first, flash, form_data, redirect, render
 
 
 async def current(request: Request) -> Response:
@@ -131,6 +131,42 @@ async def publish(request: Request) -> Response:
         )
     values = await form_data(request)
     grace = values.get("grace_days", "").strip()
+    # Ask only once the fields are right: a wrong form comes back with its errors first.
+    problems = services.check_version_fields(
+        {
+            "version": values.get("version", "").strip(),
+            "title": values.get("title", "").strip(),
+            "text": values.get("text", ""),
+            "effective_from": services.parse_date(values.get("effective_from")),
+            "grace_days": whole_number(grace),
+        }
+    )
+    asked = (
+        None
+        if problems
+        else await confirm_first(
+            request,
+            title=_("Publish version %(v)s of the Code of Conduct?")
+            % {"v": values.get("version", "")},
+            consequences=[
+                _(
+                    "From its effective date every vendor must sign this version within the grace "
+                    "period to stay eligible; its text cannot be changed once published."
+                ),
+                _("Vendor administrators get reminder e-mails until their company has signed."),
+                _("Open shortlists are computed again."),
+            ],
+            button=_("Publish the version"),
+            back="/secretariat/conduct/versions",
+            shown=[
+                (_("Title"), values.get("title", "")),
+                (_("Effective from"), values.get("effective_from", "")),
+                (_("Grace period in days"), grace),
+            ],
+        )
+    )
+    if asked is not None:
+        return asked
     try:
         version = await services.publish_version(
             version=values.get("version", ""),
@@ -182,6 +218,25 @@ async def reject(request: Request) -> Response:
 
 
 async def revoke(request: Request) -> Response:
+    values = await form_data(request)
+    # A missing reason is refused at once; a complete form is confirmed first.
+    asked = (
+        None
+        if not values.get("reason", "").strip()
+        else await confirm_first(
+            request,
+            title=_("Revoke the signature?"),
+            consequences=[
+                _("The vendor is no longer eligible: it cannot bid and leaves open shortlists."),
+                _("The person who signed gets an e-mail with the reason."),
+            ],
+            button=_("Revoke the signature"),
+            back="/secretariat/conduct",
+            shown=[(_("Reason"), values.get("reason", ""))],
+        )
+    )
+    if asked is not None:
+        return asked
     return await _decide(request, Decision.REVOKED, _("The signature is revoked."))
 
 
@@ -237,6 +292,26 @@ async def _vendor_action(request: Request, action: str) -> Response:
 
 
 async def suspend(request: Request) -> Response:
+    values = await form_data(request)
+    # A missing reason is refused at once; a complete form is confirmed first.
+    asked = (
+        None
+        if not values.get("reason", "").strip()
+        else await confirm_first(
+            request,
+            title=_("Suspend the vendor?"),
+            consequences=[
+                _("The vendor can no longer bid and is excluded from open shortlists."),
+                _("The reason is shown on the vendor's public page and kept in the audit log."),
+                _("No e-mail is sent: tell the vendor yourself."),
+            ],
+            button=_("Suspend the vendor"),
+            back="/secretariat/vendors",
+            shown=[(_("Reason"), values.get("reason", ""))],
+        )
+    )
+    if asked is not None:
+        return asked
     return await _vendor_action(request, "suspend")
 
 

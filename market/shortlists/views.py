@@ -15,6 +15,7 @@ from market.shortlists import fairness, learning, services
 from market.shortlists.charts import FEATURE_LABELS, contribution_bars
 from market.web import (
     client_address,
+    confirm_first,
     flash,
     form_data,
     form_ids,
@@ -40,6 +41,7 @@ async def shortlist_page(
         status_code=status_code,
         view=view,
         bars={e.id: contribution_bars(e.contributions, scale) for e in view.entries},
+        solution=await view.task.solution,
         may_invite=coordinator,
         errors=errors or {},
         message=message,
@@ -113,6 +115,20 @@ async def weights(request: Request) -> Response:
     if request.method == "GET":
         return await _weights_page(request)
     values = await form_data(request)
+    if values.get("reset"):
+        asked = await confirm_first(
+            request,
+            title=_("Reset the matching weights?"),
+            consequences=[
+                _("Every weight and the fairness settings go back to their defaults."),
+                _("Every open shortlist is computed again."),
+                _("No e-mail is sent."),
+            ],
+            button=_("Reset the weights"),
+            back="/secretariat/matching",
+        )
+        if asked is not None:
+            return asked
     try:
         if values.get("reset"):
             await services.reset_settings(actor=request.state.user, address=client_address(request))

@@ -17,6 +17,7 @@ from market.tasks import questions, services
 from market.tasks.models import TaskStatus
 from market.web import (
     client_address,
+    confirm_first,
     flash,
     form_data,
     form_id,
@@ -263,6 +264,26 @@ async def _action(request: Request, run: Any, success: str, target: str = "") ->
 
 
 async def task_publish(request: Request) -> Response:
+    asked = await confirm_first(
+        request,
+        title=_("Publish the task?"),
+        consequences=[
+            _("Vendors can read the task and bid until its bid deadline."),
+            _(
+                "The shortlist is computed, and vendor users who asked for alerts about "
+                "fitting tasks get an e-mail."
+            ),
+            _(
+                "Once published, the bid deadline can only move later, and the vendors "
+                "taking part get an e-mail about every change."
+            ),
+        ],
+        button=_("Publish the task"),
+        back=f"/tasks/{path_id(request)}",
+    )
+    if asked is not None:
+        return asked
+
     async def run(values: dict[str, str]) -> None:
         await services.publish_task(
             path_id(request), actor=request.state.user, address=client_address(request)

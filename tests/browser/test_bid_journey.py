@@ -122,11 +122,17 @@ async def test_bid_revise_deadline_declare_score_award_and_rate(
     await page.wait_for_url(f"**/tasks/{task_id}/evaluation")
     await page.fill("#field-justification", "Eneste bud og en god tilgang.")
     await page.click("form[action$='/award'] button[type=submit]")
+    await page.wait_for_url(f"**/tasks/{task_id}/award")
+    assert "Eneste bud og en god tilgang." in await page.inner_text(".pm-confirm-values")
+    await assert_accessible(page)
+    await page.click("form.pm-confirm-form button[type=submit]")
     await page.wait_for_url(f"**/tasks/{task_id}/evaluation")
     assert await page.locator("#award-state").count() == 1
     await assert_accessible(page)
     await page.select_option("#field-quality", "4")
     await page.click("form[action$='/delivery'] button[type=submit]")
+    await page.wait_for_url(f"**/tasks/{task_id}/delivery")
+    await page.click("form.pm-confirm-form button[type=submit]")
     await page.wait_for_url(f"**/tasks/{task_id}/evaluation")
     assert await page.locator("#delivery-state").count() == 1
     await assert_accessible(page)

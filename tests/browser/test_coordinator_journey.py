@@ -74,6 +74,11 @@ async def test_coordinator_journey(page) -> None:
     await assert_accessible(page)
     await page.locator("form[action$='/publish'] button").click()
     await page.wait_for_load_state()
+    # Publishing cannot be undone: a page of its own says what happens, then it is done.
+    assert "Det kan ikke fortrydes." in await page.inner_text("main")
+    await assert_accessible(page)
+    await page.locator("form.pm-confirm-form button[type=submit]").click()
+    await page.wait_for_load_state()
     assert await page.locator("#task-status").inner_text() in ("offentliggjort", "published")
     await assert_accessible(page)
 

@@ -240,8 +240,14 @@ async def test_the_evaluation_page_walks_declaration_scores_award_and_delivery(
                 "score:delivery time": "6",
             },
         ),
-        ("award", {"bid_id": str(mine["id"]), "justification": "Eneste bud, godt."}),
-        ("delivery", {"accepted": "1", "on_time": "1", "quality": "5", "comment": ""}),
+        (
+            "award",
+            {"bid_id": str(mine["id"]), "justification": "Eneste bud, godt.", "confirmed": "yes"},
+        ),
+        (
+            "delivery",
+            {"accepted": "1", "on_time": "1", "quality": "5", "comment": "", "confirmed": "yes"},
+        ),
     ]
     for action, data in steps:
         response = await client.post(f"{url}/{action}", data={"csrf_token": token, **data})

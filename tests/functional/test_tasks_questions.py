@@ -158,7 +158,9 @@ async def test_coordinator_journey_through_the_web_forms(client):
     created = await factories.post_form(client, "/tasks/new", form)
     assert created.status_code == 303, created.text
     task_url = created.headers["location"]
-    published = await factories.post_form(client, f"{task_url}/publish", {})
+    asked = await factories.post_form(client, f"{task_url}/publish", {})
+    assert asked.status_code == 200 and 'name="confirmed" value="yes"' in asked.text
+    published = await factories.post_form(client, f"{task_url}/publish", {"confirmed": "yes"})
     assert published.status_code == 303
     page = await client.get(task_url + "?lang=en")
     assert "published" in page.text and "27-03-2099" not in page.text
