@@ -305,6 +305,29 @@ OPS: dict[str, Op] = {
     "api.auth.token_delete": Op(
         "Revoke the caller's token", answers={204: {}}, errors=(401,), tag="auth"
     ),
+    "api.me": Op(
+        "Who the caller is: id, e-mail, name, roles, vendor and organisation",
+        answers={
+            200: obj(
+                ["id", "email", "name", "roles", "vendor", "organisation"],
+                id=ID,
+                email=STR,
+                name=STR,
+                roles=arr(STR),
+                language=STR,
+                vendor={"oneOf": [obj(["id", "name"], id=ID, name=STR), {"type": "null"}]},
+                organisation=obj(
+                    ["id", "name", "kind"],
+                    id=ID,
+                    name=STR,
+                    kind=STR,
+                    code={"type": ["string", "null"]},
+                ),
+            )
+        },
+        errors=(401,),
+        tag="auth",
+    ),
     # --- vendors and conduct
     "api.vendors.register": Op(
         "Register a vendor and its first vendor_admin",

@@ -252,6 +252,7 @@ routes: list[BaseRoute] = [
     api("/auth/token", accounts_api.delete_token, "auth.token_delete", SIGNED_IN, ("DELETE",)),
     # --- vendors and conduct (issue 4)
     page("/vendors/register", vendors.register, "vendors.register", ANYONE, FORM),
+    api("/me", accounts_api.me, "me", SIGNED_IN),
     page("/partners", vendors.partners, "vendors.partners", ANYONE),
     page("/vendors/{id:int}", vendors.profile, "vendors.profile", ANYONE),
     page("/my-company", vendors.my_company_page, "vendors.my_company", VENDOR_USERS),

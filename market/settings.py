@@ -78,6 +78,12 @@ class Settings:
     login_account_limit: int = 5
     login_address_limit: int = 50
     login_window_minutes: int = 15
+    # Password-reset requests, registrations and API tokens: per account and per address.
+    request_account_limit: int = 5
+    request_address_limit: int = 50
+    request_window_minutes: int = 60
+    # Addresses of reverse proxies whose X-Forwarded-For is believed (none by default).
+    trusted_proxies: tuple[str, ...] = ()
     reminder_interval_days: int = 7
     job_timeout_seconds: int = 300
     min_bidding_days: int = 0
@@ -141,6 +147,12 @@ class Settings:
             min_bidding_days=_int(env, "MIN_BIDDING_DAYS", 0),
             alert_digest_hour=_int(env, "ALERT_DIGEST_HOUR", cls.alert_digest_hour),
             alert_reminder_hours=_hours(env, "ALERT_REMINDER_HOURS", cls.alert_reminder_hours),
+            request_account_limit=_int(env, "REQUEST_ACCOUNT_LIMIT", cls.request_account_limit),
+            request_address_limit=_int(env, "REQUEST_ADDRESS_LIMIT", cls.request_address_limit),
+            request_window_minutes=_int(env, "REQUEST_WINDOW_MINUTES", cls.request_window_minutes),
+            trusted_proxies=tuple(
+                part.strip() for part in env.get("TRUSTED_PROXIES", "").split(",") if part.strip()
+            ),
             job_timeout_seconds=_int(env, "JOB_TIMEOUT_SECONDS", cls.job_timeout_seconds),
             ocds_ocid_prefix=env.get("OCDS_OCID_PREFIX", cls.ocds_ocid_prefix),
             debug=_bool(env.get("DEBUG")),

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from market import clock
 from market.accounts import services
 from market.api import answer, json_body
-from market.errors import NotAuthenticated, ValidationFailed
+from market.errors import NotAuthenticated, PermissionDenied, ValidationFailed
 from market.i18n import gettext as _
 from market.web import client_address
 
@@ -24,9 +24,12 @@ async def create_token(request: Request) -> Response:
     if errors:
         raise ValidationFailed(_("Send an e-mail address and a password."), errors)
     assert isinstance(email, str) and isinstance(password, str)
+    if request.state.token is not None:
+        raise PermissionDenied(_("A bearer token cannot create tokens: sign in with a password."))
     settings = request.app.state.settings
-    result = await services.authenticate(settings, email, password, address=client_address(request))
-    token, secret = await services.issue_token(settings, result.user, "API")
+    address = client_address(request)
+    result = await services.authenticate(settings, email, password, address=address)
+    token, secret = await services.issue_token(settings, result.user, "API", address=address)
     return answer(
         {
             "token": secret,
@@ -42,3 +45,7 @@ async def delete_token(request: Request) -> Response:
         raise NotAuthenticated(_("Send the bearer token to revoke."))
     await services.revoke_token(request.state.user, token.id)
     return Response(status_code=204)
+
+
+async def me(request: Request) -> Response:
+    return answer(await services.identity(request.state.user))

@@ -138,3 +138,17 @@ class LoginFailure(Model):
 
     class Meta:
         table = "login_failure"
+
+
+class Throttle(Model):
+    # One attempt counter per key ("login:<e-mail>", "reset-address:<address>", ...) and fixed
+    # window. A single conditional UPDATE admits an attempt, so parallel attempts cannot all
+    # pass the limit (see accounts.throttle).
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=320, unique=True)
+    window_start = fields.DatetimeField()
+    count = fields.IntField(default=0)
+
+    class Meta:
+        table = "throttle"

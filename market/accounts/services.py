@@ -7,10 +7,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
 from market import clock
+from market.accounts import throttle
 from market.accounts.models import (
     ROLES,
     ApiToken,
@@ -22,12 +24,13 @@ from market.accounts.models import (
 )
 from market.audit.services import record
 from market.db import transaction
-from market.errors import Conflict, NotFound, TooManyAttempts, ValidationFailed
+from market.errors import Conflict, NotAuthenticated, NotFound, TooManyAttempts, ValidationFailed
 from market.i18n import gettext as _
 from market.security.passwords import hash_password, password_problem, verify_password
 from market.security.secrets import derived, digest, new_secret
 from market.security.sessions import end_sessions_and_tokens
 from market.settings import Settings
+from market.vendors.models import Vendor
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 RESET_LIFETIME = dt.timedelta(hours=1)
@@ -180,6 +183,26 @@ async def set_roles(user: User, roles: list[str], *, actor: User | None, address
     return user
 
 
+async def identity(user: User) -> dict[str, Any]:
+    """Who the caller is, for integrations: id, e-mail, name, roles, vendor, organisation."""
+    organisation = await Organisation.get(id=user.organisation_id)
+    vendor = await Vendor.get_or_none(organisation_id=organisation.id)
+    return {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "roles": list(user.roles),
+        "language": user.language,
+        "vendor": {"id": vendor.id, "name": vendor.name} if vendor else None,
+        "organisation": {
+            "id": organisation.id,
+            "name": organisation.name,
+            "kind": organisation.kind,
+            "code": organisation.code,
+        },
+    }
+
+
 async def set_language(user: User, language: str) -> None:
     if language in ("da", "en") and user.language != language:
         user.language = language
@@ -194,25 +217,34 @@ class LoginResult:
     user: User
 
 
-async def _recent_failures(settings: Settings, email: str, address: str) -> tuple[int, int]:
-    since = clock.now() - dt.timedelta(minutes=settings.login_window_minutes)
-    by_account = await LoginFailure.filter(email=email, created_at__gte=since).count()
-    by_address = await LoginFailure.filter(address=address, created_at__gte=since).count()
-    return by_account, by_address
+def _window(settings: Settings) -> dt.timedelta:
+    return dt.timedelta(minutes=settings.login_window_minutes)
 
 
-async def authenticate(
-    settings: Settings, email: str, password: str, *, address: str
-) -> LoginResult:
-    """Check a password, throttled per account and per address, never revealing which failed."""
-    email = normalise_email(email)[:254]
-    by_account, by_address = await _recent_failures(settings, email, address)
-    if by_account >= settings.login_account_limit or by_address >= settings.login_address_limit:
+async def _admit_login(settings: Settings, email: str, address: str) -> None:
+    """Count the attempt before the password is checked; refuse past either limit."""
+    window = _window(settings)
+    account = await throttle.admit(f"login:{email}", settings.login_account_limit, window)
+    by_address = await throttle.admit(
+        f"login-address:{address}", settings.login_address_limit, window
+    )
+    if not (account and by_address):
         await record("login.throttled", object_type="user", note=email, address=address)
         raise TooManyAttempts(
             _("Too many failed sign-in attempts. Wait %(minutes)d minutes, or reset your password.")
             % {"minutes": settings.login_window_minutes}
         )
+
+
+async def authenticate(
+    settings: Settings, email: str, password: str, *, address: str
+) -> LoginResult:
+    """Check a password, throttled per account and per address, never revealing which failed.
+
+    The attempt is counted atomically before the slow check, so parallel attempts cannot pass
+    the limit; an unknown account costs the same hash check as a known one."""
+    email = normalise_email(email)[:254]
+    await _admit_login(settings, email, address)
     user = await User.get_or_none(email=email)
     ok, new_hash = await verify_password(user.password_hash if user else "", password)
     if user is None or not ok or not user.is_active:
@@ -226,8 +258,6 @@ async def authenticate(
                 note=email,
                 address=address,
             )
-        from market.errors import NotAuthenticated
-
         raise NotAuthenticated(_("The e-mail address or the password is wrong."))
     async with transaction():
         if new_hash:
@@ -235,10 +265,29 @@ async def authenticate(
         user.last_login_at = clock.now()
         await user.save(update_fields=["password_hash", "last_login_at"])
         await LoginFailure.filter(email=email).delete()
+        await throttle.clear(f"login:{email}")
+        await throttle.release(f"login-address:{address}")
         await record(
             "login.succeeded", actor=user, object_type="user", object_id=user.id, address=address
         )
     return LoginResult(user=user)
+
+
+async def admit_request(settings: Settings, kind: str, *, account: str, address: str) -> None:
+    """Limit a kind of request (password reset, registration, token) per account and address."""
+    window = dt.timedelta(minutes=settings.request_window_minutes)
+    by_account = not account or await throttle.admit(
+        f"{kind}:{account}", settings.request_account_limit, window
+    )
+    by_address = await throttle.admit(
+        f"{kind}-address:{address}", settings.request_address_limit, window
+    )
+    if not (by_account and by_address):
+        await record(f"{kind}.throttled", object_type="user", note=account, address=address)
+        raise TooManyAttempts(
+            _("Too many requests of this kind. Wait %(minutes)d minutes and try again.")
+            % {"minutes": settings.request_window_minutes}
+        )
 
 
 # --- signing out everywhere -------------------------------------------------------------
@@ -280,6 +329,7 @@ async def change_password(
         user.password_changed_at = clock.now()
         await user.save(update_fields=["password_hash", "password_changed_at"])
         await LoginFailure.filter(email=user.email).delete()
+        await throttle.clear(f"login:{user.email}")
         await end_all_sessions(
             user.id, actor=actor or user, reason="password changed", address=address
         )
@@ -296,6 +346,7 @@ async def request_password_reset(settings: Settings, email: str, *, address: str
     """Mail a single-use reset link if the account exists; say nothing either way."""
     from market.mail.services import queue_mail
 
+    await admit_request(settings, "reset", account=normalise_email(email)[:254], address=address)
     user = await get_user_by_email(email)
     if user is None or not user.is_active:
         return
@@ -366,6 +417,10 @@ async def complete_password_reset(secret: str, new_password: str, *, address: st
         )
         if not claimed:
             raise NotFound(_("This reset link is invalid, used or expired. Ask for a new one."))
+        # One link used ends every other link of the user.
+        await PasswordReset.filter(user_id=reset.user_id, used_at__isnull=True).update(
+            used_at=clock.now()
+        )
         await change_password(reset.user, new_password, actor=reset.user, address=address)
     return reset.user
 
@@ -373,7 +428,11 @@ async def complete_password_reset(secret: str, new_password: str, *, address: st
 # --- API tokens --------------------------------------------------------------------------
 
 
-async def issue_token(settings: Settings, user: User, name: str = "") -> tuple[ApiToken, str]:
+async def issue_token(
+    settings: Settings, user: User, name: str = "", *, address: str = ""
+) -> tuple[ApiToken, str]:
+    """A new API token (its secret is returned once); limited per account and address."""
+    await admit_request(settings, "token", account=str(user.id), address=address)
     secret = "pm_" + new_secret()
     async with transaction():
         token = await ApiToken.create(

@@ -6,7 +6,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from market.accounts import services
-from market.errors import DomainError, NotAuthenticated, NotFound, TooManyAttempts
+from market.errors import (
+    DomainError,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    TooManyAttempts,
+)
 from market.i18n import gettext as _
 from market.security.sessions import end_session, start_session
 from market.web import client_address, flash, form_data, redirect, render, safe_next
@@ -184,9 +190,14 @@ async def change_password(request: Request) -> Response:
 
 async def create_token(request: Request) -> Response:
     user = request.state.user
+    if request.state.token is not None:
+        raise PermissionDenied(_("A bearer token cannot create tokens: sign in with a password."))
     values = await form_data(request)
     _token, secret = await services.issue_token(
-        request.app.state.settings, user, values.get("name", "")[:100]
+        request.app.state.settings,
+        user,
+        values.get("name", "")[:100],
+        address=client_address(request),
     )
     tokens = await services.list_tokens(user)
     return render(

@@ -1,8 +1,20 @@
-from tortoise import migrations
+from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
     dependencies = [('market', '0001_initial')]
 
-    operations: list[ops.Operation] = []
+    operations: list[ops.Operation] = [
+        ops.CreateModel(
+            name='Throttle',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('key', fields.CharField(unique=True, max_length=320)),
+                ('window_start', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('count', fields.IntField(default=0)),
+            ],
+            options={'table': 'throttle', 'app': 'market', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+    ]

@@ -47,7 +47,9 @@ async def register(request: Request) -> Response:
         address=_text(body, "address"),
         language=_text(body, "language") or "da",
     )
-    vendor, user = await services.register_vendor(data, address=client_address(request))
+    vendor, user = await services.register_vendor(
+        data, address=client_address(request), settings=request.app.state.settings
+    )
     result = await _detail(vendor, full=True)
     result["user"] = {"id": user.id, "email": user.email, "name": user.name, "roles": user.roles}
     return answer(result, 201)

@@ -18,6 +18,7 @@ from market.i18n import gettext as _
 from market.parsing import whole_number
 from market.security.passwords import password_problem
 from market.security.secrets import digest, new_secret
+from market.settings import Settings
 from market.vendors.models import Vendor, VendorInvitation
 
 CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
@@ -97,8 +98,14 @@ def _check(data: Registration) -> dict[str, str]:
     return errors
 
 
-async def register_vendor(data: Registration, *, address: str = "") -> tuple[Vendor, User]:
-    """Create the vendor, its organisation and its first vendor_admin in one transaction."""
+async def register_vendor(
+    data: Registration, *, address: str = "", settings: Settings | None = None
+) -> tuple[Vendor, User]:
+    """Create the vendor, its organisation and its first vendor_admin in one transaction.
+
+    With `settings` (every web and API request) registrations are limited per address."""
+    if settings is not None:
+        await accounts.admit_request(settings, "register", account="", address=address)
     errors = _check(data)
     if errors:
         raise ValidationFailed(_("The registration has errors: correct the fields named."), errors)

@@ -33,7 +33,9 @@ async def register(request: Request) -> Response:
         language=get_language(),
     )
     try:
-        _vendor, user = await services.register_vendor(data, address=client_address(request))
+        _vendor, user = await services.register_vendor(
+            data, address=client_address(request), settings=request.app.state.settings
+        )
     except DomainError as exc:
         kept = {k: values.get(k, "") for k in REGISTER_FIELDS if k not in exc.fields}
         return render(

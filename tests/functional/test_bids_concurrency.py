@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
 
 import pytest
-from tortoise.exceptions import IntegrityError
 
 from market.bids.models import Bid
-from tests import factories, factories_bids
+from tests import committing, factories, factories_bids
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgres"),
@@ -19,31 +17,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(autouse=True)
-async def db(orm: None) -> AsyncIterator[None]:
-    """No surrounding transaction here: each request commits on its own connection. Every
-    row the test makes is deleted afterwards (rows above each table's id high-water mark),
-    so the rest of the session sees the database as it was."""
-    from tortoise import Tortoise
-
-    models = list(Tortoise.apps["market"].values())
-    marks = {}
-    for model in models:
-        ids = await model.all().order_by("-id").limit(1).values_list("id", flat=True)
-        marks[model] = ids[0] if ids else 0
-    yield
-    pending = list(reversed(models))
-    for _attempt in range(len(models)):
-        left = []
-        for model in pending:
-            try:
-                await model.filter(id__gt=marks[model]).delete()
-            except IntegrityError:
-                left.append(model)  # still referenced: delete it on a later pass
-        pending = left
-        if not pending:
-            break
-    assert not pending, f"could not clean up {pending}"
+db = committing.db  # no surrounding transaction: real concurrent requests
 
 
 async def test_two_simultaneous_submissions_leave_exactly_one_live_bid(client) -> None:

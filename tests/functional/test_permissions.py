@@ -48,6 +48,7 @@ EXPECTED: dict[str, str] = {
     "api.auth.token_create": ANY,
     "api.auth.token_delete": SIGNED_IN,
     # --- vendors and conduct (issue 4)
+    "api.me": SIGNED_IN,
     "vendors.register": ANY,
     "vendors.partners": ANY,
     "vendors.profile": ANY,

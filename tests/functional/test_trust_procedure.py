@@ -141,7 +141,7 @@ async def test_the_audit_log_hides_who_bids_until_the_deadline(client):
     assert "bid.submitted" not in sealed.text and "bid.drafted" not in sealed.text
     for query in (f"actor={scene.admin.email}", "action=bid.submitted", "action=bid"):
         table = (await client.get(f"/secretariat/audit?{query}")).text.split("<table")[-1]
-        assert scene.admin.email not in table and "bid.submitted" not in table, query
+        assert "bid.submitted" not in table and "<td>bid " not in table, query
     factories_bids.pass_deadline(scene.task)
     await factories.login(client, secretary)
     opened = await client.get("/secretariat/audit?object_type=bid")
