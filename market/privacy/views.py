@@ -13,7 +13,7 @@ from market.errors import DomainError, NotFound
 from market.i18n import gettext as _
 from market.privacy import export, retention, services
 from market.privacy.register import NOT_PERSONAL, PERIODS, REGISTER, Erasure
-from market.web import client_address, flash, form_data, form_id, redirect, render, templates
+from market.web import client_address, flash, form_data, redirect, render, templates
 
 # Every page shows an erased user's pseudonym in its own language.
 templates.filters["person"] = services.display_name
@@ -120,7 +120,7 @@ async def desk(request: Request) -> Response:
 async def subject_data(request: Request) -> Response:
     """The same insight for a request received by mail: look the person up by e-mail."""
     email = request.query_params.get("email", "")
-    user_id = form_id(request.path_params.get("id", ""))
+    user_id: int | None = request.path_params.get("id")
     try:
         subject = await get_user(user_id) if user_id else await services.find_subject(email)
         if subject is None:

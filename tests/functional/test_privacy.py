@@ -106,6 +106,8 @@ async def test_the_secretariat_produces_the_export_for_a_request_by_mail(client)
     await factories.login(client, secretariat)
     page = await client.get("/secretariat/privacy/data", params={"email": person.email.upper()})
     assert page.status_code == 200 and person.email in page.text
+    download = await client.get(f"/secretariat/privacy/users/{person.id}/data.json")
+    assert download.status_code == 200 and download.json()["account"]["email"] == person.email
     unknown = await client.get("/secretariat/privacy/data", params={"email": "nobody@example.dk"})
     assert unknown.status_code == 422
     assert "Der er ingen bruger med denne e-mailadresse." in unknown.text
