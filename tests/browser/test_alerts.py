@@ -23,7 +23,7 @@ async def test_alert_settings_in_danish_and_english(page) -> None:
 
     await page.get_by_label("Med det samme, én e-mail pr. opgave").check()
     await page.get_by_label("Mindste budget (kr.)").fill("mange")
-    await page.get_by_role("button", name="Gem indstillinger for advarsler").click()
+    await page.get_by_role("button", name="Gem indstillinger for beskeder").click()
     await page.wait_for_load_state()
     assert await page.locator("#error-summary").count() == 1
     assert await page.get_by_label("Med det samme, én e-mail pr. opgave").is_checked()
@@ -31,7 +31,7 @@ async def test_alert_settings_in_danish_and_english(page) -> None:
 
     await page.get_by_label("Mindste budget (kr.)").fill("40000")
     await page.get_by_label("Tilføj en kompetence").fill("72000000")
-    await page.get_by_role("button", name="Gem indstillinger for advarsler").click()
+    await page.get_by_role("button", name="Gem indstillinger for beskeder").click()
     await page.wait_for_load_state()
     assert "gemt" in await page.locator(".pm-flash").inner_text()
     assert (
@@ -74,5 +74,5 @@ async def test_unsubscribe_from_a_digest_without_signing_in(page, live_server) -
     await assert_accessible(page)
     await page.get_by_role("button", name="Afmeld").click()
     await page.wait_for_load_state()
-    assert "får ikke flere advarsler" in await page.get_by_role("main").inner_text()
+    assert "får ikke flere beskeder" in await page.get_by_role("main").inner_text()
     await assert_accessible(page)
