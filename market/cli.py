@@ -54,6 +54,14 @@ def main() -> None:
     """Partner Market: the vendor-partner marketplace of the OS2 community."""
 
 
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """X-Forwarded-For is believed only from the proxies TRUSTED_PROXIES names (none by
+    default): otherwise anyone could pick the address the per-address limits count."""
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(settings.trusted_proxies)}
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -75,7 +83,7 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
         port=port,
         workers=workers if not reload else None,
         reload=reload,
-        proxy_headers=True,
+        **proxy_options(settings),
         log_config=logs.log_config(settings),
         access_log=False,
     )

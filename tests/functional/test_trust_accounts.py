@@ -170,3 +170,15 @@ async def test_the_address_limit_does_not_trust_x_forwarded_for(client, settings
         "/api/v1/vendors", json={}, headers={"X-Forwarded-For": "203.0.113.9"}
     )
     assert refused.status_code == 429
+
+
+def test_the_server_believes_x_forwarded_for_only_from_named_proxies():
+    from market.cli import proxy_options
+    from market.settings import Settings
+
+    assert proxy_options(Settings.from_env({})) == {"proxy_headers": False}
+    behind = Settings.from_env({"TRUSTED_PROXIES": "10.0.0.2, 10.0.0.3"})
+    assert proxy_options(behind) == {
+        "proxy_headers": True,
+        "forwarded_allow_ips": "10.0.0.2,10.0.0.3",
+    }
