@@ -352,5 +352,39 @@ def import_jira_command(file: Path, solution_name: str) -> None:
         click.echo(f"  row {row}: {reason}")
 
 
+@main.command("import-commits")
+@click.argument("location")
+@click.option("--solution", "solution_name", required=True, help="e.g. OS2kitos")
+def import_commits_command(location: str, solution_name: str) -> None:
+    """Import a product's git history (a local clone or a git URL); only new commits are read."""
+    from tqdm import tqdm
+
+    from market.contributions import services
+    from market.solutions.services import seed_solutions
+
+    settings = Settings.from_env()
+
+    async def work() -> Any:
+        await seed_solutions()
+        solution = await services.get_solution_by_name(solution_name)
+        if solution is None:
+            raise click.ClickException(f"no solution called {solution_name!r}")
+        with tqdm(unit="commit", desc=solution.name, file=sys.stderr) as bar:
+            try:
+                return await services.import_commits(
+                    solution,
+                    location,
+                    var_dir=settings.var_dir,
+                    progress=bar.update,
+                    on_total=lambda total: setattr(bar, "total", total),
+                )
+            except services.ImportFailed as exc:
+                raise click.ClickException(exc.message) from exc
+
+    report = _run(lambda: _with_orm(settings, work))
+    for line in report.lines():
+        click.echo(line)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

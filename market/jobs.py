@@ -158,6 +158,27 @@ async def send_coordinator_digests(ctx: dict[str, Any]) -> int:
     return await delivery.send_coordinator_digests(ctx["settings"])
 
 
+async def import_commits(ctx: dict[str, Any], solution_id: int) -> str:
+    """Read a solution's new commits from its repository URL (incremental, idempotent)."""
+    from market.contributions import jobs
+
+    return await jobs.import_solution(ctx["settings"], solution_id)
+
+
+async def refresh_contributions(ctx: dict[str, Any]) -> int:
+    """Queue an import for every solution with a repository URL (daily)."""
+    from market.contributions import jobs
+
+    return await jobs.queue_imports()
+
+
+async def rebuild_contributions(ctx: dict[str, Any], _unused: int = 0) -> int:
+    """Re-attribute every imported commit after vendors' identities changed (idempotent)."""
+    from market.contributions import services
+
+    return await services.rebuild_all()
+
+
 # Every job by name. Domain packages add theirs here.
 JOBS: dict[str, JobFunction] = {
     "send_mail": send_mail,
@@ -177,6 +198,9 @@ JOBS: dict[str, JobFunction] = {
     "send_deadline_reminders": send_deadline_reminders,
     "send_coordinator_digests": send_coordinator_digests,
     "apply_retention": apply_retention,
+    "import_commits": import_commits,  # contributions
+    "refresh_contributions": refresh_contributions,  # contributions
+    "rebuild_contributions": rebuild_contributions,  # contributions
 }
 
 # Periodic jobs: (function, minutes between runs in the inline runner, arq cron kwargs).
@@ -191,6 +215,7 @@ PERIODIC: list[tuple[JobFunction, int, dict[str, Any]]] = [
     (send_coordinator_digests, 60, {"minute": 7, "second": 0}),
     (send_deadline_reminders, 15, {"minute": {2, 17, 32, 47}, "second": 0}),
     (apply_retention, 24 * 60, {"hour": 3, "minute": 15, "second": 0}),
+    (refresh_contributions, 24 * 60, {"hour": 3, "minute": 20, "second": 0}),  # contributions
 ]
 
 

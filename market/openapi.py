@@ -1074,6 +1074,67 @@ def _operation(route: Route, method: str) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     for code, schema in op.answers.items():
         responses[str(code)] = (
+# --- contributions: what vendors built in the products, and their declared git identities
+COMPONENTS["Contribution"] = obj(
+    ["solution", "commits", "lines_changed", "languages", "first_commit_at", "last_commit_at"],
+    solution=STR,
+    solution_id=ID,
+    commits=INT,
+    lines_changed=INT,
+    files_touched=INT,
+    languages=arr(STR),
+    first_commit_at=NULLABLE_DATETIME,
+    last_commit_at=NULLABLE_DATETIME,
+    by_month={"type": "object", "additionalProperties": {"type": "integer"}},
+)
+IDENTITY = obj(
+    ["id", "kind", "label", "status"],
+    id=ID,
+    kind={"type": "string", "enum": ["domain", "email", "name"]},
+    label=STR,
+    status={"type": "string", "enum": ["pending", "confirmed"]},
+    confirmed_at=NULLABLE_DATETIME,
+)
+COMPONENTS["VendorIdentities"] = obj(
+    ["vendor_id", "domains", "authors"],
+    vendor_id=ID,
+    domains=arr(IDENTITY),
+    authors=arr(IDENTITY),
+)
+OPS["api.vendors.detail"] = Op(
+    "A vendor's profile, with what it has contributed to the products' code",
+    answers={
+        200: {
+            "allOf": [
+                ref("Vendor"),
+                obj(["contributions"], contributions=arr(ref("Contribution"))),
+            ]
+        }
+    },
+    errors=(404,),
+    tag="vendors",
+)
+OPS["api.vendors.identities"] = Op(
+    "Declare the e-mail domains and git authors the vendor's people commit with (replaces "
+    "the earlier declaration); a domain of a vendor admin's own address is confirmed at once",
+    body(
+        None,
+        domains=arr({"type": "string", "maxLength": 253}, 50),
+        authors=arr({"type": "string", "maxLength": 254}, 50),
+    ),
+    {200: ref("VendorIdentities")},
+    (401, 403, 404),
+    tag="vendors",
+)
+OPS["api.vendors.identities_confirm"] = Op(
+    "Confirm the vendor's pending identities (all, or those in `ids`)",
+    body(None, ids=arr(ID, 100)),
+    {200: ref("VendorIdentities")},
+    (401, 403, 404, 409),
+    tag="vendors",
+    empty_body_ok=True,
+)
+
             {"description": "No content"}
             if code == 204
             else {"description": "OK", "content": {"application/json": {"schema": schema}}}

@@ -19,6 +19,8 @@ from market.competencies import api as competencies_api
 from market.competencies import views as competencies
 from market.conduct import api as conduct_api
 from market.conduct import views as conduct
+from market.contributions import api as contributions_api
+from market.contributions import views as contributions
 from market.core import views as core
 from market.legal import views as legal
 from market.opendata import api as opendata_api
@@ -370,6 +372,36 @@ routes: list[BaseRoute] = [
     api("/tasks/{id:int}/evaluation", bids_api.evaluation_detail, "bids.evaluation", EVALUATORS),
     api("/tasks/{id:int}/award", bids_api.award, "bids.award", COORDINATOR, POST),
     api("/tasks/{id:int}/delivery", bids_api.delivery, "bids.delivery", COORDINATOR, POST),
+    # --- contributions: vendors' git identities and what they built in the products
+    page(
+        "/vendor/identities",
+        contributions.my_identities,
+        "contributions.identities",
+        VENDOR_USERS,
+        FORM,
+    ),
+    page("/secretariat/contributions", contributions.desk, "contributions.desk", SECRETARIAT),
+    page(
+        "/secretariat/contributions/vendors/{id:int}/confirm",
+        contributions.confirm,
+        "contributions.confirm",
+        SECRETARIAT,
+        POST,
+    ),
+    api(
+        "/vendors/{id:int}/identities",
+        contributions_api.put_identities,
+        "vendors.identities",
+        VENDOR_ADMIN,
+        ("PUT",),
+    ),
+    api(
+        "/vendors/{id:int}/identities/confirm",
+        contributions_api.confirm_identities,
+        "vendors.identities_confirm",
+        SECRETARIAT,
+        POST,
+    ),
     # --- open data (issue 9)
     page("/statistics", opendata.statistics, "opendata.statistics", ANYONE),
     api("/ocds/releases", opendata_api.ocds_releases, "ocds.releases", ANYONE),

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from market.competencies import directory as directory_service
+from market.contributions.figures import activity_of
 from market.competencies import forms, services
 from market.competencies.models import KINDS, LEVELS, VendorReference
 from market.errors import DomainError, NotFound
@@ -207,6 +208,7 @@ async def directory(request: Request) -> Response:
         "competencies/directory.html",
         status_code=422 if errors else 200,
         entries=entries,
+        activity=await activity_of([e.vendor.id for e in entries]),
         total=total,
         page=page,
         pages=max(1, math.ceil(total / per_page)),
@@ -243,6 +245,7 @@ async def directory_vendor(request: Request) -> Response:
         "competencies/vendor.html",
         vendor=vendor,
         full=full,
+        activity=(await activity_of([vendor.id]))[vendor.id],
         held=held,
         references=references,
         labels=await services.competencies_by_code(codes),

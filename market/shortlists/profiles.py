@@ -14,9 +14,10 @@ from typing import Any
 from market import clock
 from market.competencies.models import VendorCompetency, VendorReference
 from market.conduct.states import eligibility_many
+from market.contributions.figures import monthly_history
 from market.tasks.models import Task, TaskFunding
 from market.vendors.models import Vendor
-from matching.types import LEVELS, TaskProfile, VendorProfile
+from matching.types import LEVELS, Contribution, TaskProfile, VendorProfile
 
 RECENT_DAYS = 180  # awards within this window count towards a vendor's workload
 PRODUCT_PREFIX = "os2:"
@@ -92,6 +93,7 @@ async def vendor_profiles(
     eligible = await eligibility_many(ids, at)
     deliveries = await _delivery_history(ids, history_before)
     awards = await _awards(ids, history_before or at, strictly=history_before is not None)
+    contributions = await _contributions(ids, history_before)
     return [
         _profile(
             v,
@@ -100,6 +102,7 @@ async def vendor_profiles(
             eligible.get(v.id),
             deliveries.get(v.id),
             awards.get(v.id),
+            contributions.get(v.id, ()),
         )
         for v in vendors
     ]
@@ -112,6 +115,7 @@ def _profile(
     eligibility: Any,
     deliveries: list[tuple[int, bool, str, list[str]]] | None,
     awards: tuple[int, int, int] | None,
+    contributions: tuple[Contribution, ...] = (),
 ) -> VendorProfile:
     deliveries = deliveries or []
     award_count, recent, hours = awards or (0, 0, 0)
@@ -139,7 +143,22 @@ def _profile(
         award_count=max(award_count, len(deliveries)),
         recent_awards=recent,
         workload_hours=hours,
+        contributions=contributions,
     )
+
+
+async def _contributions(
+    ids: list[int], before: dt.datetime | None
+) -> dict[int, tuple[Contribution, ...]]:
+    """Each vendor's commits to the community's products, per product and month."""
+    history = await monthly_history(ids, before)
+    return {
+        vendor_id: tuple(
+            Contribution(product_of_solution(name), month, commits, lines, languages)
+            for name, month, commits, lines, languages in months
+        )
+        for vendor_id, months in history.items()
+    }
 
 
 async def _delivery_history(

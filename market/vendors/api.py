@@ -11,6 +11,7 @@ from market import clock
 from market.api import answer, json_body, page_of, pagination, path_id, text_field
 from market.conduct import services as conduct
 from market.conduct.states import standing
+from market.contributions.figures import contributions_json
 from market.errors import NotFound, ValidationFailed
 from market.i18n import gettext as _
 from market.vendors import services
@@ -73,6 +74,7 @@ async def _detail(vendor: Vendor, *, full: bool) -> dict[str, Any]:
             "eligible": s.eligible,
         }
     )
+    result["contributions"] = await contributions_json(vendor.id)
     if full:
         result.update(
             {

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from market.conduct.states import STATE_LABELS, standing
+from market.contributions.figures import activity_of
 from market.errors import DomainError, NotFound
 from market.i18n import get_language
 from market.i18n import gettext as _
@@ -87,6 +88,7 @@ async def profile(request: Request) -> Response:
         "vendors/profile.html",
         vendor=vendor,
         details=details,
+        activity=(await activity_of([vendor.id]))[vendor.id],
         standing=await standing(vendor),
         state_labels=STATE_LABELS,
     )

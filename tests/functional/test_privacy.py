@@ -9,7 +9,7 @@ import re
 
 from tortoise import Tortoise
 
-from market import clock
+from market import clock, jobs
 from market.accounts.models import LoginFailure, Session, User
 from market.audit.models import AuditEvent
 from market.bids.models import Bid, BidRevision
@@ -249,7 +249,7 @@ async def test_a_last_admin_may_go_when_the_vendor_closes(client) -> None:
 
 
 async def test_retention_removes_what_is_past_its_period_once_and_the_dry_run_says_so(
-    client,
+    client, settings
 ) -> None:
     person = await factories.user("municipality")
     await factories.login(client, person)  # a session with an address
@@ -282,6 +282,8 @@ async def test_retention_removes_what_is_past_its_period_once_and_the_dry_run_sa
     assert await Session.filter(user_id=person.id, address__not="").count() == 0
     again = {o.key: o.count for o in await retention.run()}
     assert set(again.values()) == {0}  # idempotent
+    assert await jobs.JOBS["apply_retention"]({"settings": settings}) == 0
+    assert any(f is jobs.apply_retention and m == 24 * 60 for f, m, _ in jobs.PERIODIC)
     assert await AuditEvent.filter(action="privacy.retention_ran").count() == 1
 
 
