@@ -209,6 +209,12 @@ EXPECTED: dict[str, str] = {
 
 ROLES = ["anonymous", "vendor_admin", "vendor_member", "municipality", "coordinator", "secretariat"]
 UNGUARDED = {"healthz", "static"}
+    # --- contributions
+    "contributions.identities": "vendor_admin, vendor_member",
+    "contributions.desk": SEC,
+    "contributions.confirm": SEC,
+    "api.vendors.identities": "vendor_admin",
+    "api.vendors.identities_confirm": SEC,
 # These end the caller's session or token, so they are checked apart (test_accounts.py).
 ENDS_SESSION = {
     "accounts.logout",

@@ -1,0 +1,1 @@
+"""Contributions: what each vendor has built in the community's products, from their git history."""

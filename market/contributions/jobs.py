@@ -1,0 +1,35 @@
+"""Background work: the scheduled import of each solution's repository."""
+
+from __future__ import annotations
+
+import logging
+
+from market.contributions import services
+from market.db import after_commit
+from market.settings import Settings
+from market.solutions.models import Solution
+
+log = logging.getLogger(__name__)
+
+
+async def import_solution(settings: Settings, solution_id: int) -> str:
+    """Import the new commits of one solution from its repository URL (idempotent)."""
+    solution = await Solution.get_or_none(id=solution_id)
+    if solution is None or not solution.repository_url.strip():
+        return "no repository"
+    try:
+        report = await services.import_commits(
+            solution, solution.repository_url, var_dir=settings.var_dir
+        )
+    except services.ImportFailed as exc:
+        log.warning("import of %s failed: %s", solution.name, exc.message)
+        return f"failed: {exc.message}"
+    return " ".join(report.lines())
+
+
+async def queue_imports() -> int:
+    """One import job per solution with a repository URL (debounced by job id)."""
+    ids = await Solution.exclude(repository_url="").values_list("id", flat=True)
+    for solution_id in ids:
+        await after_commit("import_commits", solution_id, job_id=f"import-commits:{solution_id}")
+    return len(ids)

@@ -1,0 +1,87 @@
+"""Pages: a vendor's declared git identities, and the secretariat's contributions desk."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from market.contributions import figures, services
+from market.contributions.models import IdentityKind
+from market.errors import DomainError
+from market.i18n import gettext as _
+from market.vendors.services import own_vendor
+from market.web import client_address, flash, form_data, form_ids, read_form, redirect, render
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
+
+
+async def my_identities(request: Request) -> Response:
+    user = request.state.user
+    vendor = await own_vendor(user)
+    errors: dict[str, str] = {}
+    values: dict[str, str] = {}
+    status = 200
+    message = ""
+    if request.method == "POST":
+        form = await read_form(request)
+        values = {k: str(form.get(k) or "") for k in ("domains", "authors")}
+        removed = set(form_ids(form.getlist("remove")))
+        existing = await services.identities_of(vendor.id)
+        keep = [i.id for i in existing if i.kind != IdentityKind.DOMAIN and i.id not in removed]
+        try:
+            await services.declare_identities(
+                vendor.id,
+                _lines(values.get("domains", "")),
+                _lines(values.get("authors", "")),
+                actor=user,
+                address=client_address(request),
+                keep=keep,
+            )
+        except DomainError as exc:
+            errors, status, message = (
+                exc.fields or {"domains": exc.message},
+                exc.status,
+                exc.message,
+            )
+        else:
+            flash(request, _("Your identities are saved."))
+            return redirect(request, "/vendor/identities")
+    identities = await services.identities_of(vendor.id)
+    return render(
+        request,
+        "contributions/identities.html",
+        status_code=status,
+        vendor=vendor,
+        domains=[i for i in identities if i.kind == IdentityKind.DOMAIN],
+        authors=[i for i in identities if i.kind != IdentityKind.DOMAIN],
+        activity=(await figures.activity_of([vendor.id]))[vendor.id],
+        is_admin=user.has_role("vendor_admin"),
+        values=values,
+        errors=errors,
+        message=message,
+    )
+
+
+async def desk(request: Request) -> Response:
+    return render(
+        request,
+        "contributions/desk.html",
+        sources=await services.sources(),
+        pending=await services.pending_identities(),
+    )
+
+
+async def confirm(request: Request) -> Response:
+    vendor_id = int(request.path_params["id"])
+    await form_data(request)
+    try:
+        await services.confirm_identities(
+            vendor_id, actor=request.state.user, address=client_address(request)
+        )
+    except DomainError as exc:
+        flash(request, exc.message, "error")
+    else:
+        flash(request, _("The identities are confirmed."))
+    return redirect(request, "/secretariat/contributions")
