@@ -36,15 +36,16 @@ from matching.fairness import (
     fair_order,
     merit_order,
 )
-from matching.taxonomy import Taxonomy
+from matching.taxonomy import Taxonomy, display_code
 from matching.text import (
+    block_weights,
     explainable,
     make_vectorizers,
     query_weights,
     term_counts,
-    weigh_blocks,
     word_analyzer,
 )
+from matching.text import similarity as text_similarity
 from matching.types import (
     DEFAULT_SETTINGS,
     FEATURES,
@@ -65,7 +66,7 @@ TEXT_BLOCKS = {
 }
 NO_CAPACITY = "no capacity before the delivery date"
 CAPACITY_UNKNOWN = "capacity unknown: not checked"
-CHUNK = 4096
+CHUNK = 1024
 FORMAT = "matching-index/2"
 
 
@@ -87,7 +88,7 @@ SPARSE_ROWS = ("codes", "products", "buyers", "experience", "undated")
 @dataclass
 class _Compiled:
     idf: dict[str, np.ndarray]
-    text: sp.csc_matrix  # vendors x (4 blocks x text_features), unit rows per block
+    norms: np.ndarray  # (vendors, 4): each vendor's TF-IDF length per text block
     codes: sp.csc_matrix
     products: sp.csc_matrix
     buyers: sp.csc_matrix
@@ -269,12 +270,12 @@ class Index:
         if self._compiled is not None:
             return self._compiled
         settings = self.settings
-        text, idfs = weigh_blocks(self._rows.text, len(TEXT_BLOCKS), settings.max_df)
+        idfs, norms = block_weights(self._rows.text, len(TEXT_BLOCKS), settings.max_df)
         buyers = self._rows.buyers.copy()
         buyers.data = (1.0 - np.exp(-buyers.data / settings.buyer_scale)).astype(np.float32)
         self._compiled = _Compiled(
             idf=dict(zip(TEXT_BLOCKS, idfs, strict=True)),
-            text=text,
+            norms=norms,
             codes=_widen(self._rows.codes, len(self._code_vocab)).tocsc(),
             products=_widen(self._rows.products, len(self._product_vocab)).tocsc(),
             buyers=_widen(buyers, len(self._buyer_vocab)).tocsc(),
@@ -307,10 +308,6 @@ class Index:
         blocks[np.arange(len(all_columns)), np.concatenate(which)] = np.concatenate(weights)
         return Query(columns=all_columns, blocks=blocks)
 
-    def text_matrix(self) -> sp.csc_matrix:
-        """The stacked, weighted vendor text matrix (for the benchmark's floor)."""
-        return self._compile().text
-
     def score(
         self,
         task: TaskProfile,
@@ -323,7 +320,15 @@ class Index:
         n = len(self._ids)
         today = today or task.published_at or dt.date.today()
         query = query or self.query(task)
-        similarity = np.asarray(compiled.text[:, query.columns] @ query.blocks, dtype=np.float64)
+        width = settings.text_features
+        idf = np.concatenate([compiled.idf[block] for block in TEXT_BLOCKS])
+        similarity = text_similarity(
+            self._rows.text,
+            query.columns,
+            query.vector * idf[query.columns],
+            query.columns // width,
+            compiled.norms,
+        ).astype(np.float64)
         numbers = self._rows.numbers
         products = tuple(dict.fromkeys(ft.normalize_product(p) for p in task.products))
         columns = {
@@ -415,11 +420,14 @@ class Index:
         moved_rows = set(moved.tolist())
         explained = order[: self.settings.explain_top]
         terms = self._shared_terms(task, explained)
+        memo: dict[tuple[str, str], float] = {}
         matches = []
         for rank, row in enumerate(order, start=1):
             explain = rank <= self.settings.explain_top
             matches.append(
-                self._match(table, int(row), rank, task, terms, explain, int(row) in moved_rows)
+                self._match(
+                    table, int(row), rank, task, terms, explain, int(row) in moved_rows, memo
+                )
             )
         return matches
 
@@ -432,6 +440,7 @@ class Index:
         terms: dict[int, tuple[str, ...]],
         explain: bool,
         moved: bool = False,
+        memo: dict[tuple[str, str], float] | None = None,
     ) -> Match:
         vendor = self._vendors[int(table.vendor_ids[row])]
         contributions = {
@@ -454,10 +463,11 @@ class Index:
             eligible=bool(table.eligible[row]),
             reasons=tuple(reasons),
             contributions=contributions,
-            matched_codes=self.matched_codes(task, vendor) if explain else (),
+            matched_codes=self.matched_codes(task, vendor, memo) if explain else (),
             top_terms=terms.get(row, ()) if explain else (),
             notes=notes,
             sme=vendor.sme,
+            won_in_area=won_in_area(task, vendor, self.taxonomy) if explain else (),
         )
 
     def _contribution_columns(
@@ -473,20 +483,29 @@ class Index:
     # -- explanations ---------------------------------------------------------------------
 
     def matched_codes(
-        self, task: TaskProfile, vendor: VendorProfile
+        self,
+        task: TaskProfile,
+        vendor: VendorProfile,
+        memo: dict[tuple[str, str], float] | None = None,
     ) -> tuple[tuple[str, str, float], ...]:
-        """(task code, the vendor's closest code, closeness) for every task code it touches."""
+        """(task code, the vendor's closest code, closeness) for every task code it touches.
+
+        `memo` keeps each (task code, vendor code) closeness across the vendors of one ranking.
+        """
+        memo = {} if memo is None else memo
         vendor_codes = sorted(set(vendor.codes) | set(vendor.past_codes))
         found = []
         for task_code in (*task.required_codes, *task.nice_to_have_codes):
             best, best_code = 0.0, ""
             for code in vendor_codes:
-                value = self.taxonomy.closeness(
-                    task_code,
-                    code,
-                    self.settings.vendor_narrower_decay,
-                    self.settings.vendor_broader_decay,
-                )
+                value = memo.get((task_code, code))
+                if value is None:
+                    value = memo[(task_code, code)] = self.taxonomy.closeness(
+                        task_code,
+                        code,
+                        self.settings.vendor_narrower_decay,
+                        self.settings.vendor_broader_decay,
+                    )
                 if value > best:
                     best, best_code = value, code
             if best > 0:
@@ -525,11 +544,20 @@ class Index:
         weights = np.maximum(idf["profile_word"][columns], idf["past_word"][columns])
         weights = weights * (1 + np.log([task_terms[w] for w in words]))
         blocks = list(TEXT_BLOCKS)
-        profile, past = blocks.index("profile_word"), blocks.index("past_word")
+        present = np.zeros((len(rows), len(words)), dtype=bool)
         counts = self._rows.text
-        present = (
-            counts[:, columns + profile * width] + counts[:, columns + past * width]
-        ).tocsr()[rows].toarray() > 0
+        wanted = np.asarray(rows, dtype=np.int64)
+        # Only the explained rows are looked up: in each word's column (row numbers sorted),
+        # a binary search per row; no vendor outside `rows` is touched.
+        for block in ("profile_word", "past_word"):
+            offset = blocks.index(block) * width
+            for j, column in enumerate(columns + offset):
+                lo, hi = counts.indptr[column], counts.indptr[column + 1]
+                if lo == hi:
+                    continue
+                stored = counts.indices[lo:hi]
+                at = np.minimum(np.searchsorted(stored, wanted), hi - lo - 1)
+                present[:, j] |= stored[at] == wanted
         result = {}
         for i, row in enumerate(rows):
             found = np.flatnonzero(present[i] & (weights > 0))
@@ -601,6 +629,34 @@ class Index:
         vendors = [_vendor_from_record(record) for record in header["vendors"]]
         index._vendors = {vendor.id: vendor for vendor in vendors}
         return index
+
+
+def won_in_area(
+    task: TaskProfile, vendor: VendorProfile, taxonomy: Taxonomy
+) -> tuple[tuple[str, int, int], ...]:
+    """For each task code: the narrowest node of its chain under which the vendor won dated
+    tasks, as (code, how many, year of the first). Undated awards are not counted here."""
+    found: dict[str, tuple[str, int, int]] = {}
+    for task_code in (*task.required_codes, *task.nice_to_have_codes):
+        chain = taxonomy.chain(task_code)
+        depth = {node: i for i, node in enumerate(chain)}
+        best: int | None = None
+        won: list[int] = []
+        for award in vendor.past_awards:
+            if award.date is None:
+                continue
+            steps = [depth[n] for c in award.codes for n in taxonomy.chain(c) if n in depth]
+            if not steps:
+                continue
+            level = min(steps)
+            if best is None or level < best:
+                best, won = level, [award.date.year]
+            elif level == best:
+                won.append(award.date.year)
+        if best is not None:
+            node = display_code(chain[best])
+            found.setdefault(node, (node, len(won), min(won)))
+    return tuple(found.values())
 
 
 def _vendor_record(vendor: VendorProfile) -> dict[str, object]:

@@ -178,19 +178,20 @@ def idf_from_df(df: np.ndarray, n_docs: int, max_df: float) -> np.ndarray:
     return idf.astype(np.float32)
 
 
-def weigh_blocks(
+def block_weights(
     counts: sp.csc_matrix, blocks: int, max_df: float
-) -> tuple[sp.csc_matrix, list[np.ndarray]]:
-    """TF-IDF with unit rows per block of columns, sharing `counts`' index arrays.
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """(IDF per block, each row's TF-IDF length per block) of a stacked uint8 count matrix.
 
-    Document frequency is the column's number of stored entries, so it is exact by construction.
-    Terms dropped by `max_df` stay as explicit zeros: queries never ask for them.
+    Document frequency is the column's number of stored entries, so it is exact by
+    construction. No weighted copy of the matrix is made: `similarity` weighs the few columns
+    a query asks for on the fly. Terms dropped by `max_df` have IDF 0.
     """
     n = counts.shape[0]
     width = counts.shape[1] // blocks
     df = np.diff(counts.indptr)
-    data = np.empty(counts.nnz, dtype=np.float32)
     idfs = []
+    norms = np.ones((n, blocks), dtype=np.float32)
     for j in range(blocks):
         lo, hi = int(counts.indptr[j * width]), int(counts.indptr[(j + 1) * width])
         block_df = df[j * width : (j + 1) * width]
@@ -198,11 +199,39 @@ def weigh_blocks(
         idfs.append(idf)
         weights = SUBLINEAR[counts.data[lo:hi]] * np.repeat(idf, block_df)
         rows = counts.indices[lo:hi]
-        norms = np.sqrt(np.bincount(rows, weights=weights.astype(np.float64) ** 2, minlength=n))
-        norms[norms == 0] = 1.0
-        data[lo:hi] = weights / norms[rows]
-    weighted = sp.csc_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
-    return weighted, idfs
+        squares = np.bincount(rows, weights=weights.astype(np.float64) ** 2, minlength=n)
+        length = np.sqrt(squares)
+        length[length == 0] = 1.0
+        norms[:, j] = length
+    return idfs, norms
+
+
+def similarity(
+    counts: sp.csc_matrix,
+    columns: np.ndarray,
+    weights: np.ndarray,
+    block_of: np.ndarray,
+    norms: np.ndarray,
+) -> np.ndarray:
+    """Cosine of every row with a query, per block: (rows, blocks).
+
+    `columns` (sorted) are the query's columns of the stacked count matrix, `weights` their
+    query weight times the column's IDF, `block_of` their block. Only those columns' entries
+    are read (a gather over the CSC arrays), weighted by sublinear TF and summed per row.
+    """
+    n, blocks = norms.shape
+    starts = counts.indptr[columns].astype(np.int64)
+    lengths = counts.indptr[columns + 1].astype(np.int64) - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros((n, blocks))
+    ends = np.cumsum(lengths)
+    positions = np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - lengths), lengths)
+    rows = counts.indices[positions].astype(np.int64)
+    values = SUBLINEAR[counts.data[positions]] * np.repeat(weights.astype(np.float32), lengths)
+    keys = np.repeat(block_of.astype(np.int64) * n, lengths) + rows
+    summed = np.bincount(keys, weights=values, minlength=n * blocks).reshape(blocks, n).T
+    return summed / norms
 
 
 def query_weights(counts: sp.csr_matrix, idf: np.ndarray, keep: int) -> sp.csr_matrix:
