@@ -48,8 +48,8 @@ EXPECTED: dict[str, str] = {
     # --- API
     "api.auth.token_create": ANY,
     "api.auth.token_delete": SIGNED_IN,
-    # --- vendors and conduct (issue 4)
     "api.me": SIGNED_IN,
+    # --- vendors and conduct (issue 4)
     "vendors.register": ANY,
     "vendors.partners": ANY,
     "vendors.profile": ANY,
@@ -205,16 +205,16 @@ EXPECTED: dict[str, str] = {
     "alerts.settings": SEC,
     "api.me.alerts": SIGNED_IN,
     "api.me.alerts_update": SIGNED_IN,
-}
-
-ROLES = ["anonymous", "vendor_admin", "vendor_member", "municipality", "coordinator", "secretariat"]
-UNGUARDED = {"healthz", "static"}
     # --- contributions
     "contributions.identities": "vendor_admin, vendor_member",
     "contributions.desk": SEC,
     "contributions.confirm": SEC,
     "api.vendors.identities": "vendor_admin",
     "api.vendors.identities_confirm": SEC,
+}
+
+ROLES = ["anonymous", "vendor_admin", "vendor_member", "municipality", "coordinator", "secretariat"]
+UNGUARDED = {"healthz", "static"}
 # These end the caller's session or token, so they are checked apart (test_accounts.py).
 ENDS_SESSION = {
     "accounts.logout",
@@ -250,16 +250,6 @@ def _concrete(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "1", path)
 
 
-@pytest.mark.parametrize("role", ROLES)
-async def test_each_role_is_admitted_or_refused_as_declared(client, role: str) -> None:
-    if role != "anonymous":
-        account = await factories.user(role)
-        if any(r.path.startswith("/api/") for r in guarded_routes()):
-            headers = await factories.bearer(client, account)
-        await factories.login(client, account)
-    else:
-        headers = {}
-    for route in guarded_routes():
 def _admitted(entry: str, role: str) -> bool:
     """Read from the table, not from the route's own declaration: a declaration that drifts
     from the table fails here too, not only in test_declarations_match_the_table."""
@@ -270,6 +260,16 @@ def _admitted(entry: str, role: str) -> bool:
     return entry == SIGNED_IN or role in entry.split(", ")
 
 
+@pytest.mark.parametrize("role", ROLES)
+async def test_each_role_is_admitted_or_refused_as_declared(client, role: str) -> None:
+    if role != "anonymous":
+        account = await factories.user(role)
+        if any(r.path.startswith("/api/") for r in guarded_routes()):
+            headers = await factories.bearer(client, account)
+        await factories.login(client, account)
+    else:
+        headers = {}
+    for route in guarded_routes():
         if route.name not in EXPECTED:
             continue  # test_every_route_is_in_the_permission_table names it
         admitted = _admitted(EXPECTED[route.name], role)
