@@ -217,15 +217,6 @@ def error_response(request: Request, exc: DomainError) -> Response:
         return HTMLResponse(f"<h1>{exc.status}</h1><p>{Markup.escape(exc.message)}</p>", exc.status)
 
 
-async def form_data(request: Request) -> dict[str, str]:
-    """The posted form as plain strings (the last value of each field; files are left out)."""
-    form = await read_form(request)
-    values: dict[str, str] = {}
-    for key, value in form.multi_items():
-        if isinstance(value, str) and key != "csrf_token":
-            values[key] = value
-    return values
-
 UNSTORABLE_FORM = _l(
     "The form contains a character that is not allowed (a NUL character or a lone "
     "surrogate). Remove it and send the form again."
@@ -242,6 +233,15 @@ async def read_form(request: Request) -> FormData:
             raise BadRequest(UNSTORABLE_FORM)
     return form
 
+
+async def form_data(request: Request) -> dict[str, str]:
+    """The posted form as plain strings (the last value of each field; files are left out)."""
+    form = await read_form(request)
+    values: dict[str, str] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str) and key != "csrf_token":
+            values[key] = value
+    return values
 
 
 # --- confirming what cannot be undone --------------------------------------------------------
