@@ -12,9 +12,7 @@ from tortoise import connections
 from market import jobs
 from market import metrics as metrics_module
 from market.core import services
-from market.errors import NotFound
-from market.i18n import gettext as _
-from market.mail.models import OutboxMessage
+from market.mail import outbox
 from market.security.permissions import Allow, Endpoint, guard
 from market.web import client_address, render
 
@@ -56,21 +54,14 @@ async def healthz(request: Request) -> Response:
 
 
 async def dev_outbox(request: Request) -> Response:
-    if request.app.state.settings.is_production:
-        raise NotFound(_("Page not found."))
-    messages = await OutboxMessage.all().order_by("-id").limit(100)
+    messages = await outbox.visible_messages(request.app.state.settings, request.state.user)
     return render(request, "core/outbox.html", messages=messages)
 
 
 async def dev_outbox_message(request: Request) -> Response:
-    if request.app.state.settings.is_production:
-        raise NotFound(_("Page not found."))
-    message = await OutboxMessage.get_or_none(id=int(request.path_params["id"]))
-    if message is None:
-        raise NotFound(_("Page not found."))
-    from market.mail.services import expand_secrets
-
-    body = await expand_secrets(request.app.state.settings, message.body_text)
+    message, body = await outbox.visible_message(
+        request.app.state.settings, request.state.user, int(request.path_params["id"])
+    )
     return render(request, "core/outbox_message.html", message=message, body=body)
 
 

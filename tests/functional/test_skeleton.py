@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from market.mail.models import MailStatus, OutboxMessage
 from market.mail.services import queue_mail
+from tests import factories
 
 
 async def test_healthz_reports_database_and_job_mode(client, settings):
@@ -57,5 +58,6 @@ async def test_mail_goes_through_the_outbox_once(client, run_jobs):
     assert len(messages) == 1
     assert messages[0].status == MailStatus.KEPT
     assert messages[0].subject == "Reset your password"
+    await factories.login(client, await factories.user("secretariat"))
     page = await client.get(f"/dev/outbox/{messages[0].id}")
     assert "Reset your password" in page.text

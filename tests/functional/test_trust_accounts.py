@@ -182,3 +182,33 @@ def test_the_server_believes_x_forwarded_for_only_from_named_proxies():
         "proxy_headers": True,
         "forwarded_allow_ips": "10.0.0.2,10.0.0.3",
     }
+
+
+async def test_the_development_outbox_shows_mail_only_to_its_recipient_and_the_secretariat(
+    client, run_jobs
+):
+    account = await factories.user("municipality")
+    await factories.post_form(client, "/password/forgot", {"email": account.email})
+    await run_jobs()
+    mail = await OutboxMessage.filter(to_email=account.email).order_by("-id").first()
+    path = f"/dev/outbox/{mail.id}"
+    # Anonymous visitors (the attacker who asked for the reset) get nothing.
+    assert (await client.get("/dev/outbox")).status_code == 404
+    assert (await client.get(path)).status_code == 404
+    # Another user neither lists nor opens it.
+    await factories.login(client, await factories.user("vendor_admin"))
+    assert account.email not in (await client.get("/dev/outbox")).text
+    assert (await client.get(path)).status_code == 404
+    # The secretariat reads every mail, with the secret hidden.
+    client.cookies.clear()
+    await factories.login(client, await factories.user("secretariat"))
+    assert account.email in (await client.get("/dev/outbox")).text
+    shown = await client.get(path)
+    assert shown.status_code == 200 and "/password/reset/" in shown.text
+    assert not re.search(r"/password/reset/[\w-]{20,}", shown.text)
+    # The recipient reads the working link.
+    client.cookies.clear()
+    await factories.login(client, account)
+    own = await client.get(path)
+    secret = re.search(r"/password/reset/([\w-]{20,})", own.text).group(1)
+    assert (await client.get(f"/password/reset/{secret}")).status_code == 200
