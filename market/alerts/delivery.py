@@ -18,7 +18,14 @@ from tortoise.exceptions import IntegrityError
 from market import clock
 from market.accounts.models import User
 from market.alerts import services
-from market.alerts.models import AlertDigest, AlertItem, AlertPreference, Frequency, SavedSearch
+from market.alerts.models import (
+    AlertDigest,
+    AlertItem,
+    AlertPreference,
+    AlertSettings,
+    Frequency,
+    SavedSearch,
+)
 from market.bids.models import Bid
 from market.competencies.services import ancestors_in, competencies_by_code, label, parent_map
 from market.conduct.states import eligibility_many
@@ -61,11 +68,14 @@ async def fitting_entries(task_id: int) -> dict[int, ShortlistEntry]:
     the secretariat set."""
     row = await services.fit_settings()
     entries = await ShortlistEntry.filter(shortlist__task_id=task_id, eligible=True)
-    return {
-        e.vendor_id: e
-        for e in entries
-        if e.rank <= row.top_n or (row.min_score is not None and e.score >= row.min_score)
-    }
+    return {e.vendor_id: e for e in entries if fits(e, row)}
+
+
+def fits(entry: ShortlistEntry, row: AlertSettings) -> bool:
+    """An eligible place counts as "fits" in the first N or at the minimum score or above."""
+    if not entry.eligible:
+        return False
+    return entry.rank <= row.top_n or (row.min_score is not None and entry.score >= row.min_score)
 
 
 async def explain(task: Task, entry: ShortlistEntry, solution_name: str) -> list[str]:

@@ -15,6 +15,7 @@ from market.bids.models import Bid
 from market.competencies.services import parent_map
 from market.i18n import gettext as _
 from market.settings import Settings
+from market.shortlists.models import ShortlistEntry
 from market.solutions.models import Solution
 from market.tasks.models import Invitation, Task, TaskStatus
 from market.vendors.models import Vendor
@@ -55,12 +56,20 @@ async def fitting_tasks(user: User) -> list[FeedEntry]:
     pref.frequency = Frequency.DAILY  # the filters count here, not how often mail goes out
     parents = await parent_map()
     names = dict(await Solution.all().values_list("id", "name"))
+    row = await services.fit_settings()
+    tasks = await open_tasks(limit=500)
+    places = {
+        int(e.shortlist.task_id): e  # type: ignore[attr-defined]
+        for e in await ShortlistEntry.filter(
+            vendor_id=vendor.id, shortlist__task_id__in=[t.id for t in tasks] or [0]
+        ).select_related("shortlist")
+    }
     entries = []
-    for task in await open_tasks(limit=500):
-        fits = await delivery.fitting_entries(task.id)
-        entry = fits.get(vendor.id)
+    for task in tasks:
+        entry = places.get(task.id)
         name = str(names.get(task.solution_id, ""))
-        if entry is not None and delivery.wanted_by(pref, task, name, parents):
+        wanted = entry is not None and delivery.fits(entry, row)
+        if entry is not None and wanted and delivery.wanted_by(pref, task, name, parents):
             entries.append(FeedEntry(task, await delivery.explain(task, entry, name)))
         if len(entries) >= FEED_SIZE:
             break
