@@ -25,6 +25,7 @@ MODEL_MODULES = [
     "market.shortlists.models",  # issue 7
     "market.alerts.models",
     "market.privacy.models",
+    "market.opendata.models",
     "market.contributions.models",
     # each domain package adds its models module here (one line each)
 ]

@@ -158,6 +158,13 @@ async def send_coordinator_digests(ctx: dict[str, Any]) -> int:
     return await delivery.send_coordinator_digests(ctx["settings"])
 
 
+async def record_ocds_releases(ctx: dict[str, Any]) -> int:
+    """Publish a new OCDS release for every public task that changed (immutable, idempotent)."""
+    from market.opendata import ocds
+
+    return await ocds.record_releases(ctx["settings"])
+
+
 async def import_commits(ctx: dict[str, Any], solution_id: int) -> str:
     """Read a solution's new commits from its repository URL (incremental, idempotent)."""
     from market.contributions import jobs
@@ -198,6 +205,7 @@ JOBS: dict[str, JobFunction] = {
     "send_deadline_reminders": send_deadline_reminders,
     "send_coordinator_digests": send_coordinator_digests,
     "apply_retention": apply_retention,
+    "record_ocds_releases": record_ocds_releases,
     "import_commits": import_commits,  # contributions
     "refresh_contributions": refresh_contributions,  # contributions
     "rebuild_contributions": rebuild_contributions,  # contributions
@@ -215,6 +223,7 @@ PERIODIC: list[tuple[JobFunction, int, dict[str, Any]]] = [
     (send_coordinator_digests, 60, {"minute": 7, "second": 0}),
     (send_deadline_reminders, 15, {"minute": {2, 17, 32, 47}, "second": 0}),
     (apply_retention, 24 * 60, {"hour": 3, "minute": 15, "second": 0}),
+    (record_ocds_releases, 1, {"second": 50}),
     (refresh_contributions, 24 * 60, {"hour": 3, "minute": 20, "second": 0}),  # contributions
 ]
 

@@ -231,6 +231,9 @@ PAGINATION = {
     "per_page": {"type": "integer", "minimum": 1, "maximum": 200},
 }
 
+# The OCDS pagination extension's package links.
+OCDS_LINKS = obj(None, next=STR, prev=STR)
+
 CRITERION = obj(
     ["name", "weight"], name=SHORT, weight={"type": "integer", "minimum": 0, "maximum": 100}
 )
@@ -980,8 +983,37 @@ OPS: dict[str, Op] = {
                         awards=arr(obj()),
                     )
                 ),
+                extensions=arr(STR),
+                links=OCDS_LINKS,
             )
         },
+        errors=(404,),
+        query={"page": PAGINATION["page"]},
+        tag="open data",
+    ),
+    "api.ocds.records": Op(
+        "OCDS 1.1 record package: every release of each task and its compiled release",
+        answers={
+            200: obj(
+                ["uri", "publishedDate", "publisher", "version", "records"],
+                uri=STR,
+                publishedDate=DATETIME,
+                publisher=obj(["name"], name=STR),
+                version={"type": "string", "enum": ["1.1"]},
+                extensions=arr(STR),
+                links=OCDS_LINKS,
+                records=arr(
+                    obj(
+                        ["ocid", "releases", "compiledRelease"],
+                        ocid=STR,
+                        releases=arr(obj(["ocid", "id", "date", "tag"])),
+                        compiledRelease=obj(["ocid", "id", "date", "tag"]),
+                    )
+                ),
+            )
+        },
+        errors=(404,),
+        query={"page": PAGINATION["page"], "ocid": STR},
         tag="open data",
     ),
     # --- privacy: insight and erasure

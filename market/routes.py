@@ -405,6 +405,10 @@ routes: list[BaseRoute] = [
     # --- open data (issue 9)
     page("/statistics", opendata.statistics, "opendata.statistics", ANYONE),
     api("/ocds/releases", opendata_api.ocds_releases, "ocds.releases", ANYONE),
+    api("/ocds/records", opendata_api.ocds_records, "ocds.records", ANYONE),
+    page("/statistics/tasks.csv", opendata.tasks_csv, "opendata.tasks_csv", ANYONE),
+    page("/statistics/awards.csv", opendata.awards_csv, "opendata.awards_csv", ANYONE),
+    page("/statistics/register.csv", opendata.register_csv, "opendata.register_csv", ANYONE),
     # --- privacy: the register, insight, erasure and retention
     page("/privatliv", privacy.privacy_page, "privacy.page", ANYONE),
     page("/account/privacy", privacy.account, "privacy.account", SIGNED_IN),

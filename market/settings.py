@@ -92,6 +92,10 @@ class Settings:
     alert_reminder_hours: tuple[int, ...] = (72, 24)
     # Open Contracting ID prefix (registered with the OCDS helpdesk): "<prefix>-<task id>".
     ocds_ocid_prefix: str = "ocds-pmkt01"
+    # The publisher of the OCDS data: its name and its identifier (e.g. DK-CVR and the CVR).
+    ocds_publisher_name: str = "OS2 - Offentligt Digitaliseringsfællesskab (Partner Market)"
+    ocds_publisher_scheme: str = "DK-CVR"
+    ocds_publisher_uid: str = ""
     debug: bool = False
     # Logs and metrics: the level of the log lines; the addresses or networks (besides the
     # signed-in secretariat) that may read /metrics; where worker processes share metrics.
@@ -155,6 +159,9 @@ class Settings:
             ),
             job_timeout_seconds=_int(env, "JOB_TIMEOUT_SECONDS", cls.job_timeout_seconds),
             ocds_ocid_prefix=env.get("OCDS_OCID_PREFIX", cls.ocds_ocid_prefix),
+            ocds_publisher_name=env.get("OCDS_PUBLISHER_NAME", cls.ocds_publisher_name),
+            ocds_publisher_scheme=env.get("OCDS_PUBLISHER_SCHEME", cls.ocds_publisher_scheme),
+            ocds_publisher_uid=env.get("OCDS_PUBLISHER_UID", cls.ocds_publisher_uid),
             debug=_bool(env.get("DEBUG")),
             log_level=env.get("LOG_LEVEL", cls.log_level).upper(),
             contact_email=env.get("CONTACT_EMAIL", cls.contact_email),

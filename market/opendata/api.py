@@ -1,4 +1,4 @@
-"""JSON API: /api/v1/ocds/releases, the OCDS 1.1 release package."""
+"""JSON API: the OCDS 1.1 release package and record package, paginated."""
 
 from __future__ import annotations
 
@@ -6,10 +6,30 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from market.api import answer
-from market.opendata import services
+from market.errors import NotFound
+from market.i18n import gettext as _
+from market.opendata import ocds
+from market.web import page_param
+
+
+def _answer(page: ocds.Page) -> Response:
+    if page.page > page.pages:
+        raise NotFound(_("There is no such page."))
+    response = answer(page.package)
+    links = page.package.get("links", {})
+    # The same links as HTTP Link headers, for clients that page by header.
+    response.headers["link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())
+    if not links:
+        del response.headers["link"]
+    return response
 
 
 async def ocds_releases(request: Request) -> Response:
     settings = request.app.state.settings
-    package = await services.release_package(settings.base_url, settings.ocds_ocid_prefix)
-    return answer(package)
+    return _answer(await ocds.release_package(settings, page_param(request)))
+
+
+async def ocds_records(request: Request) -> Response:
+    settings = request.app.state.settings
+    ocid = request.query_params.get("ocid") or None
+    return _answer(await ocds.record_package(settings, page_param(request), ocid))

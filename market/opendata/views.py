@@ -1,13 +1,40 @@
-"""The public statistics page."""
+"""The public statistics page and the open data as CSV."""
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from market import clock
 from market.opendata import services
 from market.web import render
 
 
 async def statistics(request: Request) -> Response:
     return render(request, "opendata/statistics.html", stats=await services.statistics())
+
+
+def _csv(text: str, name: str) -> Response:
+    filename = f"partner-market-{name}-{clock.today().isoformat()}.csv"
+    return Response(
+        "\ufeff" + text,  # a byte order mark, so spreadsheets read UTF-8
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _download(name: str, build: Callable[[Request], Awaitable[str]]) -> Callable:
+    async def view(request: Request) -> Response:
+        return _csv(await build(request), name)
+
+    view.__name__ = f"{name}_csv"
+    return view
+
+
+tasks_csv = _download("tasks", lambda r: services.tasks_csv(r.app.state.settings.ocds_ocid_prefix))
+awards_csv = _download(
+    "awards", lambda r: services.awards_csv(r.app.state.settings.ocds_ocid_prefix)
+)
+register_csv = _download("register", lambda r: services.register_csv())

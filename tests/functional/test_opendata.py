@@ -3,37 +3,15 @@
 from __future__ import annotations
 
 import html
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from market.opendata import ocds
 from market.tasks.models import Task
 from market.vendors.models import Vendor
 from tests import factories, factories_bids, factories_tasks
-
-STANDARD_ZIP = Path(__file__).resolve().parents[2].parent / "shared/data/ocds/standard-1__1__5.zip"
-
-
-def ocds_problems(package: dict[str, Any]) -> dict[str, Any]:
-    """Everything libcoveocds finds wrong, offline (the standard comes from a local zip)."""
-    if not STANDARD_ZIP.exists():
-        pytest.skip(f"the OCDS standard is not at {STANDARD_ZIP} (../shared is absent)")
-    from libcoveocds.api import ocds_json_output
-    from libcoveocds.config import LibCoveOCDSConfig
-
-    config = LibCoveOCDSConfig()
-    config.config["context"] = "api"
-    config.config["standard_zip"] = STANDARD_ZIP.as_uri()
-    result = ocds_json_output(json_data=package, lib_cove_ocds_config=config)
-    keys = (
-        "validation_errors",
-        "additional_closed_codelist_values",
-        "additional_checks",
-        "json_deref_error",
-        "structure_errors",
-    )
-    return {k: result[k] for k in keys if result.get(k)}
+from tests.ocds_offline import cove, offline_ocds  # noqa: F401 - a fixture
 
 
 async def _awarded_and_open(client: Any) -> tuple[Task, Task, dict, Vendor]:
@@ -62,18 +40,22 @@ async def _awarded_and_open(client: Any) -> tuple[Task, Task, dict, Vendor]:
 
 
 def _release(package: dict[str, Any], task: Task) -> dict[str, Any]:
-    [release] = [r for r in package["releases"] if r["ocid"] == f"ocds-pmkt01-{task.id}"]
-    return release
+    """The task's latest release."""
+    return [r for r in package["releases"] if r["ocid"] == f"ocds-pmkt01-{task.id}"][-1]
 
 
-async def test_the_release_package_is_valid_ocds_and_keeps_sealed_bids_sealed(client) -> None:
+@pytest.mark.usefixtures("offline_ocds")
+async def test_the_release_package_is_valid_ocds_and_keeps_sealed_bids_sealed(
+    client, settings
+) -> None:
     awarded, open_task, _winner, vendor = await _awarded_and_open(client)
+    await ocds.record_releases(settings)
     response = await client.get("/api/v1/ocds/releases")
     assert response.status_code == 200
     package = response.json()
     assert package["version"] == "1.1"
     assert package["uri"].endswith("/api/v1/ocds/releases")
-    assert ocds_problems(package) == {}
+    assert cove(package) == {}
 
     done = _release(package, awarded)
     assert done["tag"] == ["award"] and done["initiationType"] == "tender"
@@ -108,14 +90,16 @@ async def test_the_release_package_is_valid_ocds_and_keeps_sealed_bids_sealed(cl
     assert sealed["id"] != done["id"]
 
 
-async def test_drafts_are_not_published(client) -> None:
+@pytest.mark.usefixtures("offline_ocds")
+async def test_drafts_are_not_published(client, settings) -> None:
     coordinator, solution = await factories_tasks.coordinator_of()
     draft = await factories_tasks.task(coordinator, solution, title="Hemmelig kladde")
     # (OCDS wants at least one release in a package: an empty market serves "releases": [].)
     await factories_bids.published_task(coordinator, solution, title="Offentlig opgave")
+    await ocds.record_releases(settings)
     package = (await client.get("/api/v1/ocds/releases")).json()
     assert all(r["ocid"] != f"ocds-pmkt01-{draft.id}" for r in package["releases"])
-    assert ocds_problems(package) == {}
+    assert cove(package) == {}
 
 
 async def test_statistics_count_bids_only_after_the_deadline(client) -> None:

@@ -177,6 +177,10 @@ EXPECTED: dict[str, str] = {
     # --- open data (issue 9)
     "opendata.statistics": ANY,
     "api.ocds.releases": ANY,
+    "api.ocds.records": ANY,
+    "opendata.tasks_csv": ANY,
+    "opendata.awards_csv": ANY,
+    "opendata.register_csv": ANY,
     # --- privacy
     "privacy.page": ANY,
     "privacy.account": SIGNED_IN,
