@@ -270,3 +270,24 @@ async def test_the_preferences_page_saves_and_keeps_what_was_right(client, run_j
     row = await AlertPreference.get(user_id=user.id)
     assert (row.frequency, row.min_budget_dkk, row.codes) == ("weekly", 10000, ["72000000"])
     assert row.reminders is False, "an unticked box turns reminders off"
+
+
+async def test_the_secretariat_sets_which_places_count_as_fits(client, run_jobs):
+    from market.alerts.models import AlertSettings
+    from market.audit.models import AuditEvent
+
+    secretary = await factories.user("secretariat")
+    await factories.login(client, secretary)
+    page = await client.get("/secretariat/alerts")
+    assert page.status_code == 200 and 'value="10"' in page.text
+    bad = await factories.post_form(
+        client, "/secretariat/alerts", {"top_n": "900", "min_score": "høj"}
+    )
+    assert bad.status_code == 422 and 'value="900"' in bad.text
+    good = await factories.post_form(
+        client, "/secretariat/alerts", {"top_n": "5", "min_score": "0,4"}
+    )
+    assert good.status_code == 303
+    row = await AlertSettings.get(id=1)
+    assert (row.top_n, row.min_score) == (5, 0.4)
+    assert await AuditEvent.filter(action="alerts.settings_changed").exists()
