@@ -24,9 +24,10 @@ MENU: list[MenuItem] = [
     MenuItem(_l("Taxonomy"), "/secretariat/taxonomy", ("secretariat",)),
     MenuItem(_l("Solutions"), "/solutions"),  # issue 6
     MenuItem(_l("Wishes"), "/wishes", ("municipality",)),  # issue 6
-    MenuItem(_l("Tasks"), "/tasks", ("coordinator",)),  # issue 6
+    MenuItem(_l("Tasks"), "/tasks"),  # public: open tasks; coordinators also see their own
     MenuItem(_l("Releases"), "/releases", ("coordinator",)),  # issue 6
     MenuItem(_l("Partners register"), "/partners"),
+    MenuItem(_l("Code of Conduct"), "/conduct"),
     MenuItem(_l("My company"), "/my-company", ("vendor_admin", "vendor_member")),
     MenuItem(_l("Opportunities"), "/opportunities", ("vendor_admin", "vendor_member")),  # 8
     MenuItem(_l("My bids"), "/my-bids", ("vendor_admin", "vendor_member")),  # issue 8

@@ -5,6 +5,24 @@
     // Move focus to the error summary so screen readers announce what is wrong.
     var summary = document.getElementById("error-summary");
     if (summary) { summary.focus(); }
+    // The menu button (narrow screens): folds the main menu away until asked for.
+    var menuButton = document.querySelector(".pm-menu-button");
+    var menu = document.getElementById("main-menu");
+    if (menuButton && menu) {
+      document.documentElement.classList.add("pm-menu-ready");
+      menuButton.hidden = false;
+      menuButton.addEventListener("click", function () {
+        var open = menuButton.getAttribute("aria-expanded") !== "true";
+        menuButton.setAttribute("aria-expanded", open ? "true" : "false");
+        menu.classList.toggle("pm-nav-open", open);
+      });
+      document.addEventListener("keydown", function (event) {
+        if (event.key === "Escape" && menuButton.getAttribute("aria-expanded") === "true") {
+          menuButton.click();
+          menuButton.focus();
+        }
+      });
+    }
     // Confirm destructive actions marked with data-confirm.
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (event) {
