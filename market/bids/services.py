@@ -29,6 +29,7 @@ from market.db import transaction
 from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from market.i18n import gettext as _
 from market.parsing import json_whole_number
+from market.privacy.redaction import redact_team
 from market.tasks.models import Invitation, Task, TaskStatus
 from market.tasks.rules import bidding_open
 from market.vendors.models import Vendor
@@ -551,7 +552,8 @@ async def readable_bid(bid_id: int, user: Any) -> BidView:
     task = bid.task
     if access.is_vendor_user(user, bid.vendor.organisation_id):
         revisions = list(await BidRevision.filter(bid_id=bid.id).order_by("number"))
-        content = dict(revisions[-1].content) if revisions else {}
+        last = revisions[-1] if revisions else None
+        content = await redact_team(dict(last.content), last.id) if last else {}
         return BidView(bid, task, True, content, revisions)
     if (
         bid.status == BidStatus.SUBMITTED
@@ -559,7 +561,8 @@ async def readable_bid(bid_id: int, user: Any) -> BidView:
         and await access.reading_block(task, user) is None
     ):
         submitted = await BidRevision.get(id=bid.submitted_revision_id)
-        return BidView(bid, task, False, dict(submitted.content), [submitted])
+        content = await redact_team(dict(submitted.content), submitted.id)
+        return BidView(bid, task, False, content, [submitted])
     raise NotFound(_("There is no such bid."))
 
 

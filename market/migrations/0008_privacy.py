@@ -57,4 +57,23 @@ class Migration(migrations.Migration):
             options={"table": "privacy_retention_period", "app": "market", "pk_attr": "id"},
             bases=["Model"],
         ),
+        ops.CreateModel(
+            name="TeamRedaction",
+            fields=[
+                (
+                    "id",
+                    fields.IntField(generated=True, primary_key=True, unique=True, db_index=True),
+                ),
+                ("revision_id", fields.IntField(db_index=True)),
+                ("position", fields.IntField()),
+                ("user_id", fields.IntField()),
+            ],
+            options={
+                "table": "privacy_team_redaction",
+                "app": "market",
+                "unique_together": (("revision_id", "position"),),
+                "pk_attr": "id",
+            },
+            bases=["Model"],
+        ),
     ]

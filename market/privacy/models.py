@@ -58,3 +58,16 @@ class RetentionPeriod(Model):
 
     class Meta:
         table = "privacy_retention_period"
+
+
+class TeamRedaction(Model):
+    # An erased user named in a bid's team: the revision's content keeps the name (its hash
+    # covers it), pages and the API show the pseudonym. Holds no name itself.
+    id = fields.IntField(primary_key=True)
+    revision_id = fields.IntField(db_index=True)
+    position = fields.IntField()
+    user_id = fields.IntField()
+
+    class Meta:
+        table = "privacy_team_redaction"
+        unique_together = (("revision_id", "position"),)

@@ -238,6 +238,15 @@ REGISTER: tuple[Entry, ...] = (
         Erasure.KEEP,
     ),
     Entry(
+        "TeamRedaction",
+        ("revision_id", "position", "user_id"),
+        _l("Where an erased person is named in a bid's team (no name is kept here)"),
+        VENDOR_STAFF,
+        _l("Showing the pseudonym instead of the name while the bid's hash still verifies."),
+        "procurement_records",
+        Erasure.KEEP,
+    ),
+    Entry(
         "AlertPreference",
         ("frequency", "codes", "products", "min_budget_dkk", "language", "feed_salt"),
         _l("Alert preferences, saved searches and the alerts sent"),

@@ -23,39 +23,25 @@ from market.accounts.services import end_all_sessions, get_user, get_user_by_ema
 from market.alerts.models import AlertDigest, AlertItem, AlertPreference, SavedSearch
 from market.audit.models import AuditEvent
 from market.audit.services import record
+from market.bids.models import Bid, BidRevision
 from market.conduct.models import Signature
 from market.db import transaction
 from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from market.i18n import gettext as _
 from market.mail.models import MailStatus, OutboxMessage
 from market.privacy import export
-from market.privacy.models import ErasureRequest, ErasureStatus
+from market.privacy.models import ErasureRequest, ErasureStatus, TeamRedaction
+from market.privacy.names import pseudonym, pseudonym_email
 from market.solutions.models import Wish
 from market.tasks.models import TaskChange
 from market.vendors import services as vendors
 from market.vendors.models import Vendor, VendorInvitation
 
-PSEUDONYM = "Slettet bruger {id}"  # stored in Danish, the binding language; shown translated
-PSEUDONYM_EMAIL = "slettet-bruger-{id}@slettet.invalid"
-_PSEUDONYM_RE = re.compile(r"^Slettet bruger (\d+)$")
 AUDIT_BATCH = 500
 
 
-def pseudonym(user_id: int) -> str:
-    return PSEUDONYM.format(id=user_id)
-
-
-def display_name(label: object) -> str:
-    """A stored name as shown on a page: an erased user's pseudonym in the page's language."""
-    text = "" if label is None else str(label)
-    match = _PSEUDONYM_RE.match(text)
-    if match is None:
-        return text
-    return _("Deleted user %(id)s") % {"id": match.group(1)}
-
-
 def is_erased(user: User) -> bool:
-    return user.email == PSEUDONYM_EMAIL.format(id=user.id)
+    return user.email == pseudonym_email(user.id)
 
 
 # --- insight ----------------------------------------------------------------------------
@@ -330,9 +316,7 @@ async def _scrub_audit_log(user: User, pattern: re.Pattern[str], replacement: st
 
 async def _scrub_mail(user: User, pattern: re.Pattern[str], replacement: str) -> None:
     await OutboxMessage.filter(to_email=user.email, status=MailStatus.PENDING).delete()
-    await OutboxMessage.filter(to_email=user.email).update(
-        to_email=PSEUDONYM_EMAIL.format(id=user.id)
-    )
+    await OutboxMessage.filter(to_email=user.email).update(to_email=pseudonym_email(user.id))
     mentions = Q(body_text__icontains=user.email) | Q(subject__icontains=user.email)
     if len(user.name.strip()) >= 3:
         mentions |= Q(body_text__icontains=user.name.strip())
@@ -343,6 +327,30 @@ async def _scrub_mail(user: User, pattern: re.Pattern[str], replacement: str) ->
             body_text=_scrub(message.body_text, pattern, replacement),
             body_html=_scrub(message.body_html, pattern, replacement),
         )
+
+
+async def _redact_bid_teams(user: User, label: str) -> None:
+    """The user named in their vendor's bids: the hashed revisions keep the name, a redaction
+    row hides it on pages and in the API; the bid's working copy of the team is rewritten."""
+    vendor = await _vendor_of(user)
+    name = user.name.strip().casefold()
+    if vendor is None or len(name) < 3:
+        return
+    revisions = await BidRevision.filter(bid__vendor_id=vendor.id).values("id", "content")
+    for revision in revisions:
+        team = (revision["content"] or {}).get("team") or []
+        for position, member in enumerate(team):
+            if str(member.get("name", "")).strip().casefold() == name:
+                await TeamRedaction.get_or_create(
+                    revision_id=revision["id"], position=position, defaults={"user_id": user.id}
+                )
+    for bid in await Bid.filter(vendor_id=vendor.id):
+        team = [
+            {**m, "name": label} if str(m.get("name", "")).strip().casefold() == name else m
+            for m in bid.team or []
+        ]
+        if team != bid.team:
+            await Bid.filter(id=bid.id).update(team=team)
 
 
 async def erase_user(user: User, *, actor: User | None, address: str = "") -> None:
@@ -362,6 +370,7 @@ async def erase_user(user: User, *, actor: User | None, address: str = "") -> No
         await _scrub_mail(user, pattern, label)
         await _scrub_audit_log(user, pattern, label)
     # Records the community keeps: the name is replaced, the rows and their hashes stay.
+    await _redact_bid_teams(user, label)
     await Signature.filter(user_id=user.id).update(signer_name=label, address="", user_agent="")
     await TaskChange.filter(actor_id=user.id).update(actor_label=label)
     await Vendor.filter(email__iexact=user.email).update(email="")
@@ -370,7 +379,7 @@ async def erase_user(user: User, *, actor: User | None, address: str = "") -> No
         await Wish.filter(jira_reporter__in=[user.name, user.email]).update(jira_reporter=label)
     await User.filter(id=user.id).update(
         name=label,
-        email=PSEUDONYM_EMAIL.format(id=user.id),
+        email=pseudonym_email(user.id),
         password_hash="",
         is_active=False,
     )

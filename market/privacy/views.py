@@ -12,11 +12,12 @@ from market.accounts.services import get_user
 from market.errors import DomainError, NotFound
 from market.i18n import gettext as _
 from market.privacy import export, retention, services
+from market.privacy.names import display_name
 from market.privacy.register import NOT_PERSONAL, PERIODS, REGISTER, Erasure
 from market.web import client_address, flash, form_data, redirect, render, templates
 
 # Every page shows an erased user's pseudonym in its own language.
-templates.filters["person"] = services.display_name
+templates.filters["person"] = display_name
 
 
 def _path(request: Request, name: str, **params: object) -> str:

@@ -141,7 +141,8 @@ async def test_erasure_anonymises_everywhere_and_hashes_still_verify(client, run
     admin = scene.admin
     name, email = admin.name, admin.email
     colleague = await factories.user("vendor_member", organisation=await scene.vendor.organisation)
-    bid = await factories_bids.place_bid(client, admin, scene.task)
+    team = [{"name": "Bo Udvikler", "role": "udvikler"}, {"name": name, "role": "projektleder"}]
+    bid = await factories_bids.place_bid(client, admin, scene.task, team=team)
     await run_jobs()
     secretariat = await factories.user("secretariat")
     counts_before = (
@@ -211,6 +212,14 @@ async def test_erasure_anonymises_everywhere_and_hashes_still_verify(client, run
     assert signature.sha256 == version.sha256
     assert hashlib.sha256(version.text.encode("utf-8")).hexdigest() == signature.sha256
     assert signature.signer_name == f"Slettet bruger {admin.id}"
+    # The bid keeps the name inside its hashed content; pages and the API show the pseudonym.
+    assert revision.content["team"][1]["name"] == name
+    client.cookies.clear()
+    as_colleague = await factories.bearer(client, colleague)
+    shown = (await client.get(f"/api/v1/bids/{bid['id']}", headers=as_colleague)).json()
+    assert shown["sha256"] == revision.sha256
+    assert [m["name"] for m in shown["team"]] == ["Bo Udvikler", f"Slettet bruger {admin.id}"]
+    assert name not in json.dumps(row.team, ensure_ascii=False)
 
 
 async def test_a_last_admin_may_go_when_the_vendor_closes(client) -> None:
