@@ -21,6 +21,7 @@ from market.conduct import api as conduct_api
 from market.conduct import views as conduct
 from market.contributions import api as contributions_api
 from market.contributions import views as contributions
+from market.core import dev
 from market.core import views as core
 from market.legal import views as legal
 from market.opendata import api as opendata_api
@@ -92,6 +93,7 @@ routes: list[BaseRoute] = [
         methods=["GET"],
     ),
     page("/dev/outbox", core.dev_outbox, "dev.outbox", ANYONE),
+    page("/dev/clock", dev.dev_clock, "dev.clock", ANYONE, FORM),
     # --- public pages the law asks for (the privacy page is with privacy below)
     page("/tilgaengelighed", legal.accessibility, "legal.accessibility", ANYONE),
     page("/cookies", legal.cookies, "legal.cookies", ANYONE),

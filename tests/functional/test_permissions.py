@@ -27,6 +27,7 @@ EXPECTED: dict[str, str] = {
     "legal.security_txt": ANY,
     "legal.robots_txt": ANY,
     "dev.outbox": ANY,
+    "dev.clock": ANY,
     "dev.outbox_message": ANY,
     # --- accounts
     "accounts.login": ANY,
