@@ -82,6 +82,7 @@ class Settings:
     request_account_limit: int = 5
     request_address_limit: int = 50
     request_window_minutes: int = 60
+    token_limit: int = 50  # new API tokens per account and per address in that window
     # Addresses of reverse proxies whose X-Forwarded-For is believed (none by default).
     trusted_proxies: tuple[str, ...] = ()
     reminder_interval_days: int = 7
@@ -150,6 +151,7 @@ class Settings:
             reminder_interval_days=_int(env, "REMINDER_INTERVAL_DAYS", 7),
             min_bidding_days=_int(env, "MIN_BIDDING_DAYS", 0),
             alert_digest_hour=_int(env, "ALERT_DIGEST_HOUR", cls.alert_digest_hour),
+            token_limit=_int(env, "TOKEN_LIMIT", cls.token_limit),
             alert_reminder_hours=_hours(env, "ALERT_REMINDER_HOURS", cls.alert_reminder_hours),
             request_account_limit=_int(env, "REQUEST_ACCOUNT_LIMIT", cls.request_account_limit),
             request_address_limit=_int(env, "REQUEST_ADDRESS_LIMIT", cls.request_address_limit),

@@ -274,14 +274,15 @@ async def authenticate(
 
 
 async def admit_request(settings: Settings, kind: str, *, account: str, address: str) -> None:
-    """Limit a kind of request (password reset, registration, token) per account and address."""
+    """Limit a kind of request (password reset, registration, token) per account and address.
+
+    Tokens have a limit of their own: integrations fetch one per run."""
     window = dt.timedelta(minutes=settings.request_window_minutes)
-    by_account = not account or await throttle.admit(
-        f"{kind}:{account}", settings.request_account_limit, window
-    )
-    by_address = await throttle.admit(
-        f"{kind}-address:{address}", settings.request_address_limit, window
-    )
+    account_limit, address_limit = settings.request_account_limit, settings.request_address_limit
+    if kind == "token":
+        account_limit = address_limit = settings.token_limit
+    by_account = not account or await throttle.admit(f"{kind}:{account}", account_limit, window)
+    by_address = await throttle.admit(f"{kind}-address:{address}", address_limit, window)
     if not (by_account and by_address):
         await record(f"{kind}.throttled", object_type="user", note=account, address=address)
         raise TooManyAttempts(

@@ -3,14 +3,12 @@ totals and ranking, exports, the award (and telling every bidder) and the delive
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
-from market import clock
+from market import clock, exports
 from market.accounts.models import User
 from market.audit.services import record
 from market.bids import access
@@ -30,6 +28,7 @@ from market.i18n import gettext as _
 from market.tasks.models import Task, TaskStatus
 from market.tasks.rules import effective_status, transition
 from market.vendors.models import Vendor
+from market.web import DEFAULT_CRITERION_NAMES
 
 PRICE_NAMES = {"price", "pris"}
 
@@ -343,11 +342,9 @@ def row_json(row: Row) -> dict[str, Any]:
     }
 
 
-def _cell(value: Any) -> Any:
-    # Spreadsheet formula injection: text that starts like a formula is kept as text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+def _criterion(name: str) -> str:
+    # The default criteria are translated; a coordinator's own names are kept as written.
+    return _(name) if name in DEFAULT_CRITERION_NAMES else name
 
 
 def sheet(task: Task, rows: list[Row]) -> list[list[Any]]:
@@ -359,7 +356,7 @@ def sheet(task: Task, rows: list[Row]) -> list[list[Any]]:
         _("Price (DKK)"),
         _("Hours"),
         _("Delivery date"),
-        *[f"{_(n)} ({w} %)" for n, w in ((c["name"], c["weight"]) for c in task.criteria)],
+        *[f"{_criterion(c['name'])} ({c['weight']} %)" for c in task.criteria],
         _("Total"),
         _("Evaluators"),
     ]
@@ -368,7 +365,7 @@ def sheet(task: Task, rows: list[Row]) -> list[list[Any]]:
         lines.append(
             [
                 row.rank,
-                _cell(row.bid.vendor.name),
+                row.bid.vendor.name,
                 row.bid.id,
                 row.bid.price_dkk,
                 row.bid.hours,
@@ -383,26 +380,12 @@ def sheet(task: Task, rows: list[Row]) -> list[list[Any]]:
 
 async def export_csv(task_id: int, user: User) -> str:
     data = await evaluation(task_id, user)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    for line in sheet(data["task"], data["rows"]):
-        writer.writerow(["" if v is None else v for v in line])
-    return out.getvalue()
+    return exports.csv_text(sheet(data["task"], data["rows"]), delimiter=";")
 
 
 async def export_xlsx(task_id: int, user: User) -> bytes:
-    from openpyxl import Workbook
-
     data = await evaluation(task_id, user)
-    book = Workbook()
-    ws = book.active
-    assert ws is not None
-    ws.title = _("Scoring sheet")[:31]
-    for line in sheet(data["task"], data["rows"]):
-        ws.append(line)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return exports.xlsx_bytes(sheet(data["task"], data["rows"]), title=_("Scoring sheet"))
 
 
 # --- award -----------------------------------------------------------------------------------

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -14,7 +12,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
-from market import clock
+from market import clock, exports
 from market.accounts.models import User
 from market.audit.services import record
 from market.conduct.models import (
@@ -502,16 +500,14 @@ CSV_COLUMNS = [
 
 async def register_csv(at: dt.datetime | None = None) -> str:
     """The signature register of every vendor as CSV (UTF-8, comma-separated)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    lines = []
     for row in await register(at=at):
         s = row.standing
         signature = s.signature or s.valid
-        writer.writerow(
+        lines.append(
             [
                 row.vendor.id,
-                _csv_safe(row.vendor.name),
+                row.vendor.name,
                 row.vendor.cvr,
                 row.vendor.size_class,
                 s.state,
@@ -519,8 +515,8 @@ async def register_csv(at: dt.datetime | None = None) -> str:
                 "yes" if s.eligible else "no",
                 signature.version.label if signature else "",
                 s.signature_status,
-                _csv_safe(signature.signer_name) if signature else "",
-                _csv_safe(signature.signer_title) if signature else "",
+                signature.signer_name if signature else "",
+                signature.signer_title if signature else "",
                 signature.user.email if signature else "",
                 _local(signature.signed_at) if signature else "",
                 s.current.label if s.current else "",
@@ -528,12 +524,7 @@ async def register_csv(at: dt.datetime | None = None) -> str:
                 _local(row.vendor.suspended_at),
             ]
         )
-    return out.getvalue()
-
-
-def _csv_safe(value: str) -> str:
-    # Spreadsheets run cells starting with these as formulas (CSV injection).
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return exports.csv_text(lines, header=CSV_COLUMNS)
 
 
 # --- reminders -----------------------------------------------------------------------------

@@ -146,7 +146,7 @@ async def test_reset_requests_registrations_and_tokens_are_limited(client, setti
         assert ok.status_code == 303
     refused = await factories.post_form(client, "/password/forgot", {"email": account.email})
     assert refused.status_code == 429
-    for _ in range(settings.request_account_limit):
+    for _ in range(settings.token_limit):
         assert (
             await client.post(
                 "/api/v1/auth/token",

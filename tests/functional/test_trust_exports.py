@@ -1,0 +1,58 @@
+"""Spreadsheet exports never carry a formula that runs, whoever typed the text."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from openpyxl import load_workbook
+
+from market import exports
+from tests import factories, factories_bids, factories_conduct
+
+FORMULA = '=HYPERLINK("https://evil.example","Klik")'
+
+
+def test_every_cell_starting_like_a_formula_is_kept_as_text():
+    for text in ("=1+2", "+1", "-1+2", "@SUM(A1)", "\t=1", " =1", "\uff1d1"):
+        assert exports.cell(text).startswith("'"), text
+    for value in (12, -5, 2.5, "Kvalitet", "", "a=b", True):
+        assert exports.cell(value) == value
+    assert exports.cell(None) == ""
+
+
+async def test_a_vendor_email_that_is_a_formula_is_neutralised_in_register_csv(client):
+    vendor, admin = await factories_conduct.active_vendor(
+        email=f"{FORMULA}@x.dk", name="=cmd|' /C calc'!A0"
+    )
+    assert admin.email.startswith("=hyperlink")
+    await factories.login(client, await factories.user("secretariat"))
+    answer = await client.get("/secretariat/conduct/register.csv")
+    assert answer.status_code == 200
+    cells = [c for r in csv.reader(io.StringIO(answer.text.lstrip("\ufeff"))) for c in r]
+    assert "'" + admin.email in cells and "'" + vendor.name in cells
+    assert not [c for c in cells if c.startswith(("=", "+", "@"))]
+    public = await client.get("/statistics/register.csv")
+    cells = [c for r in csv.reader(io.StringIO(public.text.lstrip("\ufeff"))) for c in r]
+    assert not [c for c in cells if c.startswith(("=", "+", "@"))]
+
+
+async def test_criterion_names_reach_the_scoring_sheets_as_text(client):
+    scene = await factories_bids.scene(
+        criteria=[{"name": "=1+2", "weight": 60}, {"name": "price", "weight": 40}]
+    )
+    await factories_bids.place_bid(client, scene.admin, scene.task)
+    factories_bids.pass_deadline(scene.task)
+    await factories.login(client, scene.coordinator)
+    path = f"/tasks/{scene.task.id}"
+    await factories.post_form(
+        client, f"{path}/declaration", {"no_conflict": "1"}, csrf_page=f"{path}/evaluation"
+    )
+    xlsx = await client.get(f"{path}/evaluation.xlsx")
+    assert xlsx.status_code == 200, xlsx.text
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    header = [c for c in next(sheet.iter_rows(values_only=True))]
+    assert "'=1+2 (60 %)" in header
+    assert all(not str(c.value).startswith("=") for r in sheet.iter_rows() for c in r)
+    text = (await client.get(f"{path}/evaluation.csv")).text
+    assert "'=1+2 (60 %)" in text.splitlines()[0]
