@@ -28,6 +28,7 @@ LOADERS.append(__import__("market.solutions.demo", fromlist=["load"]).load)  # i
 LOADERS.append(__import__("market.tasks.demo", fromlist=["load"]).load)  # issue 6
 LOADERS.append(__import__("market.bids.demo", fromlist=["load"]).load)  # issue 8
 LOADERS.append(__import__("market.alerts.demo", fromlist=["load"]).load)  # before shortlists
+LOADERS.append(__import__("market.contributions.demo", fromlist=["load"]).load)  # before shortlists
 LOADERS.append(__import__("market.shortlists.demo", fromlist=["load"]).load)  # issue 7: last
 
 
