@@ -26,7 +26,7 @@ from market.audit.services import record
 from market.bids.models import Bid, BidRevision
 from market.conduct.models import Signature
 from market.db import transaction
-from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from market.errors import Conflict, NotFound, ValidationFailed
 from market.i18n import gettext as _
 from market.mail.models import MailStatus, OutboxMessage
 from market.privacy import export
@@ -187,8 +187,8 @@ async def _claim(request_id: int, actor: User) -> ErasureRequest:
     request = await get_request(request_id)
     if request is None:
         raise NotFound(_("There is no such erasure request."))
-    if request.user_id == actor.id:
-        raise PermissionDenied(_("Another member of the secretariat must decide your own request."))
+    if request.user_id == actor.id:  # four eyes: a 409, the request waits for a colleague
+        raise Conflict(_("Another member of the secretariat must decide your own request."))
     claimed = await ErasureRequest.filter(id=request.id, pending_user_id__isnull=False).update(
         pending_user_id=None, decided_at=clock.now(), decided_by_id=actor.id
     )

@@ -324,3 +324,19 @@ async def test_the_secretariat_sets_the_periods_and_the_job_follows_them(client)
     assert outcome["unused_accounts"].count >= 1
     await idle.refresh_from_db()
     assert idle.name == f"Slettet bruger {idle.id}" and not idle.is_active
+
+
+async def test_a_secretariat_member_cannot_approve_their_own_erasure(client) -> None:
+    member = await factories.user("secretariat")
+    headers = await factories.bearer(client, member)
+    asked = await client.post("/api/v1/me/erasure", headers=headers)
+    assert asked.status_code == 201, asked.text
+    own = await client.post(
+        f"/api/v1/erasure-requests/{asked.json()['id']}/approve", headers=headers
+    )
+    assert own.status_code == 409 and "andet medlem" in own.json()["message"]
+    colleague = await factories.bearer(client, await factories.user("secretariat"))
+    done = await client.post(
+        f"/api/v1/erasure-requests/{asked.json()['id']}/approve", headers=colleague
+    )
+    assert done.status_code == 200 and done.json()["status"] == "completed"
