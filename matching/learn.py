@@ -1,7 +1,7 @@
 """Weights learned from award history, in the same linear form as the default weights.
 
 Rows are feature vectors of the vendors considered for a past task (the awarded vendor labelled 1,
-the other bidders or invitees 0), grouped by task. A logistic regression gives one coefficient per
+the other bidders or invitees 0), grouped by task. A conditional logit gives one coefficient per
 feature; these become a `Weights`, so contributions still add up to the score. A learned model only
 replaces the current one when it ranks held-out history better (`evaluate_before_replace`).
 """
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+from scipy import optimize  # type: ignore[import-untyped]
 
 from matching.types import DEFAULT_WEIGHTS, FEATURES, Weights
 
@@ -36,19 +36,22 @@ class Decision:
     mrr_current: float
     mrr_candidate: float
     mrr_diff_ci95: tuple[float, float]
+    candidate: Weights | None = None  # the weights proposed, adopted or not
 
 
 def fit_weights(history: History, c: float = 1.0, like: Weights = DEFAULT_WEIGHTS) -> Weights:
-    """Logistic-regression weights, scaled to the same total size as `like`.
+    """Conditional-logit weights, scaled to the same total size as `like`.
 
+    Each task is one choice among the vendors considered for it: the model maximises the
+    softmax probability of the awarded vendor within its group (McFadden's conditional logit,
+    L2-penalised by 1/c). Unlike a plain logistic regression over rows, this fits the ranking
+    question itself, and sampling the other vendors at random leaves its estimates consistent.
     Scaling by a positive number does not change a ranking; it keeps the fairness strength,
     which is added to the score, meaning the same thing.
     """
     if len(np.unique(history.labels)) < 2:
         raise ValueError("history needs both awarded and not-awarded rows")
-    model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
-    model.fit(history.features, history.labels)
-    coef = model.coef_.ravel()
+    coef = _conditional_logit(history, 1.0 / (c * max(len(np.unique(history.groups)), 1)))
     size = np.abs(coef).sum()
     target = np.abs(np.asarray(like.as_array())).sum()
     if size > 0:
@@ -56,6 +59,38 @@ def fit_weights(history: History, c: float = 1.0, like: Weights = DEFAULT_WEIGHT
     return Weights.from_mapping(
         {name: round(float(v), 6) for name, v in zip(FEATURES, coef, strict=True)}
     )
+
+
+def _conditional_logit(history: History, penalty: float) -> np.ndarray:
+    """Coefficients maximising the mean log-probability of each group's awarded row."""
+    _, groups = np.unique(history.groups, return_inverse=True)
+    count = int(groups.max()) + 1
+    keep = np.bincount(groups, weights=history.labels, minlength=count) > 0
+    rows = keep[groups]
+    x, y, g = history.features[rows].astype(np.float64), history.labels[rows] > 0, groups[rows]
+    _, g = np.unique(g, return_inverse=True)
+    count = int(g.max()) + 1
+    winners = np.bincount(g, weights=y, minlength=count)
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        scores = x @ w
+        top = np.full(count, -np.inf)
+        np.maximum.at(top, g, scores)
+        exp = np.exp(scores - top[g])
+        total = np.bincount(g, weights=exp, minlength=count)
+        log_norm = np.log(total) + top
+        probability = exp / total[g]
+        # Each group's awarded rows against its whole group (several winners share a group).
+        value = -(scores[y].sum() - (winners * log_norm).sum()) / count
+        expected = np.zeros((count, x.shape[1]))
+        np.add.at(expected, g, probability[:, None] * x)
+        gradient = -(x[y].sum(axis=0) - (winners[:, None] * expected).sum(axis=0)) / count
+        return value + 0.5 * penalty * float(w @ w), gradient + penalty * w
+
+    result = optimize.minimize(
+        loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 500}
+    )
+    return np.asarray(result.x)
 
 
 def reciprocal_ranks(history: History, weights: Weights) -> np.ndarray:
@@ -114,6 +149,7 @@ def decide(
         mrr_current=float(np.mean(rr_current)) if len(diff) else 0.0,
         mrr_candidate=float(np.mean(rr_candidate)) if len(diff) else 0.0,
         mrr_diff_ci95=(round(low, 4), round(high, 4)),
+        candidate=candidate,
     )
 
 

@@ -1,10 +1,12 @@
 """A learned model: weights fitted on the award history, adopted only when they rank held-out
-awards better than the current weights (`matching.learn.evaluate_before_replace`)."""
+awards better than the current weights over every rolling origin
+(`matching.learn.evaluate_over_folds`)."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 from typing import Any
 
 from market import clock
@@ -17,7 +19,7 @@ from market.shortlists import services
 from market.shortlists.models import MatchingModel
 
 MIN_AWARDS = 20
-HELD_OUT_SHARE = 0.3  # the latest awards, for the comparison
+FOLDS = 4  # rolling origins: the awards in time order, in this many parts
 
 
 async def award_count() -> int:
@@ -112,7 +114,7 @@ async def _fit_and_compare() -> tuple[dict[str, Any], Any]:
     import numpy as np
 
     from market.shortlists import engine
-    from matching.learn import History, evaluate_before_replace, fit_weights
+    from matching.learn import History, evaluate_over_folds
 
     settings = await services.engine_settings()
     history = await _history()
@@ -127,20 +129,25 @@ async def _fit_and_compare() -> tuple[dict[str, Any], Any]:
             groups.append(group)
     if not features:
         raise ValueError("no vendor of the award history is in the index")
-    cut = int(len(history) * (1 - HELD_OUT_SHARE))
     data = History(np.asarray(features), np.asarray(labels), np.asarray(groups))
+    # Rolling origins: each part after the first is ranked by the current weights and by
+    # weights fitted on the parts before it; the decision pools them all.
+    bounds = [round(len(history) * k / FOLDS) for k in range(FOLDS + 1)]
+    folds = [
+        data.subset((data.groups >= lo) & (data.groups < hi))
+        for lo, hi in itertools.pairwise(bounds)
+    ]
 
     def work() -> tuple[dict[str, Any], Any]:
-        train, held_out = data.subset(data.groups < cut), data.subset(data.groups >= cut)
-        candidate = fit_weights(train, like=settings.weights)
-        decision = evaluate_before_replace(settings.weights, candidate, held_out)
+        decision = evaluate_over_folds(settings.weights, folds)
         return {
             "use": decision.use,
             "mrr_current": round(decision.mrr_current, 4),
             "mrr_candidate": round(decision.mrr_candidate, 4),
             "mrr_diff_ci95": list(decision.mrr_diff_ci95),
-            "train_tasks": cut,
-            "held_out_tasks": len(history) - cut,
-        }, candidate
+            "train_tasks": len(history),
+            "held_out_tasks": len(history) - bounds[1],
+            "folds": FOLDS,
+        }, decision.candidate
 
     return await asyncio.to_thread(work)
