@@ -386,9 +386,12 @@ async def submit_bid(
     uploads: Sequence[Upload] = (),
     upload_dir: Path | None = None,
     max_bytes: int = 10_000_000,
+    keep_attachments: bool = False,
+    remove_ids: Iterable[int] = (),
 ) -> Bid:
     """A new bid (or a draft), or a new life for a withdrawn one. 409 after the deadline or
-    when the vendor already has a live bid (revise that one instead)."""
+    when the vendor already has a live bid (revise that one instead). A withdrawn bid's
+    attachments are dropped, or kept (but `remove_ids`) with `keep_attachments`."""
     task = await _open_task(task_id, actor)
     vendor = await own_vendor(actor)
     if not bidding_open(task):
@@ -421,10 +424,13 @@ async def submit_bid(
                 )
                 % {"id": bid.id}
             )
-        await BidAttachment.filter(bid_id=bid.id, removed_at__isnull=True).update(
-            removed_at=clock.now()
-        )
-        content["attachments"] = await _attach(bid, stored, (), actor)
+        if keep_attachments:
+            content["attachments"] = await _attach(bid, stored, remove_ids, actor)
+        else:
+            await BidAttachment.filter(bid_id=bid.id, removed_at__isnull=True).update(
+                removed_at=clock.now()
+            )
+            content["attachments"] = await _attach(bid, stored, (), actor)
         revision = await _add_revision(bid, content, draft=draft, actor=actor, revive=True)
         await _audit("bid.renewed", bid, revision, actor, address)
         return bid, revision

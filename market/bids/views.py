@@ -115,8 +115,9 @@ async def bid_form(request: Request) -> Response:
     vendor = await services.own_vendor(user)
     bid = await services.bid_on(task, user)
     live = bid if bid is not None and bid.status != BidStatus.WITHDRAWN else None
-    content = await services.working_content(live) if live else {}
-    attachments = [a for a in content.get("attachments", [])] if live else []
+    # Bidding again after a withdrawal starts from the withdrawn bid's last version.
+    content = await services.working_content(bid) if bid is not None else {}
+    attachments = list(content.get("attachments", []))
     values = form_from_content(content)
     errors: dict[str, str] = {}
     message = ""
@@ -136,7 +137,9 @@ async def bid_form(request: Request) -> Response:
         await request.close()  # the uploads are read: release their temporary files
         try:
             if live is None:
-                saved = await services.submit_bid(task_id, body, **options)
+                saved = await services.submit_bid(
+                    task_id, body, keep_attachments=True, remove_ids=remove, **options
+                )
             else:
                 saved = await services.revise_bid(live.id, body, remove_ids=remove, **options)
         except DomainError as exc:
@@ -168,6 +171,7 @@ async def bid_form(request: Request) -> Response:
         blockers=blockers,
         open=bidding_open(task),
         max_mb=f"{settings.max_upload_bytes / 1_000_000:g}",
+        max_bytes=settings.max_upload_bytes,
     )
 
 

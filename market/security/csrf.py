@@ -15,6 +15,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from market.i18n import gettext as _
 from market.security.secrets import new_secret, same
 
 COOKIE = "pm_csrf"
@@ -24,6 +25,9 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 # Paths whose signed URL is the whole credential and whose POST a mail client sends without
 # any cookie (RFC 8058 one-click unsubscribe): nothing ambient to forge.
 EXEMPT_PREFIXES = ("/alerts/unsubscribe/",)
+# A form with files is read up to this many times the upload limit (one file over the limit
+# still comes back to its form with everything typed kept).
+MULTIPART_FACTOR = 3
 
 
 class CSRFMiddleware:
@@ -61,9 +65,17 @@ class CSRFMiddleware:
         cookieless_api = scope["path"].startswith("/api/") and not _cookie(headers, "pm_session")
         exempt = scope["path"].startswith(EXEMPT_PREFIXES)
         if method not in SAFE_METHODS and not bearer and not cookieless_api and not exempt:
-            body, receive = await _buffer(receive, self.max_body)
+            # A form with files may carry one file over the limit: it is read, so the form can
+            # come back with everything typed and a message naming the file.
+            multipart = headers.get("content-type", "").startswith("multipart/form-data")
+            limit = self.max_body * MULTIPART_FACTOR if multipart else self.max_body
+            body, receive = await _buffer(receive, limit)
             if body is None:
-                await _reject(scope, receive, send, 413, "The request body is too large.")
+                message = _(
+                    "The files sent are too large: at most %(mb)s MB per file. Go back to the "
+                    "form and choose a smaller file; what you typed is usually still there."
+                ) % {"mb": f"{self.max_body / 1_000_000:g}"}
+                await _reject(scope, receive, send, 413, message)
                 return
             submitted = headers.get(HEADER) or await _form_token(scope, body)
             if fresh or not submitted or not token or not same(submitted, token):

@@ -23,6 +23,26 @@
         }
       });
     }
+    // File inputs with a size limit: say which file is too large before anything is sent.
+    document.querySelectorAll("input[type=file][data-max-bytes]").forEach(function (input) {
+      var limit = parseInt(input.getAttribute("data-max-bytes"), 10);
+      function check() {
+        var message = "";
+        Array.prototype.forEach.call(input.files || [], function (file) {
+          if (!message && file.size > limit) {
+            message = input.getAttribute("data-too-large").replace("{name}", file.name);
+          }
+        });
+        input.setCustomValidity(message);
+        return message;
+      }
+      input.addEventListener("change", function () { if (check()) { input.reportValidity(); } });
+      if (input.form) {
+        input.form.addEventListener("submit", function (event) {
+          if (check()) { event.preventDefault(); input.reportValidity(); }
+        });
+      }
+    });
     // Confirm destructive actions marked with data-confirm.
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (event) {

@@ -1,0 +1,95 @@
+"""Bidding without losing work: a file over the limit brings the form back with everything
+typed and a message naming the file; bidding again after a withdrawal starts from the last
+version (price, texts, team and attachments)."""
+
+from __future__ import annotations
+
+from market.bids.models import Bid, BidRevision
+from tests import factories, factories_bids
+
+BIG = b"%PDF-1.4\n" + b"0" * 10_500_000 + b"\n%%EOF\n"
+
+
+async def _form_post(client, task_id: int, values: dict, files=None):
+    token = factories.csrf_from((await client.get(f"/tasks/{task_id}/bid")).text)
+    return await client.post(
+        f"/tasks/{task_id}/bid", data={"csrf_token": token, **values}, files=files
+    )
+
+
+def _values(**overrides: str) -> dict[str, str]:
+    body = factories_bids.bid_body()
+    values = {k: str(v) for k, v in body.items() if k != "team"}
+    values.update(team="Anne Udvikler: udvikler", action="submit", **overrides)
+    return values
+
+
+async def test_a_file_over_the_limit_brings_the_form_back_with_everything_typed(client) -> None:
+    scene = await factories_bids.scene()
+    await factories.login(client, scene.admin)
+    values = _values(approach="Vi bygger & tester <grundigt>.")
+    answer = await _form_post(
+        client,
+        scene.task.id,
+        values,
+        files={"attachments": ("stor plan.pdf", BIG, "application/pdf")},
+    )
+    assert answer.status_code == 422, answer.text[:300]
+    assert "stor plan.pdf er større end 10 MB." in answer.text
+    assert 'value="85000"' in answer.text and "Anne Udvikler: udvikler" in answer.text
+    assert "Vi bygger &amp; tester &lt;grundigt&gt;." in answer.text
+    assert 'data-max-bytes="10000000"' in answer.text  # the page checks before sending
+    assert not await Bid.exists(task_id=scene.task.id)
+
+    await client.get("/?lang=en")
+    english = await _form_post(
+        client,
+        scene.task.id,
+        values,
+        files={"attachments": ("stor plan.pdf", BIG, "application/pdf")},
+    )
+    assert english.status_code == 422
+    assert "stor plan.pdf is larger than 10 MB." in english.text
+
+
+async def test_a_body_far_over_the_limit_gets_a_message_in_the_readers_language(client) -> None:
+    scene = await factories_bids.scene()
+    await factories.login(client, scene.admin)
+    huge = b"%PDF-1.4\n" + b"0" * 31_000_000
+    answer = await _form_post(
+        client,
+        scene.task.id,
+        _values(),
+        files={"attachments": ("kæmpe.pdf", huge, "application/pdf")},
+    )
+    assert answer.status_code == 413
+    assert "De sendte filer er for store: højst 10 MB pr. fil." in answer.text
+
+
+async def test_bidding_again_after_withdrawing_starts_from_the_last_version(client) -> None:
+    scene = await factories_bids.scene()
+    await factories.login(client, scene.admin)
+    first = await _form_post(
+        client,
+        scene.task.id,
+        _values(price_dkk="91000", approach="Første udgave af tilgangen."),
+        files={"attachments": ("plan.pdf", factories_bids.PDF, "application/pdf")},
+    )
+    assert first.status_code == 303, first.text[:300]
+    bid_id = int(first.headers["location"].rsplit("/", 1)[1])
+    withdrawn = await factories.post_form(
+        client, f"/bids/{bid_id}/withdraw", {"confirmed": "yes"}, csrf_page=f"/bids/{bid_id}"
+    )
+    assert withdrawn.status_code == 303
+
+    form = (await client.get(f"/tasks/{scene.task.id}/bid")).text
+    assert 'value="91000"' in form and "Første udgave af tilgangen." in form
+    assert "Anne Udvikler: udvikler" in form and "plan.pdf" in form
+
+    again = await _form_post(client, scene.task.id, _values(price_dkk="91000"))
+    assert again.status_code == 303, again.text[:300]
+    bid = await Bid.get(id=bid_id)
+    assert bid.withdrawn_at is None
+    revision = await BidRevision.get(id=bid.latest_revision_id)
+    assert revision.content["price_dkk"] == 91000
+    assert [a["name"] for a in revision.content["attachments"]] == ["plan.pdf"]
