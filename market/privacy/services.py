@@ -369,6 +369,9 @@ async def erase_user(user: User, *, actor: User | None, address: str = "") -> No
     if pattern is not None:
         await _scrub_mail(user, pattern, label)
         await _scrub_audit_log(user, pattern, label)
+        for request in await ErasureRequest.filter(user_id=user.id).exclude(reason=""):
+            reason = _scrub(request.reason, pattern, label)
+            await ErasureRequest.filter(id=request.id).update(reason=reason)
     # Records the community keeps: the name is replaced, the rows and their hashes stay.
     await _redact_bid_teams(user, label)
     await Signature.filter(user_id=user.id).update(signer_name=label, address="", user_agent="")
