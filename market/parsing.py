@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from market.i18n import lazy_gettext
+
 # Far more digits than any field takes, far fewer than Python's int() refuses (4,300).
 MAX_DIGITS = 40
 _WHOLE = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}")
@@ -53,6 +55,23 @@ def amount(raw: object) -> int | None:
 def storable(text: str) -> bool:
     """Text both databases can store: no NUL character and no lone surrogate."""
     return _UNSTORABLE.search(text) is None
+
+
+# Anything a mail header could read as the end of a line (header injection).
+_LINE_BREAK = re.compile("[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+ONE_LINE = lazy_gettext("Must be on one line (no line breaks).")
+
+
+def single_line(text: str) -> bool:
+    """Text fit for a one-line field that may reach a mail header (a name, a title)."""
+    return _LINE_BREAK.search(text) is None
+
+
+def one_line(text: str) -> str:
+    """`text` with every line break made a space: the last guard before a mail header."""
+    return _LINE_BREAK.sub(" ", text)
 
 
 class JSONProblem(Exception):

@@ -26,6 +26,7 @@ from market.audit.services import record
 from market.db import transaction
 from market.errors import Conflict, NotAuthenticated, NotFound, TooManyAttempts, ValidationFailed
 from market.i18n import gettext as _
+from market.parsing import ONE_LINE, single_line
 from market.security.passwords import hash_password, password_problem, verify_password
 from market.security.secrets import derived, digest, new_secret
 from market.security.sessions import end_sessions_and_tokens
@@ -128,6 +129,8 @@ async def create_user(
     errors: dict[str, str] = {}
     if not valid_email(email):
         errors["email"] = _("Enter a valid e-mail address.")
+    if not single_line(name.strip()):
+        errors["name"] = str(ONE_LINE)  # a name reaches mail greetings and headers
     unknown = [r for r in roles if r not in ROLES]
     if unknown or not roles:
         errors["role"] = _("Unknown role: %(roles)s.") % {"roles": ", ".join(unknown) or "-"}

@@ -34,6 +34,7 @@ TEXTS = Path(__file__).resolve().parent / "texts"
 SEED_EFFECTIVE_FROM = dt.date(2025, 1, 1)
 
 
+from market.parsing import ONE_LINE, single_line
 def text_hash(text: str) -> str:
     """SHA-256 of the UTF-8 bytes of the binding (Danish) text."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -79,6 +80,8 @@ def check_version_fields(values: dict[str, Any]) -> dict[str, str]:
         errors.setdefault("effective_from", _("Give a date as YYYY-MM-DD."))
     grace = values.get("grace_days")
     if (
+    elif not single_line(values["title"].strip()):
+        errors["title"] = str(ONE_LINE)
         grace is None
         or not isinstance(grace, int)
         or isinstance(grace, bool)
@@ -249,6 +252,9 @@ async def sign(
     assert version is not None
     try:
         async with transaction():
+    for name in ("signer_name", "signer_title"):
+        if not single_line(getattr(data, name).strip()):
+            errors[name] = str(ONE_LINE)
             signature = await Signature.create(
                 vendor=vendor,
                 version=version,

@@ -17,6 +17,7 @@ from market import clock
 from market.db import after_commit, transaction
 from market.i18n import get_language, set_language
 from market.mail.models import MailStatus, OutboxMessage
+from market.parsing import one_line, single_line
 from market.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -110,14 +111,18 @@ async def queue_message(
 ) -> OutboxMessage:
     """Write one ready-made e-mail (text part, optional HTML part, extra headers such as
     List-Unsubscribe) to the outbox, once per idempotency key, and send it after commit."""
-    extra = {name: value for name, value in (headers or {}).items() if name not in _OWN_HEADERS}
+    extra = {
+        name: one_line(value) for name, value in (headers or {}).items() if name not in _OWN_HEADERS
+    }
+    if not single_line(to):
+        raise ValueError("a mail address with a line break")
     try:
         async with transaction():
             message = await OutboxMessage.create(
                 idempotency_key=key[:200],
                 to_email=to,
                 language=language,
-                subject=subject[:300],
+                subject=one_line(subject)[:300],  # no header injection
                 body_text=text,
                 body_html=html,
                 headers=extra,

@@ -17,7 +17,7 @@ from market.audit.services import record
 from market.db import is_id, transaction
 from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from market.i18n import gettext as _
-from market.parsing import amount, json_whole_number
+from market.parsing import ONE_LINE, amount, json_whole_number, single_line
 from market.solutions.models import (
     PRIORITIES,
     Release,
@@ -215,6 +215,8 @@ async def create_wish(
         errors["title"] = _("This field is required.")
     elif len(title) > 300:
         errors["title"] = _("Must be at most %(n)d characters.") % {"n": 300}
+    elif not single_line(title.strip()):
+        errors["title"] = str(ONE_LINE)
     if not description.strip():
         errors["description"] = _("This field is required.")
     if priority not in PRIORITIES:

@@ -14,7 +14,7 @@ from market.bids.models import Bid
 from market.db import after_commit, is_id, transaction
 from market.errors import Conflict, NotFound, ValidationFailed
 from market.i18n import gettext as _
-from market.parsing import json_whole_number, whole_number
+from market.parsing import ONE_LINE, json_whole_number, single_line, whole_number
 from market.solutions import services as solutions
 from market.solutions.models import Solution, Wish
 from market.tasks import rules
@@ -71,6 +71,8 @@ async def clean_task(
             errors[name] = _("This field is required.")
         elif len(value) > limit:
             errors[name] = _("Must be at most %(n)d characters.") % {"n": limit}
+        elif name == "title" and not single_line(value.strip()):
+            errors[name] = str(ONE_LINE)  # a title reaches mail subjects
         else:
             clean[name] = value.strip()
     clean["required"] = await rules.read_codes(body, "required", errors)

@@ -15,7 +15,7 @@ from market.audit.services import record
 from market.db import after_commit, transaction
 from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from market.i18n import gettext as _
-from market.parsing import whole_number
+from market.parsing import ONE_LINE, single_line, whole_number
 from market.security.passwords import password_problem
 from market.security.secrets import digest, new_secret
 from market.settings import Settings
@@ -64,6 +64,9 @@ def _check(data: Registration) -> dict[str, str]:
     cvr = normalise_cvr(data.cvr)
     if not cvr:
         errors["cvr"] = required
+    for name in ("name", "contact_name"):  # they reach mail subjects and greetings
+        if not single_line(getattr(data, name).strip()):
+            errors[name] = str(ONE_LINE)
     elif not valid_cvr(cvr):
         errors["cvr"] = _(
             "This is not a valid CVR number (8 digits that pass the modulus-11 check)."

@@ -56,3 +56,30 @@ async def test_criterion_names_reach_the_scoring_sheets_as_text(client):
     assert all(not str(c.value).startswith("=") for r in sheet.iter_rows() for c in r)
     text = (await client.get(f"{path}/evaluation.csv")).text
     assert "'=1+2 (60 %)" in text.splitlines()[0]
+
+
+async def test_line_breaks_never_reach_a_mail_header(client):
+    from market.mail.services import queue_message
+    from tests import factories_tasks
+
+    coordinator, solution = await factories_tasks.coordinator_of()
+    headers = await factories.bearer(client, coordinator)
+    injected = "Ny opgave\r\nBcc: everyone@evil.example"
+    answer = await client.post(
+        "/api/v1/tasks",
+        json=factories_tasks.task_body(solution.id, title=injected),
+        headers=headers,
+    )
+    assert answer.status_code == 422 and "title" in answer.json()["fields"]
+    registration = factories_conduct.registration(name="Firma\nBcc: x@evil.example")
+    refused = await client.post("/api/v1/vendors", json=registration)
+    assert refused.status_code == 422 and "name" in refused.json()["fields"]
+    named = factories_conduct.registration(contact_name="Anne\rBcc: x@evil.example")
+    refused = await client.post("/api/v1/vendors", json=named)
+    assert refused.status_code == 422 and "contact_name" in refused.json()["fields"]
+    # Whatever got in before these checks, the outbox writes one line.
+    message = await queue_message(
+        to="a@example.dk", key="header-test", subject=injected, text="x", headers={"X-A": "1\n2"}
+    )
+    assert "\r" not in message.subject and "\n" not in message.subject
+    assert message.headers["X-A"] == "1 2"
