@@ -158,7 +158,7 @@ REGISTER: tuple[Entry, ...] = (
     ),
     Entry(
         "AuditEvent",
-        ("actor_label", "address", "before", "after"),
+        ("actor_label", "address", "before", "after", "note"),
         _l("The audit log: who did what and when, and from which IP address"),
         USERS,
         _l("Accountability of procurement decisions and of the Code of Conduct."),

@@ -30,6 +30,7 @@ from market.tasks.models import Task
 from market.vendors.models import VendorInvitation
 
 MAX_DAYS = 100 * 365
+SIGN_IN_EVENTS = ("login.failed", "login.throttled")
 
 
 @dataclass(frozen=True)
@@ -103,11 +104,14 @@ async def _sign_in_history(cutoff: dt.datetime, now: dt.datetime, apply: bool) -
     failures = LoginFailure.filter(created_at__lt=cutoff)
     sessions = Session.filter(Q(address__not="") | Q(user_agent__not=""), created_at__lt=cutoff)
     events = AuditEvent.filter(at__lt=cutoff, address__not="")
-    count = await failures.count() + await sessions.count() + await events.count()
+    # Failed sign-ins keep the address typed in their note; the event itself is kept.
+    typed = AuditEvent.filter(at__lt=cutoff, action__in=SIGN_IN_EVENTS, note__not="")
+    count = sum([await q.count() for q in (failures, sessions, events, typed)])
     if apply and count:
         await failures.delete()
         await sessions.update(address="", user_agent="")
         await events.update(address="")  # the address only: the event itself is kept
+        await typed.update(note="")
     return count, 0
 
 

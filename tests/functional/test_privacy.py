@@ -288,6 +288,7 @@ async def test_retention_removes_what_is_past_its_period_once_and_the_dry_run_sa
     mail = await OutboxMessage.get(idempotency_key="privacy-test")
     assert mail.body_text == "" and mail.to_email == "" and mail.subject == "Hej"
     assert await LoginFailure.filter(email="gaet@example.dk").count() == 0
+    assert not await AuditEvent.filter(note__contains="gaet@example.dk").exists()
     assert await Session.filter(user_id=person.id, address__not="").count() == 0
     again = {o.key: o.count for o in await retention.run()}
     assert set(again.values()) == {0}  # idempotent
