@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,17 +77,12 @@ class AssetFiles(StaticFiles):
 
     def file_response(
         self,
-        full_path: str | Path,
-        stat_result: object,
+        full_path: str | os.PathLike[str],
+        stat_result: os.stat_result,
         scope: Scope,
         status_code: int = 200,
     ) -> Response:
-        response = super().file_response(
-            full_path,
-            stat_result,  # type: ignore[arg-type]
-            scope,
-            status_code,
-        )
+        response = super().file_response(full_path, stat_result, scope, status_code)
         query = scope.get("query_string", b"")
         versioned = query.startswith(b"v=") or b"&v=" in query
         response.headers["cache-control"] = IMMUTABLE if versioned else REVALIDATE

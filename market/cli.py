@@ -320,16 +320,27 @@ def restore_command(source: Path, yes: bool) -> None:
 @main.command("import-jira")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--solution", "solution_name", required=True, help="e.g. OS2kitos")
-def import_jira_command(file: Path, solution_name: str) -> None:
+@click.option(
+    "--encoding",
+    default=None,
+    help="the file's encoding when it is not UTF-8 or UTF-16 (e.g. cp1252, latin-1)",
+)
+def import_jira_command(file: Path, solution_name: str, encoding: str | None) -> None:
     """Import wishes from a Jira CSV export (re-importing updates, never duplicates)."""
     from tqdm import tqdm
 
     from market.errors import DomainError
     from market.solutions import services
-    from market.solutions.jira import import_jira, read_rows
+    from market.solutions.jira import EncodingUnknown, decode_export, import_jira, read_rows
 
     settings = Settings.from_env()
-    text = file.read_text(encoding="utf-8-sig")
+    try:
+        text = decode_export(file.read_bytes(), encoding)
+    except EncodingUnknown as exc:
+        raise click.ClickException(
+            f"{file.name}: {exc}. Export it from Jira as CSV in UTF-8, or name its encoding "
+            "with --encoding (e.g. --encoding cp1252)."
+        ) from exc
     _header, rows = read_rows(text)
 
     async def work() -> Any:

@@ -26,4 +26,9 @@ class Migration(migrations.Migration):
             options={'table': 'ocds_release', 'app': 'market', 'unique_together': (('task_id', 'sequence'),), 'pk_attr': 'id', 'table_description': 'A release as it was published: never updated, never deleted.'},
             bases=['Model'],
         ),
+        ops.AddField(
+            model_name='Wish',
+            name='jira_fields',
+            field=fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),
+        ),
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -89,6 +91,8 @@ class Wish(Model):
     jira_reporter = fields.CharField(max_length=200, default="")
     jira_created_at = fields.DatetimeField(null=True)
     labels: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    # What else the Jira issue said: issue type, parent, resolution, components, custom fields.
+    jira_fields: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

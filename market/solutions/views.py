@@ -215,10 +215,12 @@ async def jira_import(request: Request) -> Response:
     if not errors:
         try:
             report = await jira.import_jira(
-                solution, raw.decode("utf-8-sig"), actor=request.state.user
+                solution, jira.decode_export(raw), actor=request.state.user
             )
-        except UnicodeDecodeError:
-            errors["file"] = _("The file is not UTF-8 text: export it from Jira as CSV.")
+        except jira.EncodingUnknown:
+            errors["file"] = _(
+                "The file is not UTF-8 or UTF-16 text: export it from Jira as CSV in UTF-8."
+            )
         except DomainError as exc:
             errors = exc.fields or {"file": exc.message}
     return render(
