@@ -49,8 +49,8 @@ PERIODS: tuple[Period, ...] = (
         180,
         _l("Sign-in history and IP addresses"),
         _l(
-            "Failed sign-ins are deleted; IP addresses and browser names of sessions and of "
-            "audit events are emptied."
+            "Failed sign-ins are deleted with the e-mail addresses typed in them; IP addresses "
+            "and browser names of sessions and of audit events are emptied."
         ),
     ),
     Period(
