@@ -25,7 +25,11 @@ from market.metrics import MetricsMiddleware
 from market.routes import routes
 from market.security import passwords
 from market.security.csrf import CSRFMiddleware
-from market.security.headers import LanguageMiddleware, SecurityHeadersMiddleware
+from market.security.headers import (
+    LanguageMiddleware,
+    SecurityHeadersMiddleware,
+    apply_security_headers,
+)
 from market.security.sessions import AuthMiddleware
 from market.settings import Settings
 from market.web import UnstorableQueryMiddleware, error_response
@@ -78,7 +82,12 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     error = DomainError(_("Something went wrong on our side. It has been logged; try again."))
     error.status, error.code = 500, "server_error"
-    return error_response(request, error)
+    response = error_response(request, error)
+    # Starlette answers unhandled errors outside every middleware: add the headers here.
+    private = getattr(request.state, "user", None) is not None
+    secure = request.app.state.settings.secure_cookies
+    apply_security_headers(response.headers, secure=secure, private=private)
+    return response
 
 
 def create_app(

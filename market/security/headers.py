@@ -18,6 +18,22 @@ CSP = (
 LANG_COOKIE = "pm_lang"
 
 
+def apply_security_headers(h: MutableHeaders, *, secure: bool, private: bool) -> None:
+    """The headers every answer carries (500s included: their handler calls this too).
+
+    `private`: the answer is for a signed-in user (a bid, a receipt, an evaluation, an account
+    page, the bid API): no cache, shared or the browser's own, keeps a copy."""
+    h.setdefault("content-security-policy", CSP)
+    h.setdefault("x-content-type-options", "nosniff")
+    h.setdefault("referrer-policy", "same-origin")
+    h.setdefault("x-frame-options", "DENY")
+    h.setdefault("permissions-policy", "camera=(), microphone=(), geolocation=()")
+    if secure:
+        h.setdefault("strict-transport-security", "max-age=31536000")
+    if private:
+        h.setdefault("cache-control", "no-store")
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, secure: bool) -> None:
         self.app = app
@@ -30,14 +46,10 @@ class SecurityHeadersMiddleware:
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
-                h = MutableHeaders(scope=message)
-                h.setdefault("content-security-policy", CSP)
-                h.setdefault("x-content-type-options", "nosniff")
-                h.setdefault("referrer-policy", "same-origin")
-                h.setdefault("x-frame-options", "DENY")
-                h.setdefault("permissions-policy", "camera=(), microphone=(), geolocation=()")
-                if self.secure:
-                    h.setdefault("strict-transport-security", "max-age=31536000")
+                private = scope.get("state", {}).get("user") is not None
+                apply_security_headers(
+                    MutableHeaders(scope=message), secure=self.secure, private=private
+                )
             await send(message)
 
         await self.app(scope, receive, send_wrapper)
