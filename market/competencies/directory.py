@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 
 from market import clock
 from market.competencies.models import KINDS, Competency, VendorCompetency, VendorReference
@@ -16,6 +16,7 @@ from market.competencies.services import (
     normalise_code,
     parent_map,
 )
+from market.conduct.standing import current as current_standings
 from market.errors import ValidationFailed
 from market.i18n import gettext as _
 from market.vendors.models import SIZE_CLASSES, Vendor
@@ -73,64 +74,67 @@ def _check(query: DirectoryQuery) -> None:
         raise ValidationFailed(_("Check the filters."), errors)
 
 
-async def _vendor_ids_with(codes: set[str]) -> set[int]:
-    rows = await VendorCompetency.filter(code__in=list(codes)).values_list("vendor_id", flat=True)
-    return {int(r) for r in rows}  # type: ignore[call-overload]
+def _with_codes(codes: set[str]) -> Q:
+    """Vendors holding any of these codes, as a subquery (no id list through Python)."""
+    return Q(id__in=Subquery(VendorCompetency.filter(code__in=list(codes)).values("vendor_id")))
 
 
-async def _filtered_ids(query: DirectoryQuery) -> set[int] | None:
-    """Vendor ids that pass the code, kind and product filters (None: no such filter)."""
-    ids: set[int] | None = None
-
-    def narrow(found: set[int]) -> None:
-        nonlocal ids
-        ids = found if ids is None else ids & found
-
+async def _code_filters(query: DirectoryQuery) -> list[Q]:
+    """The code, kind and product filters as conditions on the vendor."""
+    found = []
     if query.code.strip():
-        narrow(await _vendor_ids_with(descendants_in([query.code], await parent_map())))
+        found.append(_with_codes(descendants_in([query.code], await parent_map())))
     if query.product.strip():
-        narrow(await _vendor_ids_with({normalise_code(query.product)}))
+        found.append(_with_codes({normalise_code(query.product)}))
     if query.kind:
-        codes = await Competency.filter(kind=query.kind).values_list("code", flat=True)
-        narrow(await _vendor_ids_with({str(c) for c in codes}))
-    return ids
+        kind_codes = Competency.filter(kind=query.kind).values("code")
+        found.append(
+            Q(
+                id__in=Subquery(
+                    VendorCompetency.filter(code__in=Subquery(kind_codes)).values("vendor_id")
+                )
+            )
+        )
+    return found
 
 
-def _text_filter(text: str, reference_ids: list[int]) -> Q:
+def _text_filter(word: str) -> Q:
+    references = VendorReference.filter(
+        Q(title__icontains=word) | Q(description__icontains=word) | Q(customer__icontains=word)
+    ).values("vendor_id")
     return (
-        Q(name__icontains=text)
-        | Q(profile_text_da__icontains=text)
-        | Q(profile_text_en__icontains=text)
-        | Q(id__in=reference_ids)
+        Q(name__icontains=word)
+        | Q(profile_text_da__icontains=word)
+        | Q(profile_text_en__icontains=word)
+        | Q(id__in=Subquery(references))
     )
 
 
 async def search(
     query: DirectoryQuery, *, page: int = 1, per_page: int = 25, at: dt.datetime | None = None
 ) -> tuple[list[DirectoryEntry], int]:
-    """Vendors matching the search, by name, with their competencies; and the total."""
+    """Vendors matching the search, by name, with their competencies; and the total.
+
+    Filtered, counted and paged in SQL (eligibility from the stored standing); only the
+    page's vendors are judged in full, for their reasons."""
     _check(query)
     vendors = Vendor.all()
-    ids = await _filtered_ids(query)
-    if ids is not None:
-        vendors = vendors.filter(id__in=list(ids))
+    for condition in await _code_filters(query):
+        vendors = vendors.filter(condition)
     for word in query.q.split()[:6]:
-        reference_ids = await VendorReference.filter(
-            Q(title__icontains=word) | Q(description__icontains=word) | Q(customer__icontains=word)
-        ).values_list("vendor_id", flat=True)
-        ids_found = [int(r) for r in reference_ids]  # type: ignore[call-overload]
-        vendors = vendors.filter(_text_filter(word, ids_found))
+        vendors = vendors.filter(_text_filter(word))
     if query.size_class:
         low, high = SIZE_RANGES[query.size_class]
         vendors = vendors.filter(employees__gte=low)
         if high is not None:
             vendors = vendors.filter(employees__lte=high)
-    found = list(await vendors.order_by("name", "id"))
-    eligibility = await eligibility_for([v.id for v in found], at)
-    if query.eligible and eligibility is not None:
-        found = [v for v in found if is_eligible(eligibility.get(v.id))]
-    total = len(found)
-    window = found[(page - 1) * per_page : page * per_page]
+    if query.eligible:
+        await current_standings(at)
+        vendors = vendors.filter(standing__eligible=True)
+    total = await vendors.count()
+    offset = (page - 1) * per_page
+    window = list(await vendors.order_by("name", "id").offset(offset).limit(per_page))
+    eligibility = await eligibility_for([v.id for v in window], at)
     entries = await _entries(window, eligibility)
     return entries, total
 

@@ -74,9 +74,10 @@ async def publish(request: Request) -> Response:
 
 async def signatures(request: Request) -> Response:
     page, per_page = pagination(request)
-    rows = await services.register(status=request.query_params.get("status", "").strip())
-    items = [services.register_item(r) for r in rows[(page - 1) * per_page : page * per_page]]
-    return answer(page_of(items, page, len(rows), per_page))
+    rows, total = await services.register_page(
+        status=request.query_params.get("status", "").strip(), page=page, per_page=per_page
+    )
+    return answer(page_of([services.register_item(r) for r in rows], page, total, per_page))
 
 
 async def _decide(request: Request, decision: str) -> Response:

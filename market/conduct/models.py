@@ -126,3 +126,23 @@ class ConductReminder(Model):
         table = "conduct_reminder"
         unique_together = (("vendor", "bucket"),)
         ordering = ["-sent_at"]
+
+
+class VendorStanding(Model):
+    # A vendor's state as `conduct.states.decide` judged it at `computed_at`, stored so lists
+    # can filter, count and page in SQL. Rewritten in the transaction of every conduct decision;
+    # it holds until `holds_until` (the next version in force or grace end), then is recomputed.
+    id = fields.IntField(primary_key=True)
+    vendor: fields.OneToOneRelation[Vendor] = fields.OneToOneField(
+        "market.Vendor", related_name="standing", on_delete=fields.CASCADE
+    )
+    vendor_id: int
+    state = fields.CharField(max_length=30, db_index=True)
+    register_status = fields.CharField(max_length=20, db_index=True)
+    eligible = fields.BooleanField(db_index=True)
+    version_label = fields.CharField(max_length=20, default="")  # of the valid signature
+    computed_at = fields.DatetimeField()
+    holds_until = fields.DatetimeField(null=True, db_index=True)
+
+    class Meta:
+        table = "conduct_vendor_standing"

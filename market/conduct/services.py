@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.functions import Count
+from tortoise.queryset import QuerySet
 
 from market import clock, exports
 from market.accounts.models import User
@@ -21,20 +23,25 @@ from market.conduct.models import (
     Decision,
     Signature,
     SignatureDecision,
+    VendorStanding,
 )
+from market.conduct.standing import current as current_standings
+from market.conduct.standing import refresh as refresh_standing
+from market.conduct.standing import state_counts as stored_state_counts
+from market.conduct.standing import with_state
 from market.conduct.states import REGISTER_STATUSES, Standing, State, in_force, standings
 from market.conduct.states import eligibility as eligibility
 from market.conduct.states import eligibility_many as eligibility_many
 from market.db import after_commit, transaction
 from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from market.i18n import gettext as _
+from market.parsing import ONE_LINE, single_line
 from market.vendors.models import Vendor
 
 TEXTS = Path(__file__).resolve().parent / "texts"
 SEED_EFFECTIVE_FROM = dt.date(2025, 1, 1)
 
 
-from market.parsing import ONE_LINE, single_line
 def text_hash(text: str) -> str:
     """SHA-256 of the UTF-8 bytes of the binding (Danish) text."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -74,14 +81,14 @@ def check_version_fields(values: dict[str, Any]) -> dict[str, str]:
             errors[name] = _("Contains a character that is not allowed.")
     if not values.get("title"):
         errors["title"] = _("This field is required.")
+    elif not single_line(values["title"].strip()):
+        errors["title"] = str(ONE_LINE)
     if not values.get("text"):
         errors["text"] = _("This field is required.")
     if values.get("effective_from") is None:
         errors.setdefault("effective_from", _("Give a date as YYYY-MM-DD."))
     grace = values.get("grace_days")
     if (
-    elif not single_line(values["title"].strip()):
-        errors["title"] = str(ONE_LINE)
         grace is None
         or not isinstance(grace, int)
         or isinstance(grace, bool)
@@ -151,6 +158,7 @@ async def publish_version(
                     "grace_days": grace_days,
                 },
             )
+            await refresh_standing()  # a version in force changes every vendor's state
             # Who is eligible may change with a version in force: every open shortlist.
             await after_commit("recompute_open_shortlists")
     except IntegrityError as exc:
@@ -245,6 +253,9 @@ async def sign(
         errors["signer_name"] = _("Type your full name.")
     if not data.signer_title.strip():
         errors["signer_title"] = _("Type your title.")
+    for name in ("signer_name", "signer_title"):
+        if not single_line(getattr(data, name).strip()):
+            errors[name] = str(ONE_LINE)
     if data.accept is not True:
         errors["accept"] = _("Tick the box to accept the Code of Conduct.")
     if errors:
@@ -252,9 +263,6 @@ async def sign(
     assert version is not None
     try:
         async with transaction():
-    for name in ("signer_name", "signer_title"):
-        if not single_line(getattr(data, name).strip()):
-            errors[name] = str(ONE_LINE)
             signature = await Signature.create(
                 vendor=vendor,
                 version=version,
@@ -280,6 +288,7 @@ async def sign(
                     "signer_title": signature.signer_title,
                 },
             )
+            await refresh_standing([vendor.id])
             await after_commit("conduct_changed", vendor.id, clock.now().isoformat())
     except IntegrityError as exc:
         raise Conflict(
@@ -367,6 +376,7 @@ async def decide_signature(
                 before={"status": status},
                 after={"status": decision},
             )
+            await refresh_standing([signature.vendor_id])
             await after_commit("conduct_changed", signature.vendor_id, clock.now().isoformat())
     except IntegrityError as exc:
         raise Conflict(_("This signature has already been decided.")) from exc
@@ -396,32 +406,53 @@ class RegisterRow:
     standing: Standing
 
 
+def _check_status(status: str) -> None:
+    if status and status not in REGISTER_STATUSES:
+        raise ValidationFailed(
+            _("Unknown status."),
+            {"status": _("One of: %(list)s.") % {"list": ", ".join(REGISTER_STATUSES)}},
+        )
+
+
+def _searched(query: QuerySet[Vendor], q: str) -> QuerySet[Vendor]:
+    text = q.strip()
+    if not text:
+        return query
+    return (
+        query.filter(cvr__startswith=text) if text.isdigit() else query.filter(name__icontains=text)
+    )
+
+
 async def register(
     *, status: str = "", state: str = "", q: str = "", at: dt.datetime | None = None
 ) -> list[RegisterRow]:
     """Every vendor with its standing; filtered by register status, state or a search."""
-    query = Vendor.all().order_by("name")
-    if q.strip():
-        text = q.strip()
-        query = (
-            query.filter(name__icontains=text)
-            if not text.isdigit()
-            else query.filter(cvr__startswith=text)
-        )
-    vendors = list(await query)
+    _check_status(status)
+    vendors = list(await _searched(Vendor.all().order_by("name"), q))
     found = await standings(vendors, at)
     await _load_signers(found.values())
     rows = [RegisterRow(v, found[v.id]) for v in vendors]
     if status:
-        if status not in REGISTER_STATUSES:
-            raise ValidationFailed(
-                _("Unknown status."),
-                {"status": _("One of: %(list)s.") % {"list": ", ".join(REGISTER_STATUSES)}},
-            )
         rows = [r for r in rows if r.standing.register_status == status]
     if state:
         rows = [r for r in rows if r.standing.state == state]
     return rows
+
+
+async def register_page(
+    *, status: str = "", state: str = "", q: str = "", page: int = 1, per_page: int = 50
+) -> tuple[list[RegisterRow], int]:
+    """One page of the register now and the total: filtered, counted and paged in SQL on the
+    stored standing; the page's vendors are judged in full."""
+    _check_status(status)
+    await current_standings()
+    query = _searched(with_state(Vendor.all(), state=state, status=status), q)
+    total = await query.count()
+    page_query = query.order_by("name", "id").offset((page - 1) * per_page).limit(per_page)
+    vendors = list(await page_query)
+    found = await standings(vendors)
+    await _load_signers(found.values())
+    return [RegisterRow(v, found[v.id]) for v in vendors], total
 
 
 async def _load_signers(items: Any) -> None:
@@ -434,16 +465,26 @@ async def _load_signers(items: Any) -> None:
 
 
 async def state_counts(at: dt.datetime | None = None) -> dict[str, int]:
-    rows = await register(at=at)
-    counts = Counter(r.standing.state for r in rows)
+    if at is None:  # now: counted in SQL on the stored standing
+        counts = Counter(await stored_state_counts())
+    else:
+        counts = Counter(r.standing.state for r in await register(at=at))
     return {state: counts.get(state, 0) for state in State.ALL}
 
 
 async def version_shares(at: dt.datetime | None = None) -> list[tuple[str, int, int]]:
     """(version label, vendors whose valid signature is of it, all vendors), newest first."""
-    rows = await register(at=at)
-    total = len(rows)
-    counts = Counter(r.standing.signed_version or "" for r in rows)
+    if at is None:
+        await current_standings()
+        rows = await (
+            VendorStanding.annotate(n=Count("id"))
+            .group_by("version_label")
+            .values("version_label", "n")
+        )
+        counts = Counter({str(r["version_label"]): int(r["n"]) for r in rows})
+    else:
+        counts = Counter(r.standing.signed_version or "" for r in await register(at=at))
+    total = sum(counts.values())
     versions = await list_versions()
     shares = [(v.label, counts.get(v.label, 0), total) for v in versions]
     shares.append(("", counts.get("", 0), total))

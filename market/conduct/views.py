@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -14,7 +16,15 @@ from market.errors import DomainError, NotFound
 from market.i18n import gettext as _
 from market.parsing import whole_number
 from market.vendors import services as vendors
-from market.web import client_address, confirm_first, flash, form_data, redirect, render
+from market.web import (
+    client_address,
+    confirm_first,
+    flash,
+    form_data,
+    page_param,
+    redirect,
+    render,
+)
 
 
 async def current(request: Request) -> Response:
@@ -240,18 +250,28 @@ async def revoke(request: Request) -> Response:
     return await _decide(request, Decision.REVOKED, _("The signature is revoked."))
 
 
+VENDORS_PER_PAGE = 50
+
+
 async def vendor_list(request: Request) -> Response:
     state = request.query_params.get("state", "")
     state = state if state in State.ALL else ""
     status = request.query_params.get("status", "")
     status = status if status in REGISTER_STATUSES else ""
     q = request.query_params.get("q", "")[:100]
-    rows = await services.register(state=state, status=status, q=q)
+    page = page_param(request)
+    rows, total = await services.register_page(
+        state=state, status=status, q=q, page=page, per_page=VENDORS_PER_PAGE
+    )
     reminded = await services.last_reminders([r.vendor.id for r in rows])
     return render(
         request,
         "conduct/vendors.html",
         rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // VENDORS_PER_PAGE)),
+        filters=urlencode({k: v for k, v in (("q", q), ("state", state), ("status", status)) if v}),
         state=state,
         status=status,
         q=q,

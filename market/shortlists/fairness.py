@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from market.conduct.standing import eligible_ids
 from market.shortlists.models import ExposureLedger, ShortlistEntry
 from market.shortlists.services import EXPOSURE_DEPTH
 from market.tasks.models import Invitation
@@ -73,8 +74,6 @@ async def _awards_by_vendor() -> list[int]:
 
 
 async def report() -> Report:
-    from market.conduct.states import eligibility_many
-
     sizes = {
         int(i): size_class_for(int(e)) for i, e in await Vendor.all().values_list("id", "employees")
     }
@@ -82,8 +81,8 @@ async def report() -> Report:
     ledger = {
         int(v): float(x) for v, x in await ExposureLedger.all().values_list("vendor_id", "exposure")
     }
-    standing = await eligibility_many(list(sizes))
-    pool = [v for v in sizes if standing.get(v) is not None and standing[v].eligible]
+    eligible = await eligible_ids()  # the pool: eligible today, from the stored standing
+    pool = [v for v in sizes if v in eligible]
     place_rows: list[Any] = await ShortlistEntry.filter(
         rank__lte=EXPOSURE_DEPTH, eligible=True
     ).values_list("vendor_id", flat=True)

@@ -12,6 +12,8 @@ from market import clock
 from market.accounts import services as accounts
 from market.accounts.models import Organisation, OrganisationKind, User
 from market.audit.services import record
+from market.conduct.standing import current as current_standings
+from market.conduct.standing import eligible_vendors
 from market.db import after_commit, transaction
 from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from market.i18n import gettext as _
@@ -61,12 +63,12 @@ def _check(data: Registration) -> dict[str, str]:
         errors["name"] = required
     elif len(data.name) > 200:
         errors["name"] = _("Must be at most %(n)d characters.") % {"n": 200}
-    cvr = normalise_cvr(data.cvr)
-    if not cvr:
-        errors["cvr"] = required
     for name in ("name", "contact_name"):  # they reach mail subjects and greetings
         if not single_line(getattr(data, name).strip()):
             errors[name] = str(ONE_LINE)
+    cvr = normalise_cvr(data.cvr)
+    if not cvr:
+        errors["cvr"] = required
     elif not valid_cvr(cvr):
         errors["cvr"] = _(
             "This is not a valid CVR number (8 digits that pass the modulus-11 check)."
@@ -207,14 +209,21 @@ async def open_invitations(vendor: Vendor) -> list[VendorInvitation]:
 
 
 async def public_register(page: int = 1, per_page: int = 50) -> tuple[list[dict[str, Any]], int]:
-    """Vendors eligible now (active, or outdated within the grace period)."""
+    """Vendors eligible now (active, or outdated within the grace period).
+
+    Filtered, counted and paged in SQL on the stored standing; the page's vendors alone are
+    judged in full (for the signature that keeps them eligible)."""
     from market.conduct.states import standings
 
-    vendors = list(await Vendor.all().order_by("name"))
+    await current_standings()
+    eligible = eligible_vendors()
+    total = await eligible.count()
+    vendors = list(
+        await eligible.order_by("name", "id").offset((page - 1) * per_page).limit(per_page)
+    )
     found = await standings(vendors)
-    eligible = [v for v in vendors if found[v.id].eligible]
     items = []
-    for vendor in eligible[(page - 1) * per_page : page * per_page]:
+    for vendor in vendors:
         valid = found[vendor.id].valid
         items.append(
             {
@@ -228,7 +237,7 @@ async def public_register(page: int = 1, per_page: int = 50) -> tuple[list[dict[
                 "state": found[vendor.id].state,
             }
         )
-    return items, len(eligible)
+    return items, total
 
 
 # --- suspension ----------------------------------------------------------------------------
