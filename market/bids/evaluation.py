@@ -612,6 +612,8 @@ async def evaluation_page(task_id: int, user: User) -> dict[str, Any]:
         "status": effective_status(task),
         "sealed": access.sealed(task),
         "count": len(bids),
+        # Names only (never contents): what an evaluator needs to declare a conflict.
+        "bidders": sorted(((b.vendor.id, b.vendor.name) for b in bids), key=lambda v: v[1]),
         "block": block,
         "declaration": await access.declaration_of(task, user),
         "is_coordinator": await access.is_coordinator(user, task),

@@ -290,11 +290,26 @@ async def _act(request: Request, action: Any, success: str) -> Response:
 
 async def declare(request: Request) -> Response:
     values = await form_data(request)
-    if values.get("declaration") == "conflict":
-        ids = form_ids(values.get("conflict_vendor_ids", "").replace(",", " ").split())
-        body: dict[str, Any] = {"conflict_vendor_ids": ids}
-    else:
-        body = {"no_conflict": values.get("no_conflict") == "1"}
+    form = await read_form(request)
+    choice = values.get("declaration")
+    if choice not in ("none", "conflict"):
+        return await evaluation_page(
+            request,
+            errors={"declaration": _("Choose whether you have a conflict of interest.")},
+            message=_("Your declaration is not recorded yet."),
+            status_code=422,
+        )
+    ids = form_ids(form.getlist("conflict_vendor_id"))
+    if choice == "conflict" and not ids:
+        return await evaluation_page(
+            request,
+            errors={"conflict_vendor_id": _("Tick the companies you have a conflict with.")},
+            message=_("Your declaration is not recorded yet."),
+            status_code=422,
+        )
+    body: dict[str, Any] = (
+        {"conflict_vendor_ids": ids} if choice == "conflict" else {"no_conflict": True}
+    )
     return await _act(
         request,
         lambda: evaluation.declare(

@@ -10,11 +10,12 @@ from starlette.responses import Response
 
 from market import clock, parsing
 from market.api import path_id
-from market.errors import DomainError, NotFound
+from market.errors import DomainError, NotFound, ValidationFailed
 from market.i18n import gettext as _
 from market.solutions import services as solutions
 from market.tasks import questions, services
 from market.tasks.models import TaskStatus
+from market.vendors import services as vendors
 from market.web import (
     client_address,
     confirm_first,
@@ -233,10 +234,12 @@ async def task_detail(
     errors: dict[str, str] | None = None,
     message: str = "",
     status_code: int = 200,
+    values: dict[str, str] | None = None,
 ) -> Response:
     user = request.state.user
     detail = await services.task_detail(path_id(request), user)
     qa = await questions.questions_for(detail["task"], user)
+    picking = detail.get("status") == TaskStatus.PUBLISHED and getattr(user, "is_staff", False)
     return render(
         request,
         "tasks/detail.html",
@@ -245,7 +248,8 @@ async def task_detail(
         qa=qa,
         errors=errors or {},
         message=message,
-        values={},
+        values=values or {},
+        vendor_names=await vendors.pickable_names() if picking else [],
     )
 
 
@@ -257,7 +261,7 @@ async def _action(request: Request, run: Any, success: str, target: str = "") ->
         if exc.status in (403, 404) or not target:
             raise
         return await task_detail(
-            request, errors=exc.fields, message=exc.message, status_code=exc.status
+            request, errors=exc.fields, message=exc.message, status_code=exc.status, values=values
         )
     flash(request, success)
     return redirect(request, target or f"/tasks/{path_id(request)}")
@@ -307,6 +311,19 @@ async def task_invite(request: Request) -> Response:
     async def run(values: dict[str, str]) -> None:
         raw = values.get("vendor_ids", "")
         ids = [parsing.whole_number(p) for p in re.split(r"[,\s]+", raw) if p]
+        name = values.get("vendor_name", "")
+        if name.strip() or not ids:
+            # Companies are picked by name (a type-ahead of the partners' names).
+            vendor = await vendors.find_by_name(name)
+            if vendor is None:
+                problem = (
+                    _("No company is called %(name)s: pick a name from the list.")
+                    % {"name": " ".join(name.split())}
+                    if name.strip()
+                    else _("Type the name of the company to invite.")
+                )
+                raise ValidationFailed(_("Nobody was invited."), {"vendor_name": problem})
+            ids = [vendor.id]
         await services.invite_vendors(
             path_id(request), ids, actor=request.state.user, address=client_address(request)
         )

@@ -405,3 +405,30 @@ async def accept_invitation(
             after={"email": user.email, "role": invitation.role},
         )
     return user
+
+
+# --- finding vendors by name (type-ahead pickers) --------------------------------------------
+
+
+async def find_by_name(name: str) -> Vendor | None:
+    """A vendor by its exact name, case and spacing aside (what a type-ahead sends)."""
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        return None
+    found = (
+        await Vendor.filter(name=cleaned).first()
+        or await Vendor.filter(name__iexact=cleaned).first()
+    )
+    if found is not None:
+        return found
+    # SQLite folds only ASCII letters: compare the other names (Ø, Æ, Å) here.
+    wanted = cleaned.casefold()
+    rows = await Vendor.all().values_list("id", "name")
+    match = next((vid for vid, n in rows if " ".join(str(n).split()).casefold() == wanted), None)
+    return await Vendor.get_or_none(id=match) if match is not None else None
+
+
+async def pickable_names() -> list[str]:
+    """The names a picker offers: every vendor that is not suspended, by name."""
+    rows = await Vendor.filter(suspended_at__isnull=True).order_by("name").values_list("name")
+    return [str(row[0]) for row in rows]

@@ -130,6 +130,9 @@ async def _journey(page: Any, task_id: int, deadline: float) -> None:
     await page.goto(f"/tasks/{task_id}")
     await page.click(f"a[href='/tasks/{task_id}/evaluation']")
     await assert_accessible(page)
+    # Nothing is preselected: the evaluator sees the bidders' names and chooses.
+    assert await page.locator("input[name='conflict_vendor_id']").count() >= 1
+    await page.check("#declaration-none")
     await page.click("form[action$='/declaration'] button[type=submit]")
     await page.wait_for_url(f"**/tasks/{task_id}/evaluation")
     assert await page.locator("#ranking").count() == 1
