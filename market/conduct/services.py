@@ -69,7 +69,7 @@ async def list_versions() -> list[ConductVersion]:
 VERSION_LABEL = re.compile(r"[0-9]+(\.[0-9]+)*")  # ASCII digits: "²".isdigit() is true
 
 
-def check_version_fields(values: dict[str, Any]) -> dict[str, str]:
+def check_version_fields(values: dict[str, Any], *, allow_past: bool = False) -> dict[str, str]:
     errors: dict[str, str] = {}
     label = values.get("version", "")
     if not label:
@@ -85,8 +85,12 @@ def check_version_fields(values: dict[str, Any]) -> dict[str, str]:
         errors["title"] = str(ONE_LINE)
     if not values.get("text"):
         errors["text"] = _("This field is required.")
-    if values.get("effective_from") is None:
+    effective_from = values.get("effective_from")
+    if effective_from is None:
         errors.setdefault("effective_from", _("Give a date as YYYY-MM-DD."))
+    elif effective_from < clock.today() and not allow_past:
+        # A past date would put the version in force at once, behind the vendors' backs.
+        errors["effective_from"] = _("The effective date must be today or later.")
     grace = values.get("grace_days")
     if (
         grace is None
@@ -126,7 +130,8 @@ async def publish_version(
         "effective_from": effective_from,
         "grace_days": grace_days,
     }
-    errors = check_version_fields(values)
+    # Only the seed and the demo (no actor) may date a version back.
+    errors = check_version_fields(values, allow_past=actor is None)
     if "\x00" in text_en:
         errors["text_en"] = _("Contains a character that is not allowed.")
     if errors:

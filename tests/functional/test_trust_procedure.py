@@ -147,3 +147,29 @@ async def test_the_audit_log_hides_who_bids_until_the_deadline(client):
     opened = await client.get("/secretariat/audit?object_type=bid")
     assert scene.admin.email in opened.text and "bid.submitted" in opened.text
     assert scene.other_admin.email in opened.text and "bid.drafted" in opened.text
+
+
+async def test_a_code_of_conduct_version_cannot_take_effect_in_the_past(client):
+    from market.conduct.models import ConductVersion
+
+    secretary = await factories.user("secretariat")
+    headers = await factories.bearer(client, secretary)
+    yesterday = (clock.today() - dt.timedelta(days=1)).isoformat()
+    body = {
+        "version": "7",
+        "title": "Adfærdskodeks 7",
+        "text": "# Version 7\n\nTekst.",
+        "effective_from": yesterday,
+        "grace_days": 30,
+    }
+    refused = await client.post("/api/v1/conduct/versions", json=body, headers=headers)
+    assert refused.status_code == 422 and "effective_from" in refused.json()["fields"]
+    await factories.login(client, secretary)
+    page = "/secretariat/conduct/versions"
+    form = await factories.post_form(client, page, {**body, "grace_days": "30"}, csrf_page=page)
+    assert form.status_code == 422 and "i dag eller senere" in form.text
+    assert not await ConductVersion.filter(label="7").exists()
+    today = {**body, "effective_from": clock.today().isoformat()}
+    assert (
+        await client.post("/api/v1/conduct/versions", json=today, headers=headers)
+    ).status_code == 201
