@@ -13,9 +13,12 @@ vendor:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -162,3 +165,100 @@ def contributed_products(
         if c.product.lower() in wanted and (limit is None or month_index(c.month) <= limit)
     )
     return tuple(dict.fromkeys(found))
+
+
+# --- evaluation: contribution histories beside an award file ---------------------------------
+
+
+@dataclass(frozen=True)
+class ContributionData:
+    """Contribution histories of an award file's suppliers, and the products of its awards.
+
+    The JSON form (`load_data`): `{"vendors": {supplier key: [[product, "YYYY-MM", commits,
+    lines changed, [languages]], ...]}, "awards": {award id: [product, ...]}}`.
+    """
+
+    histories: Mapping[str, tuple[Contribution, ...]]
+    products: Mapping[str, tuple[str, ...]]
+
+    def vendor(self, profile: VendorProfile, supplier: str) -> VendorProfile:
+        history = self.histories.get(supplier, ())
+        return dataclasses.replace(profile, contributions=history) if history else profile
+
+    def task(self, task: TaskProfile) -> TaskProfile:
+        products = self.products.get(str(task.id), ())
+        if not products:
+            return task
+        return dataclasses.replace(task, products=tuple(dict.fromkeys((*task.products, *products))))
+
+
+def load_data(path: str | Path) -> ContributionData:
+    with open(path, encoding="utf-8") as handle:
+        raw = json.load(handle)
+    return ContributionData(
+        histories={str(k): from_records(v) for k, v in (raw.get("vendors") or {}).items()},
+        products={str(k): tuple(str(p) for p in v) for k, v in (raw.get("awards") or {}).items()},
+    )
+
+
+def synthetic_product(topic: int, niche: int) -> str:
+    return f"os2:synth-{topic:02d}-{niche}"
+
+
+LANGUAGES = ("Python", "TypeScript", "PHP", "Java", "C#", "SQL", "HTML")
+
+
+def synthetic_histories(
+    vendors: Sequence[tuple[str, Iterable[tuple[int, int]]]],
+    topics: int,
+    niches: int,
+    start: dt.date,
+    seed: int = 1,
+    active: float = 0.5,
+    former: float = 0.3,
+    drive_by: float = 0.1,
+) -> dict[str, list[list[object]]]:
+    """Monthly commits of each vendor (key, its (topic, niche) specialities) to the products.
+
+    One product per topic niche. A vendor commits to a niche's product while it works in that
+    niche (with probability `active`, from two years before `start` on); with probability
+    `former` it committed years ago to a niche it no longer works in (3 to 5 years before
+    `start`: what the decay should discount); with probability `drive_by` it made a few recent
+    commits to some other niche's product (noise).
+    """
+    rng = np.random.default_rng(seed + 7919)
+    first = month_index(start)
+    result: dict[str, list[list[object]]] = {}
+
+    def months(product: str, begin: int, end: int, rate: float, topic: int) -> list[list[object]]:
+        rows: list[list[object]] = []
+        language = LANGUAGES[topic % len(LANGUAGES)]
+        for index in range(begin, end):
+            commits = int(rng.poisson(rate))
+            if commits:
+                lines = int(commits * rng.lognormal(3.0, 0.8))
+                month = f"{index // 12:04d}-{index % 12 + 1:02d}"
+                rows.append([product, month, commits, lines, [language]])
+        return rows
+
+    for key, specialities in vendors:
+        own = sorted(set(specialities))
+        rows: list[list[object]] = []
+        for topic, niche in own:
+            if rng.random() < active:
+                rate = float(rng.lognormal(0.8, 0.7))
+                begin = first - 24 + int(rng.integers(0, 12))
+                rows += months(synthetic_product(topic, niche), begin, first + 30, rate, topic)
+        if rng.random() < former:
+            topic, niche = int(rng.integers(topics)), int(rng.integers(niches))
+            if (topic, niche) not in own:
+                begin = first - 60 + int(rng.integers(0, 12))
+                rate = float(rng.lognormal(1.0, 0.5))
+                rows += months(synthetic_product(topic, niche), begin, begin + 12, rate, topic)
+        if rng.random() < drive_by:
+            topic, niche = int(rng.integers(topics)), int(rng.integers(niches))
+            begin = first + int(rng.integers(-12, 24))
+            rows += months(synthetic_product(topic, niche), begin, begin + 3, 0.7, topic)
+        if rows:
+            result[key] = rows
+    return result

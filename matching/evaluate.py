@@ -27,6 +27,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
 
 from matching.awards import Award, Skipped, load_awards, task_from_award, vendor_from_awards
+from matching.contributions import ContributionData, load_data
 from matching.fairness import (
     ExposureLedger,
     fair_correction,
@@ -38,7 +39,7 @@ from matching.fairness import (
 )
 from matching.learn import Decision, History, concat, decide, fit_weights
 from matching.ranker import Index
-from matching.types import DEFAULT_SETTINGS, FEATURES, Settings, Weights
+from matching.types import DEFAULT_SETTINGS, FEATURES, Settings, TaskProfile, Weights
 
 METRICS = ("hit@1", "hit@5", "hit@10", "mrr", "ndcg@10")
 BASELINES = ("tfidf_text", "random", "popularity", "code_coverage", "code_frequency", "blend")
@@ -124,12 +125,20 @@ def split_awards(awards: Sequence[Award], split_date: dt.date | None = None) -> 
     return Split(split_date, train, test, warm, suppliers)
 
 
-def build_index(split: Split, settings: Settings = DEFAULT_SETTINGS) -> Index:
-    """Candidate profiles from training awards only."""
+def build_index(
+    split: Split,
+    settings: Settings = DEFAULT_SETTINGS,
+    contributions: ContributionData | None = None,
+) -> Index:
+    """Candidate profiles from training awards only (and their commit histories, if given)."""
     by_supplier: dict[str, list[Award]] = defaultdict(list)
     for award in split.train:
         by_supplier[award.supplier].append(award)
     vendors = [vendor_from_awards(i, by_supplier[key]) for i, key in enumerate(split.suppliers)]
+    if contributions is not None:
+        vendors = [
+            contributions.vendor(v, k) for v, k in zip(vendors, split.suppliers, strict=True)
+        ]
     return Index.fit(vendors, settings=settings)
 
 
@@ -176,16 +185,23 @@ def summarize(ranks: np.ndarray, rng: np.random.Generator) -> dict[str, object]:
 class Evaluation:
     """Runs every ranker over the warm test awards of one split."""
 
-    def __init__(self, split: Split, settings: Settings = DEFAULT_SETTINGS, seed: int = 0):
+    def __init__(
+        self,
+        split: Split,
+        settings: Settings = DEFAULT_SETTINGS,
+        seed: int = 0,
+        contributions: ContributionData | None = None,
+    ):
         self.split = split
         self.settings = settings
         self.seed = seed
-        self.index = build_index(split, settings)
+        self.contributions = contributions
+        self.index = build_index(split, settings, contributions)
         vendors = [self.index.vendor(i) for i in range(len(split.suppliers))]
         self.sme = np.asarray([v is not None and v.sme for v in vendors], dtype=np.bool_)
         self.position = {key: i for i, key in enumerate(split.suppliers)}
         self.winners = np.array([self.position[a.supplier] for a in split.warm], dtype=np.int64)
-        self.tasks = [task_from_award(award) for award in split.warm]
+        self.tasks = [self.task(award) for award in split.warm]
         # One pass over the test awards keeps what later passes need, and not the feature
         # tables: on a large file they would not fit in memory. Kept: a compact summary of the
         # merit per award (enough to re-rank with any fair share, see `MeritSummary`), the
@@ -205,6 +221,11 @@ class Evaluation:
             coverage_ranks.append(rank_of(features[:, column], int(winner)))
             coverage_tops.append(top_ids(features[:, column]))
         self._coverage = (np.asarray(coverage_ranks, dtype=float), coverage_tops)
+
+    def task(self, award: Award) -> TaskProfile:
+        """The award as a task, with its products when contribution data names them."""
+        task = task_from_award(award)
+        return self.contributions.task(task) if self.contributions is not None else task
 
     @property
     def rotation_possible(self) -> bool:
@@ -328,14 +349,14 @@ class Evaluation:
                 else None
             )
             position = {key: i for i, key in enumerate(inner.suppliers)}
-            index = build_index(inner, self.settings)
+            index = build_index(inner, self.settings, self.contributions)
             rows, labels, groups = [], [], []
             group = sum(len(np.unique(f.groups)) for f in learning.folds)
             for award in train:
                 if not (start <= award.date < end) or award.supplier not in position:
                     continue
                 winner = position[award.supplier]
-                table = index.score(task_from_award(award)).features
+                table = index.score(self.task(award)).features
                 merit = table @ current
                 if fitted is not None:
                     learning.rr_current.append(1.0 / rank_of(merit, winner))
@@ -470,11 +491,13 @@ def evaluate(
     settings: Settings = DEFAULT_SETTINGS,
     curve: Sequence[float] = CURVE_SHARES,
     curve_strengths: Sequence[float] = CURVE_STRENGTHS,
+    contributions: ContributionData | None = None,
 ) -> dict[str, object]:
-    """The evaluation report as a JSON-ready dict (see MATCHING.md)."""
+    """The evaluation report as a JSON-ready dict (see MATCHING.md); `contributions` adds the
+    suppliers' commit histories (see `matching.contributions`)."""
     started = time.perf_counter()
     split = split_awards(awards, split_date)
-    hand = Evaluation(split, settings, seed)
+    hand = Evaluation(split, settings, seed, contributions)
     rng = np.random.default_rng(seed)
     ranks: dict[str, np.ndarray] = {}
     tops: dict[str, list[np.ndarray]] = {}
@@ -484,7 +507,7 @@ def evaluate(
         # The engine as the app runs it: the learned weights replace the hand-set ones when the
         # training period's rolling origins prove them better (no test label is looked at).
         settings = dataclasses.replace(settings, weights=learned)
-        run = Evaluation(split, settings, seed)
+        run = Evaluation(split, settings, seed, contributions)
     ranks["engine"], tops["engine"] = run.engine()
     ranks["hand_weights"], tops["hand_weights"] = (
         hand.engine() if run is not hand else (ranks["engine"], tops["engine"])
@@ -671,11 +694,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split-date", type=dt.date.fromisoformat, default=None)
     parser.add_argument("--json", action="store_true", help="print only the JSON report")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--contributions",
+        default=None,
+        help="commit histories (matching.synth --contributions-out)",
+    )
     args = parser.parse_args(argv)
     skipped = Skipped()
     try:
         awards = load_awards(args.file, skipped)
-        report = evaluate(awards, args.split_date, args.seed)
+        extra = load_data(args.contributions) if args.contributions else None
+        report = evaluate(awards, args.split_date, args.seed, contributions=extra)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         sys.stderr.write(f"matching.evaluate: {args.file}: {exc}\n")
         return 2

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from matching.contributions import synthetic_histories, synthetic_product
+
 # (CPV code, words). Children share the parent's first digits, so the hierarchy is real CPV.
 TOPICS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "case management software": (
@@ -140,8 +142,12 @@ def generate(
     seed: int = 1,
     large_reach: float = 0.0,
     popularity: float = 0.35,
+    contributions: dict[str, object] | None = None,
 ) -> list[dict[str, object]]:
-    """Award rows in the evaluation's JSON-lines format, sorted by date."""
+    """Award rows in the evaluation's JSON-lines format, sorted by date.
+
+    Pass a dict as `contributions` to get synthetic commit histories beside the awards (see
+    `matching.contributions.synthetic_histories`); the awards themselves stay the same."""
     rng = np.random.default_rng(seed)
     topic_names = list(TOPICS)
     niche_vocab = {
@@ -168,6 +174,7 @@ def generate(
             code_of[i, t, [all_codes.index(c) for c in codes]] = 1.0
     loyalty = np.zeros((len(pool), len(buyers)))
     rows: list[dict[str, object]] = []
+    award_products: dict[str, list[str]] = {}  # for the contribution histories
     for a in range(awards):
         holder = pool[int(rng.integers(len(pool)))]  # tasks follow where vendors are
         topic = int(rng.choice(holder.topics)) if rng.random() < 0.8 else int(rng.integers(14))
@@ -194,6 +201,7 @@ def generate(
         ]
         rng.shuffle(body)
         codes = [code] if rng.random() < 0.8 else [code[:3].ljust(8, "0")]
+        award_products[f"A{a:06d}"] = [synthetic_product(topic, niche)]
         rows.append(
             {
                 "id": f"A{a:06d}",
@@ -207,6 +215,12 @@ def generate(
                 "supplier_sme": vendor.sme,
                 "value": round(float(rng.lognormal(12, 1)), 2),
             }
+        )
+    if contributions is not None:
+        contributions["awards"] = award_products
+        specialities = [(v.key, v.niches) for v in pool]
+        contributions["vendors"] = synthetic_histories(
+            specialities, len(TOPICS), NICHES, start, seed
         )
     return rows
 
@@ -226,8 +240,15 @@ def main(argv: list[str] | None = None) -> int:
         "--popularity", type=float, default=0.35, help="rich-get-richer weight of earlier wins"
     )
     parser.add_argument("--out", default="-", help="output file (default: stdout)")
+    parser.add_argument(
+        "--contributions-out", default=None, help="also write synthetic commit histories here"
+    )
     args = parser.parse_args(argv)
-    rows = generate(args.vendors, args.awards, args.seed, args.large_reach, args.popularity)
+    extra: dict[str, object] | None = {} if args.contributions_out else None
+    rows = generate(args.vendors, args.awards, args.seed, args.large_reach, args.popularity, extra)
+    if extra is not None:
+        with open(args.contributions_out, "w", encoding="utf-8") as handle:
+            json.dump(extra, handle)
     lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     if args.out == "-":
         sys.stdout.write(lines)
