@@ -9,7 +9,7 @@ ASSETS := market/static/vendor/.built
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test check setup assets lint format typecheck migrations-check migrate demo pytest \
+.PHONY: lock run test check setup assets lint format typecheck migrations-check migrate demo pytest \
         worker serve chromium clean bench evaluate loadtest
 
 run: setup
@@ -21,11 +21,23 @@ test: setup chromium lint typecheck migrations-check pytest
 
 setup: $(STAMP) $(ASSETS)
 
-$(STAMP): pyproject.toml
+# The pinned, hashed set from the lock first; then the project itself, which also adds any
+# dependency pyproject.toml gained since the last `make lock` (run it to pin those too).
+$(STAMP): pyproject.toml requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# Regenerate both lock files from pyproject.toml (with hashes, for every platform the image
+# and the developers use). Commit them with the pyproject.toml change.
+LOCK := $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --universal --python-version 3.11
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/pip install --quiet "uv>=0.5,<1"
+	$(LOCK) -o requirements.lock
+	$(LOCK) --extra dev -o requirements-dev.lock
 
 $(ASSETS): package.json
 	npm install --no-audit --no-fund --loglevel=error
@@ -46,6 +58,7 @@ chromium:
 lint: setup
 	$(BIN)/ruff check market matching tests scripts
 	$(BIN)/ruff format --check market matching tests scripts
+	$(BIN)/hadolint Dockerfile
 
 format: setup
 	$(BIN)/ruff format market matching tests scripts

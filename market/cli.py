@@ -106,7 +106,10 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
 
 @main.command()
 @click.option("--burst", is_flag=True, help="run the queued jobs, then stop")
-def worker(burst: bool) -> None:
+@click.option(
+    "--check", is_flag=True, help="exit 0 if a worker is alive (its health key is fresh), else 1"
+)
+def worker(burst: bool, check: bool) -> None:
     """Run a real arq worker (needs REDIS_URL)."""
     from market import logs
 
@@ -116,9 +119,14 @@ def worker(burst: bool) -> None:
     logs.configure(settings)
     # Its job figures join the web processes' /metrics; set before market.jobs is imported.
     _share_metrics(settings)
-    from arq.worker import run_worker
+    from arq.worker import async_check_health, run_worker
 
     from market.jobs import WorkerSettings, redis_settings
+
+    if check:  # the container health check
+        sys.exit(
+            asyncio.run(async_check_health(redis_settings(settings), None, settings.arq_queue))
+        )
 
     run_worker(
         WorkerSettings,  # type: ignore[arg-type]

@@ -451,3 +451,5 @@ class WorkerSettings:
     # redis_settings and queue_name come from Settings: see `market worker` in cli.py.
     max_tries = 5
     job_timeout = 300
+    # How often the worker renews its health key (`market worker --check` reads it).
+    health_check_interval = 30

@@ -165,9 +165,9 @@ class Settings:
             ocds_publisher_scheme=env.get("OCDS_PUBLISHER_SCHEME", cls.ocds_publisher_scheme),
             ocds_publisher_uid=env.get("OCDS_PUBLISHER_UID", cls.ocds_publisher_uid),
             debug=_bool(env.get("DEBUG")),
-            log_level=env.get("LOG_LEVEL", cls.log_level).upper(),
-            contact_email=env.get("CONTACT_EMAIL", cls.contact_email),
-            security_contact=env.get("SECURITY_CONTACT", cls.security_contact),
+            log_level=(env.get("LOG_LEVEL") or cls.log_level).upper(),
+            contact_email=env.get("CONTACT_EMAIL") or cls.contact_email,
+            security_contact=env.get("SECURITY_CONTACT") or cls.security_contact,
             metrics_allowed_addresses=tuple(
                 part.strip()
                 for part in env.get("METRICS_ALLOWED_ADDRESSES", "").split(",")
