@@ -99,3 +99,29 @@ def test_several_workers_answer_keep_alive_requests_without_a_stall() -> None:
     probe = [x for x in access if x.get("request_id") == "probe-12345678"]
     assert probe and probe[0]["route"] == "tasks.list" and probe[0]["status"] == 200
     assert all("request_id" in x for x in access)
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis (REDIS_URL)")
+def test_worker_check_says_whether_a_worker_is_alive(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "MARKET_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite://{tmp_path}/db.sqlite3",
+        "ARQ_QUEUE": f"health-test-{os.getpid()}",
+    }
+    check = [*MARKET, "worker", "--check"]
+    assert subprocess.run(check, env=env, cwd=ROOT, capture_output=True).returncode == 1
+    subprocess.run([*MARKET, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
+    worker = subprocess.Popen(
+        [*MARKET, "worker"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        for _ in range(100):
+            if subprocess.run(check, env=env, cwd=ROOT, capture_output=True).returncode == 0:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the running worker never reported itself healthy")
+    finally:
+        worker.terminate()
+        worker.wait(timeout=15)
