@@ -17,7 +17,7 @@ from market.conduct.states import eligibility_many
 from market.contributions.figures import monthly_history
 from market.tasks.models import Task, TaskFunding
 from market.vendors.models import Vendor
-from matching.types import LEVELS, Contribution, TaskProfile, VendorProfile
+from matching.types import LEVELS, Contribution, PastAward, TaskProfile, VendorProfile
 
 RECENT_DAYS = 180  # awards within this window count towards a vendor's workload
 PRODUCT_PREFIX = "os2:"
@@ -82,6 +82,7 @@ async def vendor_profiles(
     ):
         competencies[int(vendor_id)][str(code)] = level if level in LEVELS else "experienced"
     references: dict[int, list[tuple[str, str, list[str]]]] = defaultdict(list)
+    won: dict[int, list[PastAward]] = defaultdict(list)
     for vendor_id, title, description, customer, codes, year in await VendorReference.filter(
         vendor_id__in=ids
     ).values_list("vendor_id", "title", "description", "customer", "codes", "year"):
@@ -89,6 +90,14 @@ async def vendor_profiles(
             continue
         references[int(vendor_id)].append(
             (f"{title}\n{description}", str(customer or ""), list(codes or []))
+        )
+        # For the experience per code area: a reference's year dates it (mid-year).
+        won[int(vendor_id)].append(
+            PastAward(
+                dt.date(int(year), 7, 1) if year else None,
+                tuple(str(c) for c in codes or ()),
+                buyer_key(str(customer)) if customer else "",
+            )
         )
     eligible = await eligibility_many(ids, at)
     deliveries = await _delivery_history(ids, history_before)
@@ -103,6 +112,7 @@ async def vendor_profiles(
             deliveries.get(v.id),
             awards.get(v.id),
             contributions.get(v.id, ()),
+            tuple(won[v.id]),
         )
         for v in vendors
     ]
@@ -116,6 +126,7 @@ def _profile(
     deliveries: list[tuple[int, bool, str, list[str]]] | None,
     awards: tuple[int, int, int] | None,
     contributions: tuple[Contribution, ...] = (),
+    references_won: tuple[PastAward, ...] = (),
 ) -> VendorProfile:
     deliveries = deliveries or []
     award_count, recent, hours = awards or (0, 0, 0)
@@ -144,6 +155,8 @@ def _profile(
         recent_awards=recent,
         workload_hours=hours,
         contributions=contributions,
+        # Deliveries carry no date here: they count as undated awards.
+        past_awards=(*references_won, *(PastAward(None, tuple(d[3])) for d in deliveries)),
     )
 
 
