@@ -123,6 +123,16 @@ async def notify_award(ctx: dict[str, Any], task_id: int) -> int:
     return await evaluation.notify_award(task_id)
 
 
+async def purge_attachments(ctx: dict[str, Any]) -> int:
+    """Delete removed and withdrawn bid attachments past their retention (idempotent, daily)."""
+    from market.bids import retention
+
+    settings = ctx["settings"]
+    return await retention.purge_attachments(
+        settings.upload_dir, settings.attachment_retention_days
+    )
+
+
 async def apply_retention(ctx: dict[str, Any]) -> int:
     """Delete or anonymise personal data past its retention period (idempotent, daily)."""
     from market.privacy import retention
@@ -205,6 +215,7 @@ JOBS: dict[str, JobFunction] = {
     "send_deadline_reminders": send_deadline_reminders,
     "send_coordinator_digests": send_coordinator_digests,
     "apply_retention": apply_retention,
+    "purge_attachments": purge_attachments,
     "record_ocds_releases": record_ocds_releases,
     "import_commits": import_commits,  # contributions
     "refresh_contributions": refresh_contributions,  # contributions
@@ -223,6 +234,7 @@ PERIODIC: list[tuple[JobFunction, int, dict[str, Any]]] = [
     (send_coordinator_digests, 60, {"minute": 7, "second": 0}),
     (send_deadline_reminders, 15, {"minute": {2, 17, 32, 47}, "second": 0}),
     (apply_retention, 24 * 60, {"hour": 3, "minute": 15, "second": 0}),
+    (purge_attachments, 24 * 60, {"hour": 3, "minute": 25, "second": 0}),
     (record_ocds_releases, 1, {"second": 50}),
     (refresh_contributions, 24 * 60, {"hour": 3, "minute": 20, "second": 0}),  # contributions
 ]

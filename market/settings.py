@@ -83,6 +83,10 @@ class Settings:
     request_address_limit: int = 50
     request_window_minutes: int = 60
     token_limit: int = 50  # new API tokens per account and per address in that window
+    # Removed and withdrawn bid attachments are deleted from disk this many days later
+    # (0: kept with the task's archive); a vendor's attachments may use this many bytes.
+    attachment_retention_days: int = 0
+    vendor_storage_bytes: int = 200_000_000
     # Addresses of reverse proxies whose X-Forwarded-For is believed (none by default).
     trusted_proxies: tuple[str, ...] = ()
     reminder_interval_days: int = 7
@@ -152,6 +156,10 @@ class Settings:
             min_bidding_days=_int(env, "MIN_BIDDING_DAYS", 0),
             alert_digest_hour=_int(env, "ALERT_DIGEST_HOUR", cls.alert_digest_hour),
             token_limit=_int(env, "TOKEN_LIMIT", cls.token_limit),
+            attachment_retention_days=_int(
+                env, "ATTACHMENT_RETENTION_DAYS", cls.attachment_retention_days
+            ),
+            vendor_storage_bytes=_int(env, "VENDOR_STORAGE_BYTES", cls.vendor_storage_bytes),
             alert_reminder_hours=_hours(env, "ALERT_REMINDER_HOURS", cls.alert_reminder_hours),
             request_account_limit=_int(env, "REQUEST_ACCOUNT_LIMIT", cls.request_account_limit),
             request_address_limit=_int(env, "REQUEST_ADDRESS_LIMIT", cls.request_address_limit),

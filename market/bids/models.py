@@ -108,6 +108,9 @@ class BidAttachment(Model):
     uploaded_by_id = fields.IntField(null=True)
     uploaded_at = fields.DatetimeField(auto_now_add=True)
     removed_at = fields.DatetimeField(null=True)
+    # When the file was deleted from disk (retention of removed and withdrawn attachments);
+    # the row, its name and its hash stay for the bid's history.
+    purged_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "bid_attachment"

@@ -242,8 +242,28 @@ async def _lock_task(task_id: int) -> Task:
 # --- writing ---------------------------------------------------------------------------------
 
 
+async def _check_storage(bid: Bid, storage_bytes: int | None) -> None:
+    """A vendor's live attachments (on every bid) may use `storage_bytes` in all."""
+    if not storage_bytes:
+        return
+    sizes = await BidAttachment.filter(
+        bid__vendor_id=bid.vendor_id, removed_at__isnull=True, purged_at__isnull=True
+    ).values_list("size", flat=True)
+    used = sum(int(size) for size in sizes)  # type: ignore[call-overload]
+    if used > storage_bytes:
+        message = _(
+            "Your company's attachments would take %(used)s MB of the %(limit)s MB it may "
+            "store. Remove attachments from your bids, or send smaller files."
+        ) % {"used": f"{used / 1_000_000:.1f}", "limit": f"{storage_bytes / 1_000_000:g}"}
+        raise ValidationFailed(message, {"attachments": message})
+
+
 async def _attach(
-    bid: Bid, stored: list[tuple[Upload, str, str]], remove_ids: Iterable[int], actor: User
+    bid: Bid,
+    stored: list[tuple[Upload, str, str]],
+    remove_ids: Iterable[int],
+    actor: User,
+    storage_bytes: int | None = None,
 ) -> list[dict[str, Any]]:
     removing = [int(i) for i in remove_ids]
     if removing:
@@ -259,6 +279,8 @@ async def _attach(
             sha256=sha,
             uploaded_by_id=actor.id,
         )
+    if stored:
+        await _check_storage(bid, storage_bytes)
     active = await BidAttachment.filter(bid_id=bid.id, removed_at__isnull=True).order_by("id")
     if len(active) > MAX_ATTACHMENTS:
         raise ValidationFailed(
@@ -388,6 +410,7 @@ async def submit_bid(
     max_bytes: int = 10_000_000,
     keep_attachments: bool = False,
     remove_ids: Iterable[int] = (),
+    storage_bytes: int | None = None,
 ) -> Bid:
     """A new bid (or a draft), or a new life for a withdrawn one. 409 after the deadline or
     when the vendor already has a live bid (revise that one instead). A withdrawn bid's
@@ -407,7 +430,7 @@ async def submit_bid(
 
     async def create(task: Task, stored: list[tuple[Upload, str, str]]) -> tuple[Bid, BidRevision]:
         bid = await Bid.create(task=task, vendor=vendor, created_by_id=actor.id)
-        content["attachments"] = await _attach(bid, stored, (), actor)
+        content["attachments"] = await _attach(bid, stored, (), actor, storage_bytes)
         revision = await _add_revision(bid, content, draft=draft, actor=actor)
         await _audit("bid.submitted" if not draft else "bid.drafted", bid, revision, actor, address)
         return bid, revision
@@ -425,12 +448,12 @@ async def submit_bid(
                 % {"id": bid.id}
             )
         if keep_attachments:
-            content["attachments"] = await _attach(bid, stored, remove_ids, actor)
+            content["attachments"] = await _attach(bid, stored, remove_ids, actor, storage_bytes)
         else:
             await BidAttachment.filter(bid_id=bid.id, removed_at__isnull=True).update(
                 removed_at=clock.now()
             )
-            content["attachments"] = await _attach(bid, stored, (), actor)
+            content["attachments"] = await _attach(bid, stored, (), actor, storage_bytes)
         revision = await _add_revision(bid, content, draft=draft, actor=actor, revive=True)
         await _audit("bid.renewed", bid, revision, actor, address)
         return bid, revision
@@ -478,6 +501,7 @@ async def revise_bid(
     remove_ids: Iterable[int] = (),
     upload_dir: Path | None = None,
     max_bytes: int = 10_000_000,
+    storage_bytes: int | None = None,
 ) -> Bid:
     """A new revision (fields left out keep their value). A submitted revision becomes the
     version that counts; a draft revision leaves the submitted one standing."""
@@ -503,7 +527,7 @@ async def revise_bid(
         assert current is not None
         if current.withdrawn_at is not None:
             raise Conflict(_("This bid is withdrawn. Submit a new bid on the task to bid again."))
-        content["attachments"] = await _attach(current, stored, removing, actor)
+        content["attachments"] = await _attach(current, stored, removing, actor, storage_bytes)
         revision = await _add_revision(current, content, draft=draft, actor=actor)
         await _audit(
             "bid.revised" if not draft else "bid.drafted", current, revision, actor, address

@@ -133,6 +133,7 @@ async def bid_form(request: Request) -> Response:
             "uploads": await _uploads(request),
             "upload_dir": settings.upload_dir,
             "max_bytes": settings.max_upload_bytes,
+            "storage_bytes": settings.vendor_storage_bytes,
         }
         await request.close()  # the uploads are read: release their temporary files
         try:

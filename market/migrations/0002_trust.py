@@ -17,4 +17,9 @@ class Migration(migrations.Migration):
             options={'table': 'throttle', 'app': 'market', 'pk_attr': 'id'},
             bases=['Model'],
         ),
+        ops.AddField(
+            model_name='BidAttachment',
+            name='purged_at',
+            field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
+        ),
     ]
