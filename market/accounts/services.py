@@ -26,6 +26,7 @@ from market.audit.services import record
 from market.db import transaction
 from market.errors import Conflict, NotAuthenticated, NotFound, TooManyAttempts, ValidationFailed
 from market.i18n import gettext as _
+from market.mail.services import queue_mail
 from market.parsing import ONE_LINE, single_line
 from market.security.passwords import hash_password, password_problem, verify_password
 from market.security.secrets import derived, digest, new_secret
@@ -294,6 +295,19 @@ async def admit_request(settings: Settings, kind: str, *, account: str, address:
         )
 
 
+async def tell_owner(owner: User, what: str, *, key: str, **values: Any) -> None:
+    """Mail the owner of an address that someone tried to register or invite again."""
+    await queue_mail(
+        to=owner.email,
+        template="accounts/already_registered",
+        key=f"already-registered:{key}:{owner.id}",
+        language=owner.language,
+        user=owner,
+        what=what,
+        **values,
+    )
+
+
 # --- signing out everywhere -------------------------------------------------------------
 
 
@@ -348,8 +362,6 @@ async def change_password(
 
 async def request_password_reset(settings: Settings, email: str, *, address: str) -> None:
     """Mail a single-use reset link if the account exists; say nothing either way."""
-    from market.mail.services import queue_mail
-
     await admit_request(settings, "reset", account=normalise_email(email)[:254], address=address)
     user = await get_user_by_email(email)
     if user is None or not user.is_active:

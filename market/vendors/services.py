@@ -103,14 +103,34 @@ def _check(data: Registration) -> dict[str, str]:
     return errors
 
 
+class EmailTaken(Conflict):
+    """The registration's e-mail address has an account already."""
+
+
 async def register_vendor(
     data: Registration, *, address: str = "", settings: Settings | None = None
 ) -> tuple[Vendor, User]:
     """Create the vendor, its organisation and its first vendor_admin in one transaction.
 
-    With `settings` (every web and API request) registrations are limited per address."""
+    With `settings` (every web and API request) registrations are limited per address. An
+    e-mail address that has an account is not named as such: its owner gets a mail, and the
+    answer only says to check that inbox."""
     if settings is not None:
         await accounts.admit_request(settings, "register", account="", address=address)
+    try:
+        return await _register(data, address)
+    except EmailTaken:
+        owner = await accounts.get_user_by_email(data.email)
+        if owner is not None:
+            await accounts.tell_owner(owner, "registration", key=f"register:{new_secret(8)}")
+        message = _(
+            "The company could not be registered with this e-mail address. "
+            "If the address is yours, we have sent you a message."
+        )
+        raise Conflict(message, {"email": message}) from None
+
+
+async def _register(data: Registration, address: str) -> tuple[Vendor, User]:
     errors = _check(data)
     if errors:
         raise ValidationFailed(_("The registration has errors: correct the fields named."), errors)
@@ -138,15 +158,18 @@ async def register_vendor(
                 _("A vendor with this CVR number is already registered."),
                 {"cvr": _("This CVR number is already registered.")},
             ) from exc
-        user = await accounts.create_user(
-            email=data.email,
-            password=data.password,
-            roles=["vendor_admin"],
-            organisation=organisation,
-            name=data.contact_name.strip(),
-            language=data.language,
-            check_password=False,
-        )
+        try:
+            user = await accounts.create_user(
+                email=data.email,
+                password=data.password,
+                roles=["vendor_admin"],
+                organisation=organisation,
+                name=data.contact_name.strip(),
+                language=data.language,
+                check_password=False,
+            )
+        except Conflict as exc:
+            raise EmailTaken(exc.message, exc.fields) from exc
         await record(
             "vendor.registered",
             actor=user,
@@ -316,11 +339,9 @@ async def invite(
         errors["role"] = _("Choose a role.")
     if errors:
         raise ValidationFailed(_("The invitation was not sent."), errors)
-    if await accounts.get_user_by_email(email) is not None:
-        raise Conflict(
-            _("This e-mail address already has an account."),
-            {"email": _("This e-mail address is already registered.")},
-        )
+    # An address with an account answers like any other (the inviter cannot learn that it
+    # exists, staff addresses included): its owner is told instead of getting a link.
+    owner = await accounts.get_user_by_email(email)
     secret = new_secret()
     async with transaction():
         invitation = await VendorInvitation.create(
@@ -341,6 +362,11 @@ async def invite(
         )
     from market.mail.services import queue_mail
 
+    if owner is not None:
+        await accounts.tell_owner(
+            owner, "invitation", key=f"vendor-invite:{invitation.id}", vendor=vendor
+        )
+        return invitation
     await queue_mail(
         to=email,
         template="vendors/invitation",

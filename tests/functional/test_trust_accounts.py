@@ -13,7 +13,7 @@ from market.accounts.models import PasswordReset
 from market.errors import NotAuthenticated
 from market.mail.models import OutboxMessage
 from market.security import passwords
-from tests import factories
+from tests import factories, factories_conduct
 
 WRONG = "Wrong-Password-Guess-2026"
 
@@ -212,3 +212,36 @@ async def test_the_development_outbox_shows_mail_only_to_its_recipient_and_the_s
     own = await client.get(path)
     secret = re.search(r"/password/reset/([\w-]{20,})", own.text).group(1)
     assert (await client.get(f"/password/reset/{secret}")).status_code == 200
+
+
+async def test_inviting_or_registering_a_staff_address_tells_its_owner_not_the_stranger(
+    client, run_jobs
+):
+    staff = await factories.user("municipality", email="medarbejder@kommune.dk")
+    fresh = "ny.kollega@example.dk"
+    vendor, admin = await factories_conduct.active_vendor()
+    await factories.login(client, admin)
+    answers = []
+    for email in (staff.email, fresh):
+        answer = await factories.post_form(
+            client,
+            "/my-company/invitations",
+            {"email": email, "role": "vendor_member"},
+            csrf_page="/my-company",
+        )
+        answers.append((answer.status_code, answer.headers.get("location")))
+    assert answers[0] == answers[1], "an existing account answers like any other address"
+    await run_jobs()
+    told = await OutboxMessage.get(to_email=staff.email)
+    assert vendor.name in told.body_text and "/invitations/" not in told.body_text
+    assert "/invitations/" in (await OutboxMessage.get(to_email=fresh)).body_text
+
+    client.cookies.clear()
+    taken = await client.post(
+        "/api/v1/vendors", json=factories_conduct.registration(email=staff.email)
+    )
+    assert taken.status_code == 409
+    assert "registreret" not in taken.text.lower() or "kunne ikke" in taken.text.lower()
+    assert "allerede" not in taken.json()["message"]
+    await run_jobs()
+    assert await OutboxMessage.filter(to_email=staff.email).count() == 2
