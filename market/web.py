@@ -66,7 +66,7 @@ def _format_dkk(value: int | None) -> str:
 DEFAULT_CRITERION_NAMES = frozenset({"price", "quality of approach", "delivery time"})
 
 
-def _format_criterion(name: str) -> str:
+def criterion_label(name: str) -> str:
     return gettext(name) if name in DEFAULT_CRITERION_NAMES else name
 
 
@@ -101,7 +101,7 @@ def build_environment() -> jinja2.Environment:
     env.filters["date"] = _format_date
     env.filters["dkk"] = _format_dkk
     env.filters["number"] = _format_number
-    env.filters["criterion"] = _format_criterion
+    env.filters["criterion"] = criterion_label
     # Codes (statuses, sizes, roles) in the reader's language. Never `_(value)` in a template:
     # with newstyle gettext it marks its result safe, so user text would render as HTML.
     env.filters["label"] = _label
@@ -168,6 +168,7 @@ def context(request: Request, **values: Any) -> dict[str, Any]:
         "settings": request.app.state.settings,
         "now": clock.now(),
         "summary": None,  # a form page's error summary, when it has one
+        "message": "",  # a form page's message above its errors, when it has one
     }
     base.update(values)
     return base

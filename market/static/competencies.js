@@ -1,5 +1,7 @@
 // Competency picker: an accessible combobox (ARIA 1.2 pattern) over GET /api/v1/competencies
-// that fills the plain "one per line" text area. Without JavaScript the text area is the form.
+// that fills a plain text field: "code level" lines (a vendor profile, data-levels set) or
+// "code, code" (a task's competencies). Without JavaScript the text field is the form. Each
+// picker names its parts with data-prefix and its text field with data-target.
 (function () {
   "use strict";
 
@@ -8,16 +10,18 @@
   }
 
   function init(picker) {
-    var textarea = document.getElementById("field-competencies");
-    var textGroup = document.getElementById("competency-text");
-    var input = document.getElementById("competency-search");
-    var listbox = document.getElementById("competency-options");
-    var chosenList = document.getElementById("competency-chosen");
-    var status = document.getElementById("competency-status");
-    if (!textarea || !input || !listbox || !chosenList) { return; }
     var data = picker.dataset;
-    var levels = data.levels.split(",");
-    var levelLabels = data.levelLabels.split(",");
+    var prefix = data.prefix || "competency";
+    var textarea = document.getElementById(data.target || "field-competencies");
+    var textGroup = document.getElementById(data.textGroup || "competency-text");
+    var input = document.getElementById(prefix + "-search");
+    var listbox = document.getElementById(prefix + "-options");
+    var chosenList = document.getElementById(prefix + "-chosen");
+    var status = document.getElementById(prefix + "-status");
+    if (!textarea || !input || !listbox || !chosenList) { return; }
+    var withLevels = !!data.levels;
+    var levels = withLevels ? data.levels.split(",") : [];
+    var levelLabels = withLevels ? data.levelLabels.split(",") : [];
     var english = data.language === "en";
     var options = [];
     var active = -1;
@@ -32,15 +36,15 @@
     function sync() {
       var lines = [];
       chosenList.querySelectorAll("li[data-code]").forEach(function (row) {
-        lines.push(row.dataset.code + " " + row.dataset.level);
+        lines.push(withLevels ? row.dataset.code + " " + row.dataset.level : row.dataset.code);
       });
-      textarea.value = lines.join("\n");
+      textarea.value = lines.join(withLevels ? "\n" : ", ");
     }
 
     function renderRow(row) {
       var code = row.dataset.code;
       var name = row.dataset.label || code;
-      var id = "level-" + code.replace(/[^a-z0-9]/gi, "-");
+      var id = prefix + "-level-" + code.replace(/[^a-z0-9]/gi, "-");
       row.textContent = "";
       row.className = "pm-chosen-item";
       var label = document.createElement("label");
@@ -50,18 +54,26 @@
       var small = document.createElement("code");
       small.textContent = code;
       label.appendChild(small);
-      var select = document.createElement("select");
-      select.className = "form-select pm-chosen-level";
-      select.id = id;
-      select.setAttribute("aria-label", fill(data.labelLevel, { name: name }));
-      levels.forEach(function (level, n) {
-        var option = document.createElement("option");
-        option.value = level;
-        option.textContent = levelLabels[n];
-        if (level === row.dataset.level) { option.selected = true; }
-        select.appendChild(option);
-      });
-      select.addEventListener("change", function () { row.dataset.level = select.value; sync(); });
+      var select = null;
+      if (withLevels) {
+        select = document.createElement("select");
+        select.className = "form-select pm-chosen-level";
+        select.id = id;
+        select.setAttribute("aria-label", fill(data.labelLevel, { name: name }));
+        levels.forEach(function (level, n) {
+          var option = document.createElement("option");
+          option.value = level;
+          option.textContent = levelLabels[n];
+          if (level === row.dataset.level) { option.selected = true; }
+          select.appendChild(option);
+        });
+        select.addEventListener("change", function () { row.dataset.level = select.value; sync(); });
+      } else {
+        label = document.createElement("span");
+        label.className = "pm-chosen-label";
+        label.textContent = name + " ";
+        label.appendChild(small);
+      }
       var remove = document.createElement("button");
       remove.type = "button";
       remove.className = "button button-secondary pm-chosen-remove";
@@ -74,7 +86,7 @@
         input.focus();
       });
       row.appendChild(label);
-      row.appendChild(select);
+      if (select) { row.appendChild(select); }
       row.appendChild(remove);
     }
 
@@ -106,7 +118,7 @@
         var row = document.createElement("li");
         row.dataset.code = item.code;
         row.dataset.label = name;
-        row.dataset.level = "experienced";
+        if (withLevels) { row.dataset.level = "experienced"; }
         chosenList.appendChild(row);
         renderRow(row);
         sync();
@@ -121,7 +133,7 @@
       listbox.textContent = "";
       items.forEach(function (item, n) {
         var li = document.createElement("li");
-        li.id = "competency-option-" + n;
+        li.id = prefix + "-option-" + n;
         li.setAttribute("role", "option");
         li.setAttribute("aria-selected", "false");
         li.className = "pm-option";
@@ -185,7 +197,6 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    var picker = document.getElementById("competency-picker");
-    if (picker) { init(picker); }
+    document.querySelectorAll(".pm-picker[data-prefix], #competency-picker").forEach(init);
   });
 })();

@@ -10,15 +10,19 @@ from starlette.responses import Response
 
 from market import clock, parsing
 from market.api import path_id
+from market.competencies import services as competencies
 from market.errors import DomainError, NotFound, ValidationFailed
+from market.i18n import catalogue
 from market.i18n import gettext as _
 from market.solutions import services as solutions
-from market.tasks import questions, services
+from market.tasks import questions, rules, services
 from market.tasks.models import TaskStatus
 from market.vendors import services as vendors
 from market.web import (
+    DEFAULT_CRITERION_NAMES,
     client_address,
     confirm_first,
+    criterion_label,
     flash,
     form_data,
     form_id,
@@ -47,6 +51,35 @@ def _pairs(text: str, key: str, value: str) -> list[dict[str, Any]]:
     return entries
 
 
+def _criterion_shown(name: str) -> str:
+    """A default criterion in the reader's words (a coordinator's own name as written)."""
+    return criterion_label(name)
+
+
+def _criterion_stored(name: str) -> str:
+    """The stored name of a criterion typed in the form: a default one in any language
+    becomes its code ("pris" -> "price"), so one task reads in both languages."""
+    wanted = name.strip().casefold()
+    for default in DEFAULT_CRITERION_NAMES:
+        if wanted in {default, str(catalogue("da").get(default, default)).casefold()}:
+            return default
+    return name.strip()
+
+
+def _codes(text: str) -> list[str]:
+    return [code for code in text.replace(",", " ").split() if code]
+
+
+async def code_labels(*texts: str) -> dict[str, str]:
+    """Labels (in the reader's language) of the competency codes in form fields."""
+    codes = [code for text in texts for code in _codes(text)]
+    found = await competencies.competencies_by_code(codes)
+    return {
+        code: competencies.label(found.get(competencies.normalise_code(code)), code)
+        for code in codes
+    }
+
+
 def body_from_form(values: dict[str, str], wish_ids: list[str]) -> dict[str, Any]:
     body: dict[str, Any] = {k: v for k, v in values.items() if v != ""}
     for name in ("estimate_hours", "budget_dkk"):
@@ -55,6 +88,8 @@ def body_from_form(values: dict[str, str], wish_ids: list[str]) -> dict[str, Any
             body[name] = body[name] if number is None else number
     body["funding"] = _pairs(values.get("funding", ""), "municipality", "amount_dkk")
     criteria = _pairs(values.get("criteria", ""), "name", "weight")
+    for criterion in criteria:
+        criterion["name"] = _criterion_stored(criterion["name"])
     body["criteria"] = criteria or None
     body["wish_ids"] = form_ids(wish_ids)
     body["municipality_specific"] = values.get("municipality_specific") == "1"
@@ -76,7 +111,9 @@ def form_from_values(current: dict[str, Any]) -> dict[str, str]:
         "question_deadline": local(current["question_deadline"]),
         "delivery_date": current["delivery_date"],
         "funding": "\n".join(f"{f['municipality']}: {f['amount_dkk']}" for f in current["funding"]),
-        "criteria": "\n".join(f"{c['name']}: {c['weight']}" for c in current["criteria"]),
+        "criteria": "\n".join(
+            f"{_criterion_shown(c['name'])}: {c['weight']}" for c in current["criteria"]
+        ),
         "municipality_specific": "1" if current["municipality_specific"] else "",
     }
 
@@ -114,6 +151,7 @@ async def _form_page(
         status_code=status_code,
         solution=solution,
         values=values,
+        code_labels=await code_labels(values.get("required", ""), values.get("nice_to_have", "")),
         wishes=wishes,
         wish_ids=wish_ids,
         task=task,
@@ -168,7 +206,12 @@ async def task_new(request: Request) -> Response:
         return await _form_page(
             request,
             solution=solution,
-            values={"criteria": "price: 40\nquality of approach: 40\ndelivery time: 20"},
+            values={
+                "criteria": "\n".join(
+                    f"{_criterion_shown(str(c['name']))}: {c['weight']}"
+                    for c in rules.DEFAULT_CRITERIA
+                )
+            },
             wish_ids=[],
         )
     body = body_from_form(values, wish_ids)
@@ -250,6 +293,9 @@ async def task_detail(
         message=message,
         values=values or {},
         vendor_names=await vendors.pickable_names() if picking else [],
+        code_labels=await code_labels(
+            " ".join(detail["task"].required), " ".join(detail["task"].nice_to_have)
+        ),
     )
 
 

@@ -61,7 +61,14 @@ async def test_coordinator_journey(page) -> None:
     await page.wait_for_load_state()
     await page.fill("#field-title", "Historik på systemansvarlig i Kitos")
     await page.fill("#field-description", "Tidligere systemansvarlige vises med perioder.")
-    await page.fill("#field-required", "72000000, tech:python")
+    # The competency picker (labels, not codes by heart) fills the required competencies.
+    for query, code in (("72000000", "72000000"), ("python", "tech:python")):
+        await page.fill("#required-search", query)
+        await page.locator("#required-options [role=option]").first.wait_for()
+        await page.keyboard.press("Enter")
+        await page.locator(f"#required-chosen li[data-code='{code}']").wait_for()
+    assert await page.input_value("#field-required") == "72000000, tech:python"
+    assert "pris: 40" in await page.input_value("#field-criteria")
     await page.fill("#field-estimate_hours", "60")
     await page.fill("#field-budget_dkk", "50000")
     deadline = dt.datetime.now() + dt.timedelta(days=20)
