@@ -177,8 +177,8 @@ class Weights:
     price_fit: float = 0.2
     small_vendor: float = 0.12
     workload: float = -0.2
-    contributed_product: float = 0.5
-    contributed_tech: float = 0.2
+    contributed_product: float = 0.25
+    contributed_tech: float = 0.1
 
     def as_array(self) -> list[float]:
         return [float(getattr(self, name)) for name in FEATURES]
