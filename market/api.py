@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 from market.errors import BadRequest, PayloadTooLarge, ValidationFailed
 from market.i18n import gettext as _
 from market.i18n import lazy_gettext as _l
+from market.openapi import OPS
 from market.parsing import JSONProblem, check_json, whole_number
 
 MAX_JSON_DEPTH = 32
@@ -70,7 +71,27 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed")
 
 
+def check_query(request: Request) -> None:
+    """Hold the query string to the route's OpenAPI declaration: 422 naming each parameter
+    that is not one of its values, too long or not a whole number in range."""
+    op = OPS.get(getattr(request.scope.get("route"), "name", None) or "")
+    errors: dict[str, str] = {}
+    for name, schema in (op.query if op else {}).items():
+        raw = request.query_params.get(name, "")
+        if raw == "" or name in ("page", "per_page"):  # pagination() words its own answers
+            continue
+        if "enum" in schema and raw not in schema["enum"]:
+            errors[name] = _("Must be one of: %(values)s.") % {"values": ", ".join(schema["enum"])}
+        elif len(raw) > schema.get("maxLength", len(raw)):
+            errors[name] = _("Must be at most %(n)d characters.") % {"n": schema["maxLength"]}
+        elif schema.get("type") == "integer" and whole_number(raw) is None:
+            errors[name] = _("Must be a whole number.")
+    if errors:
+        raise ValidationFailed(_("Invalid filter."), errors)
+
+
 def pagination(request: Request) -> tuple[int, int]:
+    check_query(request)
     errors = {}
     values = {}
     for name, default in (("page", 1), ("per_page", 50)):

@@ -26,7 +26,31 @@ def obj(required: list[str] | None = None, /, **properties: Schema) -> Schema:
 
 def body(required: list[str] | None = None, /, **properties: Schema) -> Schema:
     """A request body: unknown fields are ignored, so they are allowed."""
-    return obj(required, **properties)
+    return _texts(obj(required, **properties))
+
+
+# Text the API stores: PostgreSQL refuses NUL characters (the API answers 422), and a required
+# text field must hold more than spaces (the API answers "This field is required.").
+NO_NUL = "^[^\\u0000]*$"
+NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+
+
+def _texts(schema: Schema) -> Schema:
+    """Add those two rules to every plain text field of a request body, nested ones too."""
+    if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
+        return {**schema, "items": _texts(schema["items"])}
+    if schema.get("type") != "object" or "properties" not in schema:
+        return schema
+    required = set(schema.get("required", ()))
+    schema = {**schema, "propertyNames": {"pattern": NO_NUL}}
+    properties: dict[str, Schema] = {}
+    for name, prop in schema["properties"].items():
+        if prop.get("type") == "string" and not {"enum", "format", "pattern"} & prop.keys():
+            prop = {**prop, "pattern": NOT_BLANK if name in required else NO_NUL}
+            if name in required:
+                prop["minLength"] = max(1, prop.get("minLength", 0))
+        properties[name] = _texts(prop)
+    return {**schema, "properties": properties}
 
 
 def arr(items: Schema, max_items: int | None = None) -> Schema:
@@ -286,12 +310,12 @@ TASK_FIELDS = body(None, **{k: v for k, v in _TASK_PROPERTIES.items() if k != "s
 def bid_fields(required: list[str] | None) -> Schema:
     return body(
         required,
-        price_dkk=DKK,
+        price_dkk={"type": "integer", "minimum": 1, "maximum": 2_000_000_000},
         hours={"type": "integer", "minimum": 1, "maximum": 2_000_000_000},
         delivery_date=DATE,
         approach=TEXT,
         draft=BOOL,
-        assumptions=TEXT,
+        assumptions={"type": "string", "maxLength": 10000},
         team=arr(obj(["name"], name=SHORT, role=SHORT), 50),
     )
 
@@ -341,7 +365,7 @@ OPS: dict[str, Op] = {
             email=EMAIL,
             password=SHORT,
             contact_name=SHORT,
-            employees={"type": "integer", "minimum": 0},
+            employees={"type": "integer", "minimum": 1, "maximum": 1_000_000},
             website=SHORT,
             address=SHORT,
         ),
@@ -364,7 +388,7 @@ OPS: dict[str, Op] = {
                 )
             )
         },
-        query={**PAGINATION, "q": SHORT},
+        query={**PAGINATION, "q": {**SHORT, "pattern": NO_NUL}},
         tag="vendors",
     ),
     "api.vendors.detail": Op(
@@ -402,10 +426,10 @@ OPS: dict[str, Op] = {
             None,
             profile_text=TEXT,
             profile_text_en=TEXT,
-            hourly_rate_dkk=DKK,
+            hourly_rate_dkk={"type": "integer", "minimum": 0, "maximum": 100000},
             capacity_hours_per_month={"type": "integer", "minimum": 0, "maximum": 100000},
             capacity_from=DATE,
-            team_size={"type": "integer", "minimum": 0},
+            team_size={"type": "integer", "minimum": 1, "maximum": 100000},
             working_languages=arr(SHORT, 20),
             products=arr(SHORT, 100),
             competencies=arr(obj(["code", "level"], code=CODE, level=LEVEL), 500),
@@ -414,7 +438,7 @@ OPS: dict[str, Op] = {
                     ["title"],
                     title=SHORT,
                     customer=SHORT,
-                    year=INT,
+                    year={"type": "integer", "minimum": 1970, "maximum": 2100},
                     description=TEXT,
                     codes=arr(CODE, 100),
                 ),
@@ -444,12 +468,12 @@ OPS: dict[str, Op] = {
         "Publish a Code of Conduct version",
         body(
             ["version", "title", "text", "effective_from", "grace_days"],
-            version=SHORT,
+            version={"type": "string", "maxLength": 20, "pattern": "^[0-9]+(\\.[0-9]+)*$"},
             title=SHORT,
             text=TEXT,
             text_en=TEXT,
             effective_from=DATE,
-            grace_days={"type": "integer", "minimum": 0, "maximum": 3650},
+            grace_days={"type": "integer", "minimum": 0, "maximum": 365},
         ),
         {201: obj(["version"], version=STR)},
         (401, 403, 409),
@@ -489,7 +513,7 @@ OPS: dict[str, Op] = {
         answers={200: page_of(ref("Competency"))},
         query={
             **PAGINATION,
-            "q": SHORT,
+            "q": {**SHORT, "pattern": NO_NUL},
             "kind": {
                 "type": "string",
                 "enum": ["cpv", "product", "technology", "domain", "standard"],
