@@ -235,7 +235,7 @@ PERIODIC: list[tuple[JobFunction, int, dict[str, Any]]] = [
     (send_deadline_reminders, 15, {"minute": {2, 17, 32, 47}, "second": 0}),
     (apply_retention, 24 * 60, {"hour": 3, "minute": 15, "second": 0}),
     (purge_attachments, 24 * 60, {"hour": 3, "minute": 25, "second": 0}),
-    (record_ocds_releases, 1, {"second": 50}),
+    (record_ocds_releases, 5, {"minute": set(range(1, 60, 5)), "second": 50}),
     (refresh_contributions, 24 * 60, {"hour": 3, "minute": 20, "second": 0}),  # contributions
 ]
 

@@ -3,7 +3,8 @@
 Every change of a published task (published, amended, updated at its deadline, awarded,
 delivered, cancelled) becomes a new release with its own id, date and tag, stored once and
 never changed (`OcdsRelease`). `record_releases` compares what each task says now with its
-latest release and writes a new one when they differ; a periodic job runs it every minute.
+latest release and writes a new one when they differ; a periodic job runs it every five
+minutes (each release is dated by the change it publishes, not by when the job saw it).
 The release package lists the stored releases in the order they were written, paginated; the
 record package holds every release of a contracting process and the compiled release, merged
 by the OCDS merge rules (objects field by field, arrays of objects by their `id`).
@@ -14,6 +15,7 @@ losing bidders and their prices never. See docs/opendata.md.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import json
@@ -29,7 +31,7 @@ from market.bids.models import Award, DeliveryRating
 from market.opendata.models import OcdsRelease
 from market.opendata.services import public_tasks, submitted_bid_counts
 from market.settings import Settings
-from market.tasks.models import Invitation, Task, TaskFunding, TaskStatus
+from market.tasks.models import Task, TaskFunding, TaskStatus
 from market.tasks.rules import CPV, effective_status
 from market.vendors.models import Vendor
 
@@ -73,7 +75,6 @@ class _Context:
     now: dt.datetime
     settings: Settings
     funding: dict[int, list[TaskFunding]] = field(default_factory=dict)
-    invitations: dict[int, list[Invitation]] = field(default_factory=dict)
     awards: dict[int, Award] = field(default_factory=dict)
     ratings: dict[int, DeliveryRating] = field(default_factory=dict)
     bid_counts: dict[int, int] = field(default_factory=dict)
@@ -88,8 +89,6 @@ async def _context(tasks: list[Task], now: dt.datetime, settings: Settings) -> _
     ctx = _Context(now=now, settings=settings)
     for row in await TaskFunding.filter(task_id__in=ids).prefetch_related("organisation"):
         ctx.funding.setdefault(row.task_id, []).append(row)
-    for invitation in await Invitation.filter(task_id__in=ids):
-        ctx.invitations.setdefault(invitation.task_id, []).append(invitation)
     for award in await Award.filter(task_id__in=ids).prefetch_related("bid__vendor"):
         ctx.awards[award.task_id] = award
     for rating in await DeliveryRating.filter(task_id__in=ids):
@@ -103,12 +102,16 @@ async def _context(tasks: list[Task], now: dt.datetime, settings: Settings) -> _
     return ctx
 
 
-def procurement_method(invitations: list[Invitation]) -> tuple[str, str]:
-    """(procurementMethod, details): every task is open to all eligible vendor partners."""
-    details = "Åben for alle leverandørpartnere, der har underskrevet det gældende adfærdskodeks."
-    if invitations:
-        details += f" {len(invitations)} leverandørpartner(e) blev også inviteret direkte."
-    return "open", details
+def procurement_method() -> tuple[str, str]:
+    """(procurementMethod, details): every task is open to all eligible vendor partners.
+
+    Invitations only nudge vendors to look, so they neither make a task "limited" nor change
+    its release (an invitation is not an amendment). Should an invite-only option arrive,
+    this is the one place to answer "limited" for it."""
+    return "open", (
+        "Åben for alle leverandørpartnere, der har underskrevet det gældende adfærdskodeks; "
+        "invitationer er kun en opfordring til at se på opgaven."
+    )
 
 
 def _municipality_party(org: Organisation, roles: list[str]) -> dict[str, Any]:
@@ -223,7 +226,7 @@ def _snapshot(task: Task, ctx: _Context, ocid: str) -> dict[str, Any]:
     """What the task says now, as release content without id, date and tag."""
     state = _state(task, ctx)
     parties, buyer = _parties(task, ctx)
-    method, method_details = procurement_method(ctx.invitations.get(task.id, []))
+    method, method_details = procurement_method()
     criteria, criteria_details = award_criteria(task)
     tender: dict[str, Any] = {
         "id": f"{ocid}-tender",
@@ -384,7 +387,9 @@ async def record_releases(settings: Settings, task_ids: list[int] | None = None)
     ctx = await _context(tasks, now, settings)
     latest = await _latest([t.id for t in tasks])
     written = 0
-    for task in tasks:
+    for index, task in enumerate(tasks):
+        if index % 100 == 99:
+            await asyncio.sleep(0)  # in the web process (in-process jobs) others get a turn
         ocid = f"{settings.ocds_ocid_prefix}-{task.id}"
         content = _snapshot(task, ctx, ocid)
         summary = digest(content)
