@@ -1098,38 +1098,6 @@ OPS: dict[str, Op] = {
 }
 
 
-def _path(route: Route) -> str:
-    return re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
-
-
-def _operation(route: Route, method: str) -> dict[str, Any]:
-    name = route.name or ""
-    op = OPS.get(name) or Op(name.removeprefix("api.").replace(".", " ").capitalize())
-    allow = getattr(route.endpoint, "allow", None)
-    who = allow.describe() if allow is not None else "anyone"
-    operation: dict[str, Any] = {
-        "operationId": name,
-        "summary": op.summary,
-        "description": f"Who: {who}." + (f" Rule: {allow.rule}." if allow and allow.rule else ""),
-        "tags": [op.tag or name.split(".")[1] if "." in name else "api"],
-    }
-    parameters = [
-        {"name": p, "in": "path", "required": True, "schema": ID}
-        for p in re.findall(r"\{(\w+)\}", _path(route))
-    ]
-    parameters += [
-        {"name": k, "in": "query", "required": False, "schema": v} for k, v in op.query.items()
-    ]
-    if parameters:
-        operation["parameters"] = parameters
-    if op.request is not None:
-        operation["requestBody"] = {
-            "required": not op.empty_body_ok,
-            "content": {"application/json": {"schema": op.request}},
-        }
-    responses: dict[str, Any] = {}
-    for code, schema in op.answers.items():
-        responses[str(code)] = (
 # --- contributions: what vendors built in the products, and their declared git identities
 COMPONENTS["Contribution"] = obj(
     ["solution", "commits", "lines_changed", "languages", "first_commit_at", "last_commit_at"],
@@ -1191,6 +1159,38 @@ OPS["api.vendors.identities_confirm"] = Op(
     empty_body_ok=True,
 )
 
+def _path(route: Route) -> str:
+    return re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
+
+
+def _operation(route: Route, method: str) -> dict[str, Any]:
+    name = route.name or ""
+    op = OPS.get(name) or Op(name.removeprefix("api.").replace(".", " ").capitalize())
+    allow = getattr(route.endpoint, "allow", None)
+    who = allow.describe() if allow is not None else "anyone"
+    operation: dict[str, Any] = {
+        "operationId": name,
+        "summary": op.summary,
+        "description": f"Who: {who}." + (f" Rule: {allow.rule}." if allow and allow.rule else ""),
+        "tags": [op.tag or name.split(".")[1] if "." in name else "api"],
+    }
+    parameters = [
+        {"name": p, "in": "path", "required": True, "schema": ID}
+        for p in re.findall(r"\{(\w+)\}", _path(route))
+    ]
+    parameters += [
+        {"name": k, "in": "query", "required": False, "schema": v} for k, v in op.query.items()
+    ]
+    if parameters:
+        operation["parameters"] = parameters
+    if op.request is not None:
+        operation["requestBody"] = {
+            "required": not op.empty_body_ok,
+            "content": {"application/json": {"schema": op.request}},
+        }
+    responses: dict[str, Any] = {}
+    for code, schema in op.answers.items():
+        responses[str(code)] = (
             {"description": "No content"}
             if code == 204
             else {"description": "OK", "content": {"application/json": {"schema": schema}}}
