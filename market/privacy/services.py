@@ -3,9 +3,10 @@
 Erasure anonymises: the user row stays (so counts, statistics and every foreign key hold) but
 its name becomes "Slettet bruger N", its e-mail an address that reaches nobody, and the name and
 e-mail are replaced wherever they were copied (audit log, mails, signatures, task changes,
-vendor contact). Bids, signatures, evaluations and awards keep their rows and hashes: a bid's
-hash covers its content (which names no user account), a signature's hash is that of the Code
-of Conduct text signed, so both still verify.
+vendor contact, the working copy of bid teams). Bids, signatures, evaluations and awards keep
+their rows and hashes: a bid revision's content stays exactly as submitted (the person's name in
+its team is hidden on pages and in the API by a redaction row), and a signature's hash is that
+of the Code of Conduct text signed, so both still verify.
 """
 
 from __future__ import annotations
