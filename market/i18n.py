@@ -96,6 +96,16 @@ def lazy_gettext(message: str) -> LazyString:
 CODED = "i18n:"
 
 
+# Stored codes (roles, statuses, audit actions) and their labels: domains register theirs,
+# `render_message` (the templates' `label` filter) shows them in the reader's language.
+_CODE_LABELS: dict[str, LazyString] = {}
+
+
+def register_labels(labels: dict[str, LazyString]) -> None:
+    """Make these codes readable on every page (call at import, with `_l(...)` labels)."""
+    _CODE_LABELS.update(labels)
+
+
 def coded(message: str | LazyString, **values: Any) -> str:
     """`message` (an English source string, usually `_l(...)` so it is extracted) with its
     values, as text a column can keep."""
@@ -107,6 +117,8 @@ def render_message(stored: str) -> str:
     """A stored message in the current language: coded ones are translated with their values
     (values that are themselves coded too; other values, such as a person's words, as they
     are); a plain source string is translated; anything else is shown as it was stored."""
+    if stored in _CODE_LABELS:
+        return str(_CODE_LABELS[stored])
     if not stored.startswith(CODED):
         return gettext(stored)
     try:

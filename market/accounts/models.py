@@ -5,7 +5,19 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from market.i18n import lazy_gettext as _l
+from market.i18n import register_labels
+
 ROLES = ("vendor_admin", "vendor_member", "municipality", "coordinator", "secretariat")
+register_labels(
+    {
+        "vendor_admin": _l("Vendor administrator"),
+        "vendor_member": _l("Vendor member"),
+        "municipality": _l("Municipality"),
+        "coordinator": _l("Coordinator"),
+        "secretariat": _l("Secretariat"),
+    }
+)
 STAFF_ROLES = ("municipality", "coordinator", "secretariat")
 VENDOR_ROLES = ("vendor_admin", "vendor_member")
 

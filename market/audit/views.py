@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from market.audit import labels as labels  # registers the actions' readable names
 from market.audit import services
 from market.i18n import gettext as _
 from market.web import page_param, render

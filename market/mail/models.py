@@ -5,6 +5,9 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from market.i18n import lazy_gettext as _l
+from market.i18n import register_labels
+
 
 class MailStatus:
     PENDING = "pending"
@@ -12,6 +15,18 @@ class MailStatus:
     SENT = "sent"
     KEPT = "kept"  # development: kept in the outbox, shown on the dev page
     FAILED = "failed"
+
+
+# Shown as ("mail." ~ status)|label: "pending" means something else on a signature.
+register_labels(
+    {
+        "mail.pending": _l("Waiting to be sent"),
+        "mail.sending": _l("Being sent"),
+        "mail.sent": _l("Sent"),
+        "mail.kept": _l("Kept here (not sent)"),
+        "mail.failed": _l("Failed: will be tried again"),
+    }
+)
 
 
 class OutboxMessage(Model):

@@ -53,3 +53,19 @@ async def test_exclusion_reasons_are_stored_as_codes_and_read_in_each_language(
             for r in item["reasons"]
         ]
         assert any(expected in r for r in reasons), reasons
+
+
+async def test_roles_and_audit_actions_read_as_words_with_readable_values(client) -> None:
+    coordinator, solution = await ft.coordinator_of()
+    await factories.login(client, coordinator)
+    account = (await client.get("/account")).text
+    assert "Koordinator" in account and ">coordinator<" not in account
+    task = await ft.task(coordinator, solution, title="Rådgivning om søgning")
+    secretariat = await factories.user("secretariat")
+    await factories.login(client, secretariat)
+    page = (await client.get("/secretariat/audit?object_type=task")).text
+    assert "Opgave oprettet" in page and "<code>task.created</code>" in page
+    assert f'href="/tasks/{task.id}"' in page
+    assert "\\u00f8" not in page and "\\u00e5" not in page
+    english = (await client.get("/secretariat/audit?object_type=task&lang=en")).text
+    assert "Task created" in english
