@@ -89,13 +89,13 @@ async def test_hostile_user_text_is_escaped_on_every_page_that_shows_it(client, 
     shortlist = (await client.get(f"/tasks/{task.id}/shortlist")).text
     assert "Klage" not in shortlist and ESCAPED in shortlist
     factories_bids.pass_deadline(task)
-    await factories.login(client, coordinator)
-    await factories.post_form(
-        client,
-        f"/tasks/{task.id}/declaration",
-        {"no_conflict": "1"},
-        csrf_page=f"/tasks/{task.id}/evaluation",
+    client.cookies.clear()
+    headers = await factories.bearer(client, coordinator)
+    declared = await client.post(
+        f"/api/v1/tasks/{task.id}/declaration", json={"no_conflict": True}, headers=headers
     )
+    assert declared.status_code == 201, declared.text
+    await factories.login(client, coordinator)
     await check(f"/tasks/{task.id}/evaluation")
     assert clock.now() > task.bid_deadline
 

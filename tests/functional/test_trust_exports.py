@@ -43,11 +43,13 @@ async def test_criterion_names_reach_the_scoring_sheets_as_text(client):
     )
     await factories_bids.place_bid(client, scene.admin, scene.task)
     factories_bids.pass_deadline(scene.task)
-    await factories.login(client, scene.coordinator)
     path = f"/tasks/{scene.task.id}"
-    await factories.post_form(
-        client, f"{path}/declaration", {"no_conflict": "1"}, csrf_page=f"{path}/evaluation"
+    headers = await factories.bearer(client, scene.coordinator)
+    declared = await client.post(
+        f"/api/v1{path}/declaration", json={"no_conflict": True}, headers=headers
     )
+    assert declared.status_code == 201, declared.text
+    await factories.login(client, scene.coordinator)
     xlsx = await client.get(f"{path}/evaluation.xlsx")
     assert xlsx.status_code == 200, xlsx.text
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
