@@ -77,9 +77,10 @@ demo: setup
 	$(BIN)/market demo
 
 # Coverage of market/ and matching/ by the in-process tests, printed by every run; below the
-# floor the run fails. The floor is the figure measured when it was set: raise it as tests
-# grow. A partial run (PYTEST_ARGS=tests/unit) passes COVERAGE_FLOOR=0.
-COVERAGE_FLOOR ?= 0
+# floor the run fails. The floor is the figure measured when it was set (74.9% on 29 Nov 2026,
+# functional and unit tests), rounded down with room for code landing that day: raise it as
+# tests grow. A partial run (PYTEST_ARGS=tests/unit) passes COVERAGE_FLOOR=0.
+COVERAGE_FLOOR ?= 73
 pytest: setup
 	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS)
 
