@@ -26,7 +26,14 @@ from market.settings import Settings
 _context: ContextVar[dict[str, Any] | None] = ContextVar("market_log_context", default=None)
 FIELDS = ("request_id", "user_id", "role", "job", "job_id")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+# E-mail addresses slip into messages from other libraries (an SMTP server's refusal names
+# the recipient): they are replaced before any line is written.
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 access_log = logging.getLogger("market.access")
+
+
+def redact(text: str) -> str:
+    return _EMAIL.sub("[e-mail]", text)
 
 
 def bind(**fields: Any) -> dict[str, Any]:
@@ -47,6 +54,9 @@ class ContextFilter(logging.Filter):
         values = current()
         for key in FIELDS:
             setattr(record, key, values.get(key, getattr(record, key, "")))
+        message = record.getMessage()
+        if "@" in message:
+            record.msg, record.args = redact(message), ()
         return True
 
 
@@ -63,7 +73,7 @@ class JSONFormatter(logging.Formatter):
             if value not in ("", None):
                 line[key] = value
         if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
+            line["exception"] = redact(self.formatException(record.exc_info))
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
@@ -71,6 +81,9 @@ JSONFormatter.converter = time.gmtime
 
 
 class DevFormatter(logging.Formatter):
+    def formatException(self, ei: Any) -> str:
+        return redact(super().formatException(ei))
+
     def format(self, record: logging.LogRecord) -> str:
         ids = " ".join(
             f"{key}={getattr(record, key)}" for key in FIELDS if getattr(record, key, "")

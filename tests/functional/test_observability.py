@@ -128,3 +128,18 @@ async def test_metrics_count_requests_by_route_and_jobs_by_name(client, run_jobs
     assert grew("market_job_runs_total", job="sweep_outbox") == 1
     assert grew("market_job_duration_seconds_count", job="sweep_outbox") == 1
     assert "/no/such/page" not in after
+
+
+def test_e_mail_addresses_never_reach_a_log_line() -> None:
+    record = logging.LogRecord(
+        "market.mail",
+        logging.WARNING,
+        __file__,
+        1,
+        "mail %s failed: %s",
+        (7, "550 <anne@kommune.dk> unknown"),
+        None,
+    )
+    logs.ContextFilter().filter(record)
+    line = json.loads(logs.JSONFormatter().format(record))
+    assert line["message"] == "mail 7 failed: 550 <[e-mail]> unknown"
