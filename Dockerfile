@@ -13,9 +13,10 @@ RUN npm run build
 FROM python:3.11-slim-bookworm AS app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 MARKET_ENV=production MARKET_VAR_DIR=/var/lib/market
-# postgresql-client for `market backup` (pg_dump) and `market restore`.
+# postgresql-client for `market backup` (pg_dump) and `market restore`; git for
+# `market import-commits` and the daily import of the products' histories.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends postgresql-client=15.* \
+    && apt-get install -y --no-install-recommends postgresql-client=15.* git \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.lock ./
