@@ -53,6 +53,7 @@ async def request_erasure(request: Request) -> Response:
 
 
 async def approve(request: Request) -> Response:
+    await json_body(request, allow_empty=True)  # no fields; a body must still be sound JSON
     done = await services.approve(
         path_id(request), actor=request.state.user, address=client_address(request)
     )
