@@ -172,6 +172,22 @@ def text_field(
     return value.strip()
 
 
+def body_text(body: dict[str, Any], name: str, *, max_length: int, default: str = "") -> str:
+    """One text field of a JSON body as sent (absent or null: `default`); 422 naming it when
+    it is not text or is longer than `max_length`, instead of quietly cutting or converting."""
+    value = body.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise ValidationFailed(_("Some fields are not valid."), {name: _("Must be text.")})
+    if len(value) > max_length:
+        raise ValidationFailed(
+            _("Some fields are not valid."),
+            {name: _("Must be at most %(n)d characters.") % {"n": max_length}},
+        )
+    return value
+
+
 def int_field(
     body: dict[str, Any],
     name: str,

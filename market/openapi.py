@@ -326,7 +326,7 @@ OPS: dict[str, Op] = {
         "Get a bearer token",
         body(["email", "password"], email=EMAIL, password=SHORT),
         {200: obj(["token", "expires_at"], token=STR, expires_at=DATETIME)},
-        (401, 429),
+        (401, 403, 429),
         tag="auth",
     ),
     "api.auth.token_delete": Op(
@@ -469,9 +469,9 @@ OPS: dict[str, Op] = {
         body(
             ["version", "title", "text", "effective_from", "grace_days"],
             version={"type": "string", "maxLength": 20, "pattern": "^[0-9]+(\\.[0-9]+)*$"},
-            title=SHORT,
-            text=TEXT,
-            text_en=TEXT,
+            title={"type": "string", "maxLength": 200},
+            text={"type": "string", "maxLength": 200_000},
+            text_en={"type": "string", "maxLength": 200_000},
             effective_from=DATE,
             grace_days={"type": "integer", "minimum": 0, "maximum": 365},
         ),
@@ -497,13 +497,13 @@ OPS: dict[str, Op] = {
     ),
     "api.signatures.reject": Op(
         "Reject a signature",
-        body(["reason"], reason=TEXT),
+        body(["reason"], reason={"type": "string", "maxLength": 2000}),
         errors=(401, 403, 404, 409),
         tag="conduct",
     ),
     "api.signatures.revoke": Op(
         "Revoke a signature",
-        body(["reason"], reason=TEXT),
+        body(["reason"], reason={"type": "string", "maxLength": 2000}),
         errors=(401, 403, 404, 409),
         tag="conduct",
     ),
@@ -525,9 +525,9 @@ OPS: dict[str, Op] = {
     "api.solutions.create": Op(
         "Create a shared product",
         body(
-            ["name", "description", "coordinator_emails"],
-            name=SHORT,
-            description=TEXT,
+            ["name"],
+            name={"type": "string", "maxLength": 100},
+            description={"type": "string", "maxLength": 10000},
             coordinator_emails=arr(EMAIL, 50),
             repository_url=SHORT,
         ),
@@ -616,7 +616,7 @@ OPS: dict[str, Op] = {
     ),
     "api.wishes.comment": Op(
         "Comment on a wish",
-        body(["text"], text=TEXT),
+        body(["text"], text={"type": "string", "maxLength": 5000}),
         {201: obj(["id", "wish_id", "text"], id=ID, wish_id=ID, text=STR)},
         (401, 403, 404),
         tag="solutions",
@@ -760,14 +760,14 @@ OPS: dict[str, Op] = {
     ),
     "api.tasks.ask": Op(
         "Ask a clarifying question (the asker stays anonymous)",
-        body(["text"], text=TEXT),
+        body(["text"], text={"type": "string", "maxLength": 5000}),
         {201: obj(["id", "task_id", "text"], id=ID, task_id=ID, text=STR)},
         (401, 403, 404, 409),
         tag="tasks",
     ),
     "api.tasks.answer": Op(
         "Answer a question; the answer is published to every vendor",
-        body(["text"], text=TEXT),
+        body(["text"], text={"type": "string", "maxLength": 10000}),
         {
             201: obj(
                 ["id", "question_id", "text", "published"],
@@ -1158,6 +1158,7 @@ OPS["api.vendors.identities_confirm"] = Op(
     tag="vendors",
     empty_body_ok=True,
 )
+
 
 def _path(route: Route) -> str:
     return re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)

@@ -5,7 +5,16 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from market.api import answer, json_body, page_of, pagination, path_id, query_id, text_field
+from market.api import (
+    answer,
+    body_text,
+    json_body,
+    page_of,
+    pagination,
+    path_id,
+    query_id,
+    text_field,
+)
 from market.db import is_id
 from market.errors import NotFound, ValidationFailed
 from market.i18n import gettext as _
@@ -78,9 +87,9 @@ async def create_wish(request: Request) -> Response:
     body = await json_body(request)
     wish = await services.create_wish(
         solution_id=body.get("solution_id"),
-        title=str(body.get("title") or ""),
-        description=str(body.get("description") or ""),
-        priority=str(body.get("priority") or "medium"),
+        title=body_text(body, "title", max_length=300),
+        description=body_text(body, "description", max_length=20000),
+        priority=body_text(body, "priority", max_length=20, default="medium"),
         actor=request.state.user,
         address=client_address(request),
     )
@@ -89,6 +98,10 @@ async def create_wish(request: Request) -> Response:
 
 async def support_wish(request: Request) -> Response:
     body = await json_body(request, allow_empty=True)
+    if isinstance(body.get("pledge_dkk"), str):  # "25.000" is for the form; JSON sends 25000
+        raise ValidationFailed(
+            _("Some fields are not valid."), {"pledge_dkk": _("Must be a whole number.")}
+        )
     support = await services.support_wish(
         path_id(request),
         actor=request.state.user,
@@ -111,7 +124,7 @@ async def comment_wish(request: Request) -> Response:
     comment = await services.comment_wish(
         path_id(request),
         actor=request.state.user,
-        text=str(body.get("text") or ""),
+        text=body_text(body, "text", max_length=5000),
         address=client_address(request),
     )
     return answer({"id": comment.id, "wish_id": comment.wish_id, "text": comment.text}, 201)
@@ -121,9 +134,9 @@ async def set_wish_status(request: Request) -> Response:
     body = await json_body(request)
     wish = await services.set_wish_status(
         path_id(request),
-        str(body.get("status") or ""),
+        body_text(body, "status", max_length=20),
         actor=request.state.user,
-        reason=str(body.get("reason") or ""),
+        reason=body_text(body, "reason", max_length=20000),
         address=client_address(request),
     )
     return answer(services.wish_json(wish))
@@ -138,7 +151,7 @@ async def create_release(request: Request) -> Response:
         )
     release = await services.create_release(
         solution_id,
-        name=str(body.get("name") or ""),
+        name=body_text(body, "name", max_length=300),
         target_date=body.get("target_date"),
         actor=request.state.user,
         address=client_address(request),

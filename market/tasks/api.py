@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from market.api import answer, json_body, page_of, pagination, path_id, query_id
+from market.api import answer, body_text, json_body, page_of, pagination, path_id, query_id
 from market.tasks import questions, services
 from market.web import client_address
 
@@ -95,7 +95,7 @@ async def ask_question(request: Request) -> Response:
     body = await json_body(request)
     question = await questions.ask_question(
         path_id(request),
-        str(body.get("text") or ""),
+        body_text(body, "text", max_length=5000),
         actor=request.state.user,
         address=client_address(request),
     )
@@ -106,7 +106,7 @@ async def answer_question(request: Request) -> Response:
     body = await json_body(request)
     reply = await questions.answer_question(
         path_id(request),
-        str(body.get("text") or ""),
+        body_text(body, "text", max_length=10000),
         actor=request.state.user,
         address=client_address(request),
     )
