@@ -38,6 +38,8 @@ MENU: list[MenuItem] = [
     MenuItem(_l("Alerts"), "/account/alerts", ("vendor_admin", "vendor_member", "coordinator")),
     MenuItem(_l("Alert settings"), "/secretariat/alerts", ("secretariat",)),
     MenuItem(_l("Privacy desk"), "/secretariat/privacy", ("secretariat",)),
+    MenuItem(_l("Git identities"), "/vendor/identities", ("vendor_admin", "vendor_member")),
+    MenuItem(_l("Contributions"), "/secretariat/contributions", ("secretariat",)),
 ]
 
 

@@ -109,6 +109,18 @@ def is_url(location: str) -> bool:
     )
 
 
+def redacted(location: str) -> str:
+    """The location as it may be stored and shown: a password in a URL is left out."""
+    parts = urlsplit(location)
+    if parts.password is None:
+        return location
+    host = parts.hostname or ""
+    netloc = f"{parts.username}@{host}" if parts.username else host
+    if parts.port:
+        netloc += f":{parts.port}"
+    return parts._replace(netloc=netloc).geturl()
+
+
 def mirror_path(var_dir: Path, solution_id: int) -> Path:
     return var_dir / "repositories" / f"solution-{solution_id}.git"
 
@@ -182,7 +194,7 @@ async def import_commits(
     was imported before.
     """
     location = location.strip()
-    source = await _source(solution, location)
+    source = await _source(solution, redacted(location))
     report = ImportReport(solution=solution.name)
     try:
         repository, tip, revisions = await asyncio.to_thread(
@@ -205,13 +217,25 @@ async def import_commits(
     else:
         report.vendors = await commits_by_vendor(solution.id)
     report.unmatched_authors = source.unmatched_authors
-    source.location = location
+    source.location = redacted(location)
     source.last_head = tip or source.last_head
     source.commits = report.total_commits
     source.imported_at = clock.now()
     source.last_error = ""
     source.last_message = "\n".join(report.lines())
-    await source.save()
+    async with transaction():
+        await source.save()
+        await record(
+            "contributions.imported",
+            object_type="solution",
+            object_id=solution.id,
+            after={
+                "head": source.last_head,
+                "new_commits": report.new_commits,
+                "commits": report.total_commits,
+                "rewritten": report.rewritten,
+            },
+        )
     return report
 
 

@@ -245,3 +245,59 @@ def test_the_command_imports_and_prints_what_it_imported(tmp_path):
         missing.returncode == 1
         and "Intet af det, der er importeret før, går tabt" in missing.stderr
     )
+
+
+async def test_a_git_url_is_mirrored_once_and_fetched_after(tmp_path, settings):
+    solution = await Solution.create(name="OS2mo")
+    repository = fg.product_history(tmp_path / "upstream")
+    url = f"file://{repository}"
+    first = await services.import_commits(solution, url, var_dir=settings.var_dir)
+    assert first.new_commits == 6
+    assert (services.mirror_path(settings.var_dir, solution.id) / "HEAD").exists()
+    fg.commit(repository, "Bo", "bo@nordlys.dk", {"web/more.ts": "m\n"}, when=fg.BASE_TIME + 9e6)
+    second = await services.import_commits(solution, url, var_dir=settings.var_dir)
+    assert (second.new_commits, second.total_commits) == (1, 7)
+    assert services.redacted("https://bot:s3cret@git.example/os2mo.git") == (
+        "https://bot@git.example/os2mo.git"
+    )
+
+
+async def test_vendor_declares_on_its_page_and_the_secretariat_confirms_on_the_desk(
+    client, run_jobs, tmp_path, settings
+):
+    _fjord, _fjord_admin, nord, nord_admin = await two_vendors()
+    await imported(tmp_path, settings)
+    await factories.login(client, nord_admin)
+    answer = await factories.post_form(
+        client,
+        "/vendor/identities",
+        {"domains": "gmail.com", "authors": "bo@nordlys.dk"},
+        csrf_page="/vendor/identities",
+    )
+    assert answer.status_code == 422
+    assert "gmail.com" in answer.text and "bo@nordlys.dk" in answer.text  # kept in the form
+    answer = await factories.post_form(
+        client,
+        "/vendor/identities",
+        {"domains": "nordlys.dk", "authors": "bo@nordlys.dk"},
+        csrf_page="/vendor/identities",
+    )
+    assert answer.status_code == 303
+    page = (await client.get("/vendor/identities")).text
+    assert "nordlys.dk" in page and "b…@nordlys.dk" in page and "venter på sekretariatet" in page
+    await factories.post_form(client, "/logout", {}, csrf_page="/vendor/identities")
+
+    await factories.login(client, await factories.user("secretariat"))
+    desk = (await client.get("/secretariat/contributions")).text
+    assert "OS2kitos" in desk and "Nordlys Digital ApS" in desk
+    answer = await factories.post_form(
+        client,
+        f"/secretariat/contributions/vendors/{nord.id}/confirm",
+        {},
+        csrf_page="/secretariat/contributions",
+    )
+    assert answer.status_code == 303
+    await run_jobs()
+    assert "Intet venter på bekræftelse" in (await client.get("/secretariat/contributions")).text
+    shown = (await client.get(f"/api/v1/vendors/{nord.id}")).json()["contributions"]
+    assert shown[0]["commits"] == 2
