@@ -113,3 +113,20 @@ class AssetFiles(StaticFiles):
             return Response(status_code=304, headers=headers)
         body = _gzipped(path, stat.st_size, stat.st_mtime_ns)
         return Response(body, media_type=response.media_type, headers=headers)
+
+
+def gzipped(request_headers: Headers, response: Response) -> Response:
+    """The response gzip-compressed when the client accepts it and it is worth it.
+
+    Only for public data that carries no secret (the OCDS feeds, the CSV files): compressing
+    pages that mix a secret with what a visitor typed would open them to BREACH.
+    """
+    response.headers["vary"] = "Accept-Encoding"
+    body = bytes(response.body)
+    if "gzip" not in request_headers.get("accept-encoding", "") or len(body) < MIN_COMPRESS_BYTES:
+        return response
+    packed = gzip.compress(body, 6, mtime=0)
+    response.body = packed
+    response.headers["content-encoding"] = "gzip"
+    response.headers["content-length"] = str(len(packed))
+    return response

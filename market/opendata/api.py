@@ -6,13 +6,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from market.api import answer
+from market.assets import gzipped
 from market.errors import NotFound
 from market.i18n import gettext as _
 from market.opendata import ocds
 from market.web import page_param
 
 
-def _answer(page: ocds.Page) -> Response:
+def _answer(request: Request, page: ocds.Page) -> Response:
     if page.page > page.pages:
         raise NotFound(_("There is no such page."))
     response = answer(page.package)
@@ -21,15 +22,15 @@ def _answer(page: ocds.Page) -> Response:
     response.headers["link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())
     if not links:
         del response.headers["link"]
-    return response
+    return gzipped(request.headers, response)
 
 
 async def ocds_releases(request: Request) -> Response:
     settings = request.app.state.settings
-    return _answer(await ocds.release_package(settings, page_param(request)))
+    return _answer(request, await ocds.release_package(settings, page_param(request)))
 
 
 async def ocds_records(request: Request) -> Response:
     settings = request.app.state.settings
     ocid = request.query_params.get("ocid") or None
-    return _answer(await ocds.record_package(settings, page_param(request), ocid))
+    return _answer(request, await ocds.record_package(settings, page_param(request), ocid))

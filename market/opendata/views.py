@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from market import clock
+from market.assets import gzipped
 from market.opendata import services
 from market.web import render
 
@@ -16,18 +17,19 @@ async def statistics(request: Request) -> Response:
     return render(request, "opendata/statistics.html", stats=await services.statistics())
 
 
-def _csv(text: str, name: str) -> Response:
+def _csv(request: Request, text: str, name: str) -> Response:
     filename = f"partner-market-{name}-{clock.today().isoformat()}.csv"
-    return Response(
+    response = Response(
         "\ufeff" + text,  # a byte order mark, so spreadsheets read UTF-8
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+    return gzipped(request.headers, response)
 
 
 def _download(name: str, build: Callable[[Request], Awaitable[str]]) -> Callable:
     async def view(request: Request) -> Response:
-        return _csv(await build(request), name)
+        return _csv(request, await build(request), name)
 
     view.__name__ = f"{name}_csv"
     return view

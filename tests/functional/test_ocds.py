@@ -139,6 +139,7 @@ async def test_the_feed_is_paginated_with_package_links(client, settings, monkey
     assert len(package["releases"]) == 3
     assert package["links"]["next"].endswith("/api/v1/ocds/releases?page=2")
     assert 'rel="next"' in first.headers["link"]
+    assert first.headers["content-encoding"] == "gzip"  # public data: compressed on the wire
     seen = list(package["releases"])
     while "next" in package.get("links", {}):
         url = package["links"]["next"].removeprefix(settings.base_url)

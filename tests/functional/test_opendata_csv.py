@@ -48,6 +48,7 @@ async def test_statistics_page_links_the_csv_files_and_they_download(client) -> 
     tasks = await client.get("/statistics/tasks.csv")
     assert tasks.headers["content-type"] == "text/csv; charset=utf-8"
     assert "attachment" in tasks.headers["content-disposition"]
+    assert tasks.headers["vary"] == "Accept-Encoding"  # gzip once it is over 1 KB
     rows = {int(r["task_id"]): r for r in _rows(tasks.text)}
     assert rows[scene.task.id]["number_of_bids"] == "2"
     assert rows[scene.task.id]["status"] == "awarded"
