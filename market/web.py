@@ -57,8 +57,7 @@ def _format_date(value: dt.date | None) -> str:
 def _format_dkk(value: int | None) -> str:
     if value is None:
         return ""
-    text = f"{value:,}"
-    text = text.replace(",", ".") if get_language() == "da" else text
+    text = format_decimal(value, format="#,##0", locale=get_language())
     return f"{text} kr." if get_language() == "da" else f"DKK {text}"
 
 
@@ -79,7 +78,8 @@ def _format_number(value: float | int | None, digits: int = 2) -> str:
     """A number in the page's locale (decimal comma and thousands dot in Danish)."""
     if value is None:
         return ""
-    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    # At least one decimal when decimals are asked for: a score reads 8,0 next to 7,75.
+    pattern = "#,##0" + ("." + "0" + "#" * (digits - 1) if digits else "")
     return format_decimal(value, format=pattern, locale=get_language())
 
 

@@ -158,8 +158,8 @@ async def test_an_outcome_mail_has_one_line_per_criterion_with_danish_labels(
     text, html = _parts(received)
     assert "Hej Møn Web & Data" in text and "<b>Tak</b> for buddet" in text
     lines = text.splitlines()
-    assert any(line.startswith("- pris (40 %): jeres 9,41, vinderens 10") for line in lines), text
-    assert "- kvalitet af tilgangen (40 %): jeres 6,5, vinderens 9" in lines
+    assert any(line.startswith("- pris (40 %): jeres 9,41, vinderens 10,0") for line in lines), text
+    assert "- kvalitet af tilgangen (40 %): jeres 6,5, vinderens 9,0" in lines
     assert any(line.startswith("- leveringstid (20 %)") for line in lines)
     assert f"{base_url}/bids/{mine['id']}" in lines
     assert "Du får denne e-mail, fordi Møn Web &amp; Data" not in text
