@@ -1152,7 +1152,7 @@ OPS["api.vendors.identities"] = Op(
 )
 OPS["api.vendors.identities_confirm"] = Op(
     "Confirm the vendor's pending identities (all, or those in `ids`)",
-    body(None, ids=arr(ID, 100)),
+    body(None, ids=arr({**ID, "maximum": 2**31 - 1}, 100)),
     {200: ref("VendorIdentities")},
     (401, 403, 404, 409),
     tag="vendors",
