@@ -24,7 +24,7 @@ from market import clock
 from market.accounts.models import User
 from market.audit.services import record, register_sealed
 from market.bids import access
-from market.bids.models import Bid, BidAttachment, BidRevision, BidStatus, DeliveryRating
+from market.bids.models import Award, Bid, BidAttachment, BidRevision, BidStatus, DeliveryRating
 from market.db import transaction
 from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from market.i18n import gettext as _
@@ -672,6 +672,27 @@ async def my_bids(user: User, page: int = 1, per_page: int = 50) -> tuple[list[B
         .select_related("task", "vendor")
     )
     return list(rows), total
+
+
+async def outcomes(bids: Sequence[Bid]) -> dict[int, str]:
+    """What came of each bid, for the vendor's list: won, lost, cancelled, withdrawn, draft or
+    pending (no award yet). Bids need their task loaded."""
+    task_ids = sorted({bid.task_id for bid in bids})
+    awarded = {a.task_id: a.bid_id for a in await Award.filter(task_id__in=task_ids or [0])}
+    result = {}
+    for bid in bids:
+        task: Any = bid.task
+        if task.status == TaskStatus.CANCELLED:
+            result[bid.id] = "cancelled"
+        elif bid.task_id in awarded:
+            result[bid.id] = "won" if awarded[bid.task_id] == bid.id else "lost"
+        elif bid.withdrawn_at is not None:
+            result[bid.id] = "withdrawn"
+        elif bid.submitted_at is None:
+            result[bid.id] = "draft"
+        else:
+            result[bid.id] = "pending"
+    return result
 
 
 async def bid_on(task: Task, user: Any) -> Bid | None:

@@ -59,6 +59,7 @@ async def my_bids(request: Request) -> Response:
         request,
         "bids/my_bids.html",
         rows=rows,
+        outcomes=await services.outcomes(rows),
         total=total,
         page=page,
         pages=max(1, -(-total // PER_PAGE)),

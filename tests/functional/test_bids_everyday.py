@@ -93,3 +93,26 @@ async def test_bidding_again_after_withdrawing_starts_from_the_last_version(clie
     revision = await BidRevision.get(id=bid.latest_revision_id)
     assert revision.content["price_dkk"] == 91000
     assert [a["name"] for a in revision.content["attachments"]] == ["plan.pdf"]
+
+
+async def test_my_bids_shows_what_came_of_each_bid(client) -> None:
+    scene = await factories_bids.scene()
+    mine = await factories_bids.place_bid(client, scene.admin, scene.task)
+    await factories_bids.place_bid(client, scene.other_admin, scene.task)
+    headers = await factories.bearer(client, scene.coordinator)
+    await factories.login(client, scene.admin)
+    assert "Ikke afgjort endnu" in (await client.get("/my-bids")).text
+    factories_bids.pass_deadline(scene.task)
+    await client.post(
+        f"/api/v1/tasks/{scene.task.id}/declaration", json={"no_conflict": True}, headers=headers
+    )
+    awarded = await client.post(
+        f"/api/v1/tasks/{scene.task.id}/award",
+        json={"bid_id": mine["id"], "justification": "Bedste tilgang."},
+        headers=headers,
+    )
+    assert awarded.status_code == 201, awarded.text
+    await factories.login(client, scene.admin)
+    assert "<strong>Vundet</strong>" in (await client.get("/my-bids")).text
+    await factories.login(client, scene.other_admin)
+    assert "Not won" in (await client.get("/my-bids?lang=en")).text
