@@ -19,7 +19,8 @@ from market import jobs
 from market.db import tortoise_config
 from market.errors import BadRequest, DomainError, NotFound, PermissionDenied
 from market.i18n import gettext as _
-from market.logs import LogUserMiddleware, RequestLogMiddleware
+from market.logs import LogUserMiddleware, RequestLogMiddleware, route_name
+from market.logs import current as current_log_fields
 from market.mail import services as mail
 from market.metrics import MetricsMiddleware
 from market.routes import routes
@@ -79,7 +80,10 @@ async def _client_gone(request: Request, exc: Exception) -> Response:
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    # The route's name, not the path: some paths carry one-time secrets.
+    log.exception(
+        "unhandled error on %s %s", request.method, route_name(request.scope), exc_info=exc
+    )
     error = DomainError(_("Something went wrong on our side. It has been logged; try again."))
     error.status, error.code = 500, "server_error"
     response = error_response(request, error)
@@ -87,6 +91,9 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     private = getattr(request.state, "user", None) is not None
     secure = request.app.state.settings.secure_cookies
     apply_security_headers(response.headers, secure=secure, private=private)
+    request_id = current_log_fields().get("request_id")
+    if request_id:
+        response.headers["x-request-id"] = request_id
     return response
 
 

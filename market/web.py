@@ -24,6 +24,7 @@ from market.errors import BadRequest, DomainError
 from market.i18n import LazyString, get_language, gettext, ngettext, render_message
 from market.i18n import gettext as _
 from market.i18n import lazy_gettext as _l
+from market.logs import current as current_log_fields
 from market.parsing import storable, whole_number
 from market.settings import ROOT
 
@@ -167,6 +168,7 @@ def context(request: Request, **values: Any) -> dict[str, Any]:
         "language": get_language(),
         "settings": request.app.state.settings,
         "now": clock.now(),
+        "request_id": current_log_fields().get("request_id", ""),  # named on error pages
         "summary": None,  # a form page's error summary, when it has one
         "message": "",  # a form page's message above its errors, when it has one
     }

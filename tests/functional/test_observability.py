@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from httpx import ASGITransport, AsyncClient
+from starlette.routing import Route
 
 from market import jobs, logs
 from market.app import create_app
@@ -143,3 +144,25 @@ def test_e_mail_addresses_never_reach_a_log_line() -> None:
     logs.ContextFilter().filter(record)
     line = json.loads(logs.JSONFormatter().format(record))
     assert line["message"] == "mail 7 failed: 550 <[e-mail]> unknown"
+
+
+async def test_a_server_error_names_its_request_id_on_the_page_and_in_the_log(
+    settings: Settings, caplog
+) -> None:
+    app = create_app(settings, run_periodic=False, manage_orm=False)
+
+    async def boom(request):
+        raise RuntimeError("a bug")
+
+    app.router.routes.append(Route("/test-boom/{secret}", boom, name="test.boom"))
+    transport = ASGITransport(app=app, raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://testserver") as http:
+        with caplog.at_level(logging.ERROR, logger="market.app"):
+            answer = await http.get("/test-boom/one-time-token", headers={"Accept-Language": "da"})
+    assert answer.status_code == 500
+    reference = answer.headers["x-request-id"]
+    assert reference in answer.text  # the visitor can quote it
+    [record] = [r for r in caplog.records if r.name == "market.app"]
+    logs.ContextFilter().filter(record)
+    assert record.request_id == reference
+    assert "one-time-token" not in record.getMessage() and "test.boom" in record.getMessage()
