@@ -426,6 +426,13 @@ routes: list[BaseRoute] = [
         SECRETARIAT,
     ),
     page(
+        "/secretariat/privacy/users/{id:int}/erasure",
+        privacy.erase_on_request,
+        "privacy.erase_on_request",
+        SECRETARIAT,
+        POST,
+    ),
+    page(
         "/secretariat/privacy/erasure-requests/{id:int}/approve",
         privacy.approve,
         "privacy.approve",

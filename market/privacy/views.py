@@ -133,7 +133,35 @@ async def subject_data(request: Request) -> Response:
     )
     if request.url.path.endswith(".json"):
         return _download(data, subject.id)
-    return render(request, "privacy/data.html", data=data, labels=export.LABELS, subject=subject)
+    return render(
+        request,
+        "privacy/data.html",
+        data=data,
+        labels=export.LABELS,
+        subject=subject,
+        on_request=not services.is_erased(subject),
+    )
+
+
+async def erase_on_request(request: Request) -> Response:
+    """An erasure request received by mail, filed by the secretariat for the person."""
+    values = await form_data(request)
+    subject = await get_user(request.path_params["id"])
+    if subject is None:
+        raise NotFound(_("There is no such user."))
+    data = services.ErasureInput(
+        reason=values.get("reason", ""),
+        successor_email=values.get("successor_email", ""),
+        close_vendor=values.get("close_vendor") == "1",
+    )
+    try:
+        await services.request_erasure(
+            subject, data, actor=request.state.user, address=client_address(request)
+        )
+    except DomainError as exc:
+        return await _desk(request, exc.status, {"requests": exc.message})
+    flash(request, _("The erasure request is registered; approve it below."))
+    return redirect(request, _path(request, "privacy.desk"))
 
 
 async def approve(request: Request) -> Response:

@@ -191,6 +191,7 @@ EXPECTED: dict[str, str] = {
     "privacy.desk": SEC,
     "privacy.subject": SEC,
     "privacy.subject_json": SEC,
+    "privacy.erase_on_request": SEC,
     "privacy.approve": SEC,
     "privacy.reject": SEC,
     "privacy.periods": SEC,

@@ -341,3 +341,32 @@ async def test_a_secretariat_member_cannot_approve_their_own_erasure(client) -> 
         f"/api/v1/erasure-requests/{asked.json()['id']}/approve", headers=colleague
     )
     assert done.status_code == 200 and done.json()["status"] == "completed"
+
+
+async def test_the_secretariat_registers_and_approves_an_erasure_asked_for_by_mail(
+    client,
+) -> None:
+    person = await factories.user("municipality")
+    secretariat = await factories.user("secretariat")
+    await factories.login(client, secretariat)
+    page = await client.get("/secretariat/privacy/data", params={"email": person.email})
+    assert "Registrér anmodningen om sletning" in page.text
+    filed = await factories.post_form(
+        client,
+        f"/secretariat/privacy/users/{person.id}/erasure",
+        {"reason": f"Brev fra {person.name} af 20-11-2026"},
+        csrf_page="/secretariat/privacy",
+    )
+    assert filed.status_code == 303
+    [request] = await person.erasure_requests.all()
+    assert request.requested_by_id == secretariat.id
+    approved = await factories.post_form(
+        client,
+        f"/secretariat/privacy/erasure-requests/{request.id}/approve",
+        {},
+        csrf_page="/secretariat/privacy",
+    )
+    assert approved.status_code == 303
+    desk = await client.get("/secretariat/privacy")
+    assert person.email not in desk.text and person.name not in desk.text
+    assert f"Slettet bruger {person.id}" in desk.text
