@@ -70,3 +70,39 @@ async def test_the_shortlist_says_who_has_contributed_to_the_product(page) -> No
     await entry.locator("summary").first.click()
     assert "has contributed to OS2kitos" in await entry.inner_text()
     await assert_accessible(page)
+
+
+async def sign_in(page, email: str) -> None:
+    await page.goto("/login")
+    await page.get_by_label("E-mailadresse").fill(email)
+    await page.get_by_label("Adgangskode").fill(DEMO_PASSWORD)
+    await page.get_by_role("main").get_by_role("button", name="Log ind").click()
+    await page.wait_for_load_state()
+
+
+async def test_a_vendor_declares_its_domain_and_the_secretariat_confirms_it(browser, live_server):
+    vendor = await browser.new_context(base_url=live_server, locale="da-DK")
+    page = await vendor.new_page()
+    await sign_in(page, "moen-web-data@demo-vendor.dk")
+    await page.goto("/vendor/identities")
+    await assert_accessible(page)
+    await page.get_by_label("E-maildomæner").fill("moen-web.dk")
+    await page.get_by_label("Forfatteradresser eller -navne").fill("Mette Møn")
+    await page.get_by_role("button", name="Gem identiteterne").click()
+    await page.wait_for_load_state()
+    table = await page.get_by_role("table").first.inner_text()
+    assert "moen-web.dk" in table and "m… m…" in table and "venter på sekretariatet" in table
+    await assert_accessible(page)
+    await vendor.close()
+
+    staff = await browser.new_context(base_url=live_server, locale="da-DK")
+    page = await staff.new_page()
+    await sign_in(page, "sekretariat@demo.os2.dk")
+    await page.goto("/secretariat/contributions?lang=en")
+    assert "OS2kitos" in await page.get_by_role("table").first.inner_text()
+    await assert_accessible(page)
+    await page.get_by_role("button", name="Confirm the identities of Møn Web & Data").click()
+    await page.wait_for_load_state()
+    assert await page.get_by_text("Nothing waits for confirmation.").is_visible()
+    await assert_accessible(page)
+    await staff.close()
