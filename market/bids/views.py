@@ -396,6 +396,21 @@ async def award(request: Request) -> Response:
 async def delivery(request: Request) -> Response:
     values = await form_data(request)
     quality = values.get("quality", "")
+    # Nothing is preselected: each answer is chosen, or the form says what is missing.
+    missing = {
+        name: _("Choose yes or no.")
+        for name in ("accepted", "on_time")
+        if values.get(name) not in ("0", "1")
+    }
+    if not quality:
+        missing["quality"] = _("Choose the quality from 1 to 5.")
+    if missing:
+        return await evaluation_page(
+            request,
+            errors=missing,
+            message=_("The delivery is not registered yet."),
+            status_code=422,
+        )
     asked = await confirm_first(
         request,
         title=_("Register the delivery?"),

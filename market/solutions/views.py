@@ -9,6 +9,7 @@ from starlette.responses import Response
 from market.api import path_id
 from market.errors import DomainError, NotFound
 from market.i18n import gettext as _
+from market.i18n import ngettext
 from market.solutions import jira, services
 from market.solutions.models import PRIORITIES, WishStatus
 from market.web import (
@@ -305,5 +306,13 @@ async def release_plan(request: Request) -> Response:
         return await release_board(
             request, errors=exc.fields, message=exc.message, status_code=exc.status
         )
-    flash(request, _("%(n)d wishes are planned for this release.") % {"n": len(wishes)})
+    flash(
+        request,
+        ngettext(
+            "%(n)d wish is planned for this release.",
+            "%(n)d wishes are planned for this release.",
+            len(wishes),
+        )
+        % {"n": len(wishes)},
+    )
     return redirect(request, f"/releases/{path_id(request)}")

@@ -150,6 +150,10 @@ async def _journey(page: Any, task_id: int, deadline: float) -> None:
     await page.wait_for_url(f"**/tasks/{task_id}/evaluation")
     assert await page.locator("#award-state").count() == 1
     await assert_accessible(page)
+    # Nothing is preselected in the delivery form: each answer is chosen.
+    assert await page.input_value("#field-quality") == ""
+    await page.check("#field-accepted-yes")
+    await page.check("#field-on_time-no")
     await page.select_option("#field-quality", "4")
     await page.click("form[action$='/delivery'] button[type=submit]")
     await page.wait_for_url(f"**/tasks/{task_id}/delivery")

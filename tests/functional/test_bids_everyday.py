@@ -116,3 +116,28 @@ async def test_my_bids_shows_what_came_of_each_bid(client) -> None:
     assert "<strong>Vundet</strong>" in (await client.get("/my-bids")).text
     await factories.login(client, scene.other_admin)
     assert "Not won" in (await client.get("/my-bids?lang=en")).text
+
+
+async def test_the_delivery_form_preselects_nothing(client) -> None:
+    scene = await factories_bids.scene()
+    mine = await factories_bids.place_bid(client, scene.admin, scene.task)
+    headers = await factories.bearer(client, scene.coordinator)
+    factories_bids.pass_deadline(scene.task)
+    await client.post(
+        f"/api/v1/tasks/{scene.task.id}/declaration", json={"no_conflict": True}, headers=headers
+    )
+    await client.post(
+        f"/api/v1/tasks/{scene.task.id}/award",
+        json={"bid_id": mine["id"], "justification": "Eneste bud."},
+        headers=headers,
+    )
+    await factories.login(client, scene.coordinator)
+    url = f"/tasks/{scene.task.id}"
+    page = (await client.get(f"{url}/evaluation")).text
+    form = page.split(f'action="{url}/delivery"')[1].split("</form>")[0]
+    assert "checked" not in form and "selected" not in form
+    missing = await factories.post_form(
+        client, f"{url}/delivery", {"quality": ""}, csrf_page=f"{url}/evaluation"
+    )
+    assert missing.status_code == 422
+    assert "Vælg ja eller nej." in missing.text and "Vælg kvaliteten fra 1 til 5." in missing.text
