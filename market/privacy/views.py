@@ -74,7 +74,14 @@ async def my_data(request: Request) -> Response:
     data = await services.export_data(user, actor=user, address=client_address(request))
     if request.url.path.endswith(".json"):
         return _download(data, user.id)
-    return render(request, "privacy/data.html", data=data, labels=export.LABELS, subject=user)
+    return render(
+        request,
+        "privacy/data.html",
+        data=data,
+        labels=export.LABELS,
+        subject=user,
+        on_request=False,
+    )
 
 
 async def request_erasure(request: Request) -> Response:
