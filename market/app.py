@@ -22,7 +22,7 @@ from market.i18n import gettext as _
 from market.logs import LogUserMiddleware, RequestLogMiddleware, route_name
 from market.logs import current as current_log_fields
 from market.mail import services as mail
-from market.metrics import MetricsMiddleware
+from market.metrics import observe_request
 from market.routes import routes
 from market.security import passwords
 from market.security.csrf import CSRFMiddleware
@@ -126,8 +126,7 @@ def create_app(
                 await runner.close()
 
     middleware = [
-        Middleware(RequestLogMiddleware),
-        Middleware(MetricsMiddleware),
+        Middleware(RequestLogMiddleware, observers=[observe_request]),
         Middleware(SecurityHeadersMiddleware, secure=settings.secure_cookies),
         Middleware(AuthMiddleware, settings=settings),
         Middleware(LogUserMiddleware),

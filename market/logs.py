@@ -14,6 +14,7 @@ import logging.config
 import re
 import time
 import uuid
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -151,11 +152,17 @@ def route_name(scope: Scope) -> str:
     return "static" if scope.get("path", "").startswith("/static/") else "unmatched"
 
 
-class RequestLogMiddleware:
-    """Outermost: gives the request its id, answers it in `X-Request-ID`, logs one access line."""
+# Told of every finished request: its route's name, status and seconds (the metrics).
+RequestObserver = Callable[[str, int, float], None]
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class RequestLogMiddleware:
+    """Outermost: gives the request its id, answers it in `X-Request-ID`, logs one access line
+    and tells each observer (metrics) the route, status and duration."""
+
+    def __init__(self, app: ASGIApp, observers: Sequence[RequestObserver] = ()) -> None:
         self.app = app
+        self.observers = tuple(observers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -176,18 +183,22 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
+            seconds = time.perf_counter() - started
+            route = route_name(scope)
             access_log.info(
                 "%s %s %s",
                 scope["method"],
-                route_name(scope),
+                route,
                 status,
                 extra={
                     "method": scope["method"],
-                    "route": route_name(scope),
+                    "route": route,
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "duration_ms": round(seconds * 1000, 1),
                 },
             )
+            for observe in self.observers:
+                observe(route, status, seconds)
 
 
 class LogUserMiddleware:

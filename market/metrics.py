@@ -26,9 +26,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from market.logs import route_name
 from market.settings import Settings
 
 # prometheus-client's own switch, read when it is imported: set by `market serve`/`worker`
@@ -64,31 +62,10 @@ def _multiprocess_dir() -> Path | None:
     return Path(value) if value else None
 
 
-class MetricsMiddleware:
-    """Counts and times every HTTP request by its route's name (never its raw path)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_wrapper(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_wrapper)
-        finally:
-            route = route_name(scope)
-            REQUESTS.labels(route=route, status=str(status)).inc()
-            REQUEST_SECONDS.labels(route=route).observe(time.perf_counter() - started)
+def observe_request(route: str, status: int, seconds: float) -> None:
+    """Count and time one HTTP request by its route's name (never its raw path)."""
+    REQUESTS.labels(route=route, status=str(status)).inc()
+    REQUEST_SECONDS.labels(route=route).observe(seconds)
 
 
 async def observe_job(name: str, run: Callable[[], Awaitable[Any]]) -> Any:
