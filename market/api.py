@@ -77,8 +77,8 @@ def check_query(request: Request) -> None:
     op = OPS.get(getattr(request.scope.get("route"), "name", None) or "")
     errors: dict[str, str] = {}
     for name, schema in (op.query if op else {}).items():
-        raw = request.query_params.get(name, "")
-        if raw == "" or name in ("page", "per_page"):  # pagination() words its own answers
+        raw = request.query_params.get(name)
+        if raw is None or name in ("page", "per_page"):  # pagination() words its own answers
             continue
         if "enum" in schema and raw not in schema["enum"]:
             errors[name] = _("Must be one of: %(values)s.") % {"values": ", ".join(schema["enum"])}
@@ -96,7 +96,7 @@ def pagination(request: Request) -> tuple[int, int]:
     values = {}
     for name, default in (("page", 1), ("per_page", 50)):
         raw = request.query_params.get(name)
-        if raw is None or raw == "":
+        if raw is None:
             values[name] = default
             continue
         number = whole_number(raw)

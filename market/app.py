@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -14,10 +15,11 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from tortoise.contrib.starlette import RegisterTortoise
+from tortoise.exceptions import ValidationError as TortoiseValidationError
 
 from market import jobs
 from market.db import tortoise_config
-from market.errors import BadRequest, DomainError, NotFound, PermissionDenied
+from market.errors import BadRequest, DomainError, NotFound, PermissionDenied, ValidationFailed
 from market.i18n import gettext as _
 from market.logs import LogUserMiddleware, RequestLogMiddleware, route_name
 from market.logs import current as current_log_fields
@@ -72,6 +74,23 @@ def _allowed_methods(request: Request) -> str:
         if isinstance(route, Route) and route.path_regex.match(request.scope["path"]):
             methods |= route.methods or set()
     return ", ".join(sorted(methods))
+
+
+_TOO_LONG = re.compile(r"^(\w+): Length of .* (\d+) > (\d+)$", re.DOTALL)
+
+
+async def _too_long_to_store(request: Request, exc: Exception) -> Response:
+    """A value longer than its column, which a service let through, is the client's 422 with
+    the field named, not a 500; any other model validation failure is still a server error."""
+    found = _TOO_LONG.match(str(exc))
+    if found is None:
+        return await _server_error(request, exc)
+    name, limit = found.group(1), int(found.group(3))
+    error = ValidationFailed(
+        _("A value is too long to be stored."),
+        {name: _("Must be at most %(n)d characters.") % {"n": limit}},
+    )
+    return error_response(request, error)
 
 
 async def _client_gone(request: Request, exc: Exception) -> Response:
@@ -148,6 +167,7 @@ def create_app(
             DomainError: _domain_error,
             HTTPException: _http_error,
             ClientDisconnect: _client_gone,
+            TortoiseValidationError: _too_long_to_store,
             Exception: _server_error,
         },
     )

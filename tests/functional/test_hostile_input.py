@@ -492,3 +492,18 @@ async def test_a_very_long_password_is_judged_not_a_server_error(client) -> None
         "/api/v1/vendors", json=factories_conduct.registration(password=long)
     )
     assert registered.status_code == 201, registered.text
+
+
+async def test_a_value_longer_than_its_column_is_a_422_naming_the_field(app) -> None:
+    """A service that lets an over-long value through to the database still answers 422."""
+    from starlette.requests import Request
+    from tortoise.exceptions import ValidationError
+
+    from market.app import _too_long_to_store
+
+    scope = {"type": "http", "method": "PUT", "path": "/api/v1/me/alerts", "headers": []}
+    request = Request({**scope, "app": app})
+    exc = ValidationError(f"code: Length of '{'x' * 101}' 101 > 64")
+    answer = await _too_long_to_store(request, exc)
+    assert answer.status_code == 422
+    assert json.loads(bytes(answer.body))["fields"] == {"code": "Må højst være 64 tegn."}
