@@ -12,7 +12,7 @@ from tortoise.models import Model
 
 from market import clock
 from market.accounts.models import ApiToken, LoginFailure, PasswordReset, Session, User
-from market.alerts.models import AlertPreference, SavedSearch
+from market.alerts.models import AlertItem, AlertPreference, SavedSearch
 from market.audit.models import AuditEvent
 from market.bids.models import (
     Award,
@@ -23,13 +23,13 @@ from market.bids.models import (
     PanelMember,
     Score,
 )
-from market.conduct.models import Signature
+from market.conduct.models import Signature, SignatureDecision
 from market.i18n import LazyString
 from market.i18n import lazy_gettext as _l
 from market.mail.models import OutboxMessage
 from market.privacy.models import ErasureRequest
 from market.solutions.models import Wish, WishComment, WishSupport
-from market.tasks.models import Answer, Question, Task, TaskChange
+from market.tasks.models import Answer, Invitation, Question, Task, TaskChange
 from market.vendors.models import Vendor, VendorInvitation
 
 
@@ -213,6 +213,27 @@ SOURCES: tuple[Source, ...] = (
         SavedSearch,
         lambda u: Q(user_id=u.id),
         ("query", "codes", "created_at"),
+    ),
+    Source(
+        "alerts",
+        _l("Alerts about tasks sent to you"),
+        AlertItem,
+        lambda u: Q(user_id=u.id),
+        ("task_id", "source", "created_at", "delivered_at"),
+    ),
+    Source(
+        "signature_decisions",
+        _l("Decisions you made on signatures"),
+        SignatureDecision,
+        lambda u: Q(user_id=u.id),
+        ("signature_id", "decision", "reason", "decided_at"),
+    ),
+    Source(
+        "task_invitations",
+        _l("Vendors you invited to bid"),
+        Invitation,
+        lambda u: Q(invited_by_id=u.id),
+        ("task_id", "vendor_id", "created_at"),
     ),
     Source(
         "erasure_requests",
