@@ -13,7 +13,7 @@ from market.errors import DomainError, NotFound
 from market.i18n import gettext as _
 from market.privacy import export, retention, services
 from market.privacy.names import display_name
-from market.privacy.register import NOT_PERSONAL, PERIODS, REGISTER, Erasure
+from market.privacy.register import PERIODS, REGISTER, Erasure
 from market.web import client_address, flash, form_data, redirect, render, templates
 
 # Every page shows an erased user's pseudonym in its own language.
@@ -33,7 +33,6 @@ async def privacy_page(request: Request) -> Response:
         periods=PERIODS,
         days=await retention.periods(),
         erasure_labels=Erasure.LABELS,
-        not_personal=sorted(NOT_PERSONAL),
     )
 
 
