@@ -116,3 +116,15 @@ def _check_text(item: dict[str, Any] | list[Any], owner: str | None) -> None:
             _check_text(child, where)
         elif isinstance(child, str) and not storable(child):
             raise JSONProblem("text", where)
+
+
+_NEGATIVE = re.compile(r"^\s*[-\u2212]\s*\d[\d.\s]*(kr\.?)?\s*$", re.IGNORECASE)
+
+
+def is_negative(raw: object) -> bool:
+    """A negative number as typed or sent ("-5", "−5", -5): it gets "must be positive"."""
+    if isinstance(raw, bool):
+        return False
+    if isinstance(raw, (int, float)):
+        return raw < 0
+    return isinstance(raw, str) and _NEGATIVE.match(raw) is not None

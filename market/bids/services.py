@@ -28,7 +28,7 @@ from market.bids.models import Award, Bid, BidAttachment, BidRevision, BidStatus
 from market.db import transaction
 from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from market.i18n import gettext as _
-from market.parsing import json_whole_number
+from market.parsing import is_negative, json_whole_number
 from market.privacy.redaction import redact_team
 from market.tasks.models import Invitation, Task, TaskStatus
 from market.tasks.rules import bidding_open
@@ -81,6 +81,8 @@ def read_content(body: dict[str, Any], *, draft: bool) -> dict[str, Any]:
         if raw in (None, ""):
             if not draft:
                 errors[name] = _("This field is required.")
+        elif is_negative(raw):
+            errors[name] = _("Must be positive.")
         elif value is None:
             errors[name] = _("Must be a whole number.")
         elif value < 1:

@@ -11,7 +11,7 @@ from market import clock
 from market.accounts.services import find_municipality
 from market.errors import Conflict
 from market.i18n import gettext as _
-from market.parsing import json_whole_number, whole_number
+from market.parsing import is_negative, json_whole_number, whole_number
 from market.tasks.models import Task, TaskStatus
 
 DEFAULT_CRITERIA = [
@@ -133,6 +133,9 @@ def read_int(
             errors[name] = _("This field is required.")
         return None
     number = whole_number(value) if isinstance(value, str) else json_whole_number(value)
+    if is_negative(value):
+        errors[name] = _("Must be positive.")
+        return None
     if number is None:
         errors[name] = _("Must be a whole number.")
         return None

@@ -141,3 +141,17 @@ async def test_the_delivery_form_preselects_nothing(client) -> None:
     )
     assert missing.status_code == 422
     assert "Vælg ja eller nej." in missing.text and "Vælg kvaliteten fra 1 til 5." in missing.text
+
+
+async def test_negative_hours_are_told_to_be_positive(client) -> None:
+    scene = await factories_bids.scene()
+    headers = await factories.bearer(client, scene.coordinator)
+    await factories.login(client, scene.admin)
+    answer = await _form_post(client, scene.task.id, _values(hours="-5"))
+    assert answer.status_code == 422 and "Skal være positivt." in answer.text
+    assert 'value="-5"' in answer.text
+    client.cookies.clear()
+    api = await client.put(
+        f"/api/v1/tasks/{scene.task.id}?lang=en", json={"estimate_hours": -5}, headers=headers
+    )
+    assert api.status_code == 422 and api.json()["fields"]["estimate_hours"] == "Must be positive."
