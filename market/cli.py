@@ -231,7 +231,9 @@ def create_user(
 
 @main.command()
 @click.option("--if-empty", is_flag=True, help="only when the database has no users yet")
-def demo(if_empty: bool) -> None:
+@click.option("--vendors", type=int, default=0, help="scale test: add this many vendors")
+@click.option("--tasks", type=int, default=0, help="scale test: add this many tasks")
+def demo(if_empty: bool, vendors: int, tasks: int) -> None:
     """Load the demo data and print the demo users and passwords."""
     from market.demo import load_demo
 
@@ -248,6 +250,10 @@ def demo(if_empty: bool) -> None:
         try:
             loaded = await load_demo(if_empty=if_empty)
             await runner.drain()
+            if vendors or tasks:
+                from market.scale_demo import load_scale
+
+                loaded += await load_scale(vendors, tasks)
         finally:
             jobs.install(None)
         return loaded

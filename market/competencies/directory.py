@@ -16,7 +16,9 @@ from market.competencies.services import (
     normalise_code,
     parent_map,
 )
+from market.conduct.standing import count as count_standings
 from market.conduct.standing import current as current_standings
+from market.conduct.standing import page_of
 from market.errors import ValidationFailed
 from market.i18n import gettext as _
 from market.vendors.models import SIZE_CLASSES, Vendor
@@ -128,12 +130,16 @@ async def search(
         vendors = vendors.filter(employees__gte=low)
         if high is not None:
             vendors = vendors.filter(employees__lte=high)
+    narrowed = bool(query.q.split() or query.code.strip() or query.product.strip())
+    narrowed = narrowed or bool(query.kind or query.size_class)
     if query.eligible:
         await current_standings(at)
-        vendors = vendors.filter(standing__eligible=True)
-    total = await vendors.count()
-    offset = (page - 1) * per_page
-    window = list(await vendors.order_by("name", "id").offset(offset).limit(per_page))
+        vendors = vendors.filter(standing__eligible=True, suspended_at__isnull=True)
+    if narrowed:
+        total = await vendors.count()
+    else:  # counted on the narrow standing table, or all vendors
+        total = await (count_standings(eligible=True) if query.eligible else Vendor.all().count())
+    window = await page_of(vendors, page, per_page)
     eligibility = await eligibility_for([v.id for v in window], at)
     entries = await _entries(window, eligibility)
     return entries, total

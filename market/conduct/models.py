@@ -137,9 +137,11 @@ class VendorStanding(Model):
         "market.Vendor", related_name="standing", on_delete=fields.CASCADE
     )
     vendor_id: int
-    state = fields.CharField(max_length=30, db_index=True)
-    register_status = fields.CharField(max_length=20, db_index=True)
-    eligible = fields.BooleanField(db_index=True)
+    # No index on these few values on purpose: lists walk the vendors by name and look each
+    # vendor's row up by vendor_id, which beats reading every wide vendor row per state.
+    state = fields.CharField(max_length=30)
+    register_status = fields.CharField(max_length=20)
+    eligible = fields.BooleanField()
     version_label = fields.CharField(max_length=20, default="")  # of the valid signature
     computed_at = fields.DatetimeField()
     holds_until = fields.DatetimeField(null=True, db_index=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Subquery
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
@@ -25,7 +26,9 @@ from market.conduct.models import (
     SignatureDecision,
     VendorStanding,
 )
+from market.conduct.standing import count as count_standings
 from market.conduct.standing import current as current_standings
+from market.conduct.standing import page_of as standing_page
 from market.conduct.standing import refresh as refresh_standing
 from market.conduct.standing import state_counts as stored_state_counts
 from market.conduct.standing import with_state
@@ -452,9 +455,8 @@ async def register_page(
     _check_status(status)
     await current_standings()
     query = _searched(with_state(Vendor.all(), state=state, status=status), q)
-    total = await query.count()
-    page_query = query.order_by("name", "id").offset((page - 1) * per_page).limit(per_page)
-    vendors = list(await page_query)
+    total = await (query.count() if q.strip() else count_standings(state=state, status=status))
+    vendors = await standing_page(query, page, per_page)
     found = await standings(vendors)
     await _load_signers(found.values())
     return [RegisterRow(v, found[v.id]) for v in vendors], total
@@ -496,13 +498,19 @@ async def version_shares(at: dt.datetime | None = None) -> list[tuple[str, int, 
     return shares
 
 
-async def pending_signatures() -> list[Signature]:
-    decided = await SignatureDecision.filter(stage=1).values_list("signature_id", flat=True)
-    return list(
-        await Signature.exclude(id__in=list(decided))
-        .select_related("vendor", "version", "user")
-        .order_by("signed_at")
-    )
+def _pending() -> QuerySet[Signature]:
+    decided = SignatureDecision.filter(stage=1).values("signature_id")
+    return Signature.exclude(id__in=Subquery(decided))
+
+
+async def pending_signatures(limit: int | None = None) -> list[Signature]:
+    """Signatures awaiting a first decision, oldest first (the first `limit` of them)."""
+    query = _pending().select_related("vendor", "version", "user").order_by("signed_at", "id")
+    return list(await (query.limit(limit) if limit else query))
+
+
+async def pending_count() -> int:
+    return await _pending().count()
 
 
 def _local(value: dt.datetime | None) -> str:

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
@@ -97,7 +98,9 @@ async def current(at: dt.datetime | None = None) -> None:
     due = await VendorStanding.filter(Q(holds_until__lte=at) | Q(computed_at__gt=at)).values_list(
         "vendor_id", flat=True
     )
-    missing = await Vendor.filter(standing__id__isnull=True).values_list("id", flat=True)
+    missing: list[Any] = []
+    if await Vendor.all().count() != await VendorStanding.all().count():
+        missing = await Vendor.filter(standing__id__isnull=True).values_list("id", flat=True)
     ids = [int(i) for i in [*due, *missing]]  # type: ignore[call-overload]
     if ids:
         await refresh(ids, at)
@@ -106,6 +109,40 @@ async def current(at: dt.datetime | None = None) -> None:
 def eligible_vendors() -> QuerySet[Vendor]:
     """Vendors eligible now, as a query to filter, order, count and page further."""
     return Vendor.filter(standing__eligible=True, suspended_at__isnull=True)
+
+
+async def page_of(query: QuerySet[Vendor], page: int, per_page: int) -> list[Vendor]:
+    """One page of vendors by name: the ids are sorted and cut in SQL first, so the sort
+    does not carry every column (profile texts) of every vendor."""
+    ids = await (
+        query.order_by("name", "id")
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .values_list("id", flat=True)
+    )
+    found = {v.id: v for v in await Vendor.filter(id__in=list(ids))}
+    return [found[i] for i in ids if i in found]  # type: ignore[index]
+
+
+async def count(*, state: str = "", status: str = "", eligible: bool = False) -> int:
+    """How many vendors have this state, register status or eligibility now, counted on the
+    narrow standing table (the few suspended vendors are taken out by id)."""
+    if state == State.SUSPENDED:
+        query = Vendor.filter(suspended_at__isnull=False)
+        if status:
+            query = query.filter(standing__register_status=status)
+        return await query.count()
+    rows = VendorStanding.all()
+    if state in State.ALL or eligible:
+        suspended = Vendor.filter(suspended_at__isnull=False).values("id")
+        rows = rows.exclude(vendor_id__in=Subquery(suspended))
+    if state in State.ALL:
+        rows = rows.filter(state=state)
+    if eligible:
+        rows = rows.filter(eligible=True)
+    if status:
+        rows = rows.filter(register_status=status)
+    return await rows.count()
 
 
 def with_state(query: QuerySet[Vendor], *, state: str = "", status: str = "") -> QuerySet[Vendor]:

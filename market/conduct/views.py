@@ -111,6 +111,9 @@ async def receipt(request: Request) -> Response:
 # --- the secretariat's desk ----------------------------------------------------------------
 
 
+PENDING_ON_DESK = 50  # the oldest first; the rest follow as these are decided
+
+
 async def desk(request: Request) -> Response:
     counts = await services.state_counts()
     shares = await services.version_shares()
@@ -123,7 +126,8 @@ async def desk(request: Request) -> Response:
         total=total,
         shares=shares,
         state_labels=STATE_LABELS,
-        pending=await services.pending_signatures(),
+        pending=await services.pending_signatures(PENDING_ON_DESK),
+        pending_total=await services.pending_count(),
         current=current,
         versions=await services.list_versions(),
         errors={},

@@ -1,5 +1,6 @@
 from tortoise import fields, migrations
 from tortoise.fields.base import OnDelete
+from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
 
 
@@ -25,9 +26,9 @@ class Migration(migrations.Migration):
                         on_delete=OnDelete.CASCADE,
                     ),
                 ),
-                ("state", fields.CharField(db_index=True, max_length=30)),
-                ("register_status", fields.CharField(db_index=True, max_length=20)),
-                ("eligible", fields.BooleanField(db_index=True)),
+                ("state", fields.CharField(max_length=30)),
+                ("register_status", fields.CharField(max_length=20)),
+                ("eligible", fields.BooleanField()),
                 ("version_label", fields.CharField(default="", max_length=20)),
                 ("computed_at", fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 (
@@ -39,5 +40,13 @@ class Migration(migrations.Migration):
             ],
             options={"table": "conduct_vendor_standing", "app": "market", "pk_attr": "id"},
             bases=["Model"],
+        ),
+        ops.AddIndex(
+            model_name="Vendor",
+            index=Index(fields=["name", "id", "suspended_at"]),
+        ),
+        ops.AddIndex(
+            model_name="Vendor",
+            index=Index(fields=["suspended_at"]),
         ),
     ]

@@ -52,6 +52,8 @@ class Vendor(Model):
     class Meta:
         table = "vendor"
         ordering = ["name"]
+        # Lists page by name and leave out the suspended from this narrow index alone.
+        indexes = (("name", "id", "suspended_at"), ("suspended_at",))
 
     def __str__(self) -> str:
         return self.name

@@ -12,8 +12,10 @@ from market import clock
 from market.accounts import services as accounts
 from market.accounts.models import Organisation, OrganisationKind, User
 from market.audit.services import record
+from market.conduct.standing import count as count_standings
 from market.conduct.standing import current as current_standings
 from market.conduct.standing import eligible_vendors
+from market.conduct.standing import page_of as standing_page
 from market.db import after_commit, transaction
 from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from market.i18n import gettext as _
@@ -240,10 +242,8 @@ async def public_register(page: int = 1, per_page: int = 50) -> tuple[list[dict[
 
     await current_standings()
     eligible = eligible_vendors()
-    total = await eligible.count()
-    vendors = list(
-        await eligible.order_by("name", "id").offset((page - 1) * per_page).limit(per_page)
-    )
+    total = await count_standings(eligible=True)
+    vendors = await standing_page(eligible, page, per_page)
     found = await standings(vendors)
     items = []
     for vendor in vendors:

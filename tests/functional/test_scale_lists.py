@@ -1,0 +1,98 @@
+"""Vendor lists read the stored standing: it follows every decision and the clock, and lists
+filter, count and page on it the way the state function would."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from market import clock
+from market.conduct import services as conduct
+from market.conduct.models import Decision, VendorStanding
+from market.conduct.states import standings
+from market.vendors import services as vendors
+from market.vendors.models import Vendor
+from tests import factories
+from tests import factories_conduct as fc
+
+
+async def _stored_agrees_with_decide() -> None:
+    """The stored rows (suspension read from the vendor) say what `decide` says now."""
+    rows = {s.vendor_id: s for s in await VendorStanding.all()}
+    all_vendors = list(await Vendor.all())
+    for vendor_id, judged in (await standings(all_vendors)).items():
+        vendor = next(v for v in all_vendors if v.id == vendor_id)
+        stored = rows[vendor_id]
+        assert stored.state == judged.underlying
+        assert (stored.eligible and vendor.suspended_at is None) == judged.eligible
+
+
+async def _public_ids(client) -> set[int]:
+    answer = (await client.get("/api/v1/vendors?per_page=200")).json()
+    assert answer["total"] == len(answer["items"])
+    return {item["id"] for item in answer["items"]}
+
+
+async def test_the_stored_standing_follows_each_decision_in_its_transaction(client) -> None:
+    v1 = await fc.version_1()
+    secretariat = await factories.user("secretariat")
+    vendor, admin = await fc.vendor(name="Skala Et ApS")
+    signature_id = await fc.signed(vendor, admin, v1, countersign=False)
+    assert (await VendorStanding.get(vendor_id=vendor.id)).state == "awaiting_countersignature"
+    assert vendor.id not in await _public_ids(client)
+
+    await conduct.decide_signature(signature_id, Decision.COUNTERSIGNED, actor=secretariat)
+    assert (await VendorStanding.get(vendor_id=vendor.id)).eligible
+    assert vendor.id in await _public_ids(client)
+
+    await vendors.suspend(vendor.id, "Klage", actor=secretariat)
+    assert vendor.id not in await _public_ids(client)
+    await vendors.reinstate(vendor.id, "Afklaret", actor=secretariat)
+    assert vendor.id in await _public_ids(client)
+
+    await conduct.decide_signature(
+        signature_id, Decision.REVOKED, actor=secretariat, reason="Brud på kodeks"
+    )
+    assert (await VendorStanding.get(vendor_id=vendor.id)).state == "revoked"
+    assert vendor.id not in await _public_ids(client)
+    await _stored_agrees_with_decide()
+
+
+async def test_a_grace_period_ends_by_the_clock_alone(client) -> None:
+    await fc.active_vendor(name="Skala To ApS")
+    await fc.version("2", grace_days=10)  # in force today: the vendor is outdated, in grace
+    first = await _public_ids(client)
+    assert len(first) == 1
+    clock.shift(dt.timedelta(days=11))
+    assert await _public_ids(client) == set()  # nobody decided anything: time did
+    await _stored_agrees_with_decide()
+    clock.reset()  # and back: rows computed "in the future" are recomputed too
+    assert await _public_ids(client) == first
+
+
+async def test_a_suspension_written_straight_to_the_row_counts_at_once(client) -> None:
+    vendor, _admin = await fc.active_vendor(name="Skala Tre ApS")
+    await fc.active_vendor(name="Skala Fire ApS")
+    await Vendor.filter(id=vendor.id).update(suspended_at=clock.now(), suspension_reason="x")
+    assert vendor.id not in await _public_ids(client)
+    page = await client.get("/directory?eligible=1")
+    assert "Skala Fire ApS" in page.text and "Skala Tre ApS" not in page.text
+
+
+async def test_the_secretariat_pages_the_register_and_counts_in_the_database(client) -> None:
+    made = [await fc.active_vendor(name=f"Skala {n:02d} ApS") for n in range(3)]
+    waiting, admin = await fc.vendor(name="Skala Venter ApS")
+    await fc.signed(waiting, admin, await fc.version_1(), countersign=False)
+    secretariat = await factories.user("secretariat")
+    headers = await factories.bearer(client, secretariat)
+    answer = (await client.get("/api/v1/signatures?per_page=2&page=2", headers=headers)).json()
+    assert answer["total"] == 4 and len(answer["items"]) == 2
+    active = (await client.get("/api/v1/signatures?status=active", headers=headers)).json()
+    assert {i["vendor_id"] for i in active["items"]} == {v.id for v, _ in made}
+    pending = (await client.get("/api/v1/signatures?status=pending", headers=headers)).json()
+    assert [i["vendor_id"] for i in pending["items"]] == [waiting.id]
+    assert (await conduct.state_counts())["active"] == 3
+    await factories.login(client, secretariat)
+    page = await client.get("/secretariat/vendors?state=awaiting_countersignature")
+    assert "Skala Venter ApS" in page.text and "Skala 00 ApS" not in page.text
+    desk = await client.get("/secretariat/conduct")
+    assert desk.status_code == 200 and "Skala Venter ApS" in desk.text
