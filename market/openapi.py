@@ -332,6 +332,15 @@ OPS: dict[str, Op] = {
     "api.auth.token_delete": Op(
         "Revoke the caller's token", answers={204: {}}, errors=(401,), tag="auth"
     ),
+    "api.tasks.follow": Op(
+        "Follow (PUT) or stop following (DELETE) a published task: a follower is told of every "
+        "change and of a cancellation",
+        body(None),
+        answers={200: obj(["task_id", "following"], task_id=ID, following=BOOL)},
+        errors=(404,),
+        tag="tasks",
+        empty_body_ok=True,
+    ),
     "api.me": Op(
         "Who the caller is: id, e-mail, name, roles, vendor and organisation",
         answers={

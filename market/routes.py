@@ -156,6 +156,7 @@ routes: list[BaseRoute] = [
     page("/tasks/{id:int}/cancel", tasks.task_cancel, "tasks.cancel", COORDINATOR, POST),
     page("/tasks/{id:int}/invitations", tasks.task_invite, "tasks.invite", COORDINATOR, POST),
     page("/tasks/{id:int}/questions", tasks.question_ask, "tasks.ask", VENDOR, POST),
+    page("/tasks/{id:int}/follow", tasks.task_follow, "tasks.follow", VENDOR, POST),
     page("/questions/{id:int}/answer", tasks.question_answer, "tasks.answer", COORDINATOR, POST),
     api("/solutions", solutions_api.list_solutions, "solutions.list", ANYONE),
     api("/solutions", solutions_api.create_solution, "solutions.create", SECRETARIAT, POST),
@@ -186,6 +187,7 @@ routes: list[BaseRoute] = [
     api("/tasks/{id:int}/invitations", tasks_api.invite_vendors, "tasks.invite", COORDINATOR, POST),
     api("/tasks/{id:int}/questions", tasks_api.list_questions, "tasks.questions", ANYONE),
     api("/tasks/{id:int}/questions", tasks_api.ask_question, "tasks.ask", VENDOR, POST),
+    api("/tasks/{id:int}/follow", tasks_api.follow_task, "tasks.follow", VENDOR, ("PUT", "DELETE")),
     api("/questions/{id:int}/answer", tasks_api.answer_question, "tasks.answer", COORDINATOR, POST),
     # --- competencies
     page(

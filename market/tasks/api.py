@@ -114,3 +114,9 @@ async def answer_question(request: Request) -> Response:
         {"id": reply.id, "question_id": reply.question_id, "text": reply.text, "published": True},
         201,
     )
+
+
+async def follow_task(request: Request) -> Response:
+    follow = request.method == "PUT"
+    await services.follow_task(path_id(request), actor=request.state.user, follow=follow)
+    return answer({"task_id": path_id(request), "following": follow})

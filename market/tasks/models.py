@@ -158,3 +158,21 @@ class Invitation(Model):
     class Meta:
         table = "task_invitation"
         unique_together = (("task", "vendor"),)
+
+
+class TaskFollower(Model):
+    # A vendor that follows a task: told of every change and of a cancellation, like bidders.
+    id = fields.IntField(primary_key=True)
+    task: fields.ForeignKeyRelation[Task] = fields.ForeignKeyField(
+        "market.Task", related_name="followers", on_delete=fields.CASCADE
+    )
+    task_id: int
+    vendor: fields.ForeignKeyRelation[Vendor] = fields.ForeignKeyField(
+        "market.Vendor", related_name="followed_tasks", on_delete=fields.CASCADE
+    )
+    vendor_id: int
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "task_follower"
+        unique_together = (("task", "vendor"),)

@@ -18,7 +18,15 @@ from market.parsing import ONE_LINE, json_whole_number, single_line, whole_numbe
 from market.solutions import services as solutions
 from market.solutions.models import Solution, Wish
 from market.tasks import rules
-from market.tasks.models import Invitation, Question, Task, TaskChange, TaskFunding, TaskStatus
+from market.tasks.models import (
+    Invitation,
+    Question,
+    Task,
+    TaskChange,
+    TaskFollower,
+    TaskFunding,
+    TaskStatus,
+)
 from market.tasks.rules import bidding_open, effective_status, transition
 from market.vendors.models import Vendor
 
@@ -425,6 +433,7 @@ async def task_detail(task_id: int, user: Any) -> dict[str, Any]:
         "invitations": invitations,
         "status": effective_status(task),
         "is_coordinator": await solutions.is_coordinator(user, solution.id),
+        "following": await follows(task, user),
     }
 
 
@@ -545,11 +554,34 @@ async def _mail_vendor(vendor: Vendor, template: str, key: str, **values: Any) -
 
 async def concerned_vendor_ids(task: Task) -> set[int]:
     """Every vendor a change to the task concerns: bidders (drafts and withdrawn bids
-    included), invited vendors and those who asked a question."""
-    bidders = await Bid.filter(task_id=task.id).values_list("vendor_id", flat=True)
-    invited = await Invitation.filter(task_id=task.id).values_list("vendor_id", flat=True)
-    asked = await Question.filter(task_id=task.id).values_list("vendor_id", flat=True)
-    return {int(i) for i in [*bidders, *invited, *asked]}  # type: ignore[call-overload]
+    included), invited vendors, those who asked a question and those who follow it."""
+    ids: list[Any] = []
+    for model in (Bid, Invitation, Question, TaskFollower):
+        ids += await model.filter(task_id=task.id).values_list("vendor_id", flat=True)
+    return {int(i) for i in ids}
+
+
+async def follow_task(task_id: int, *, actor: User, follow: bool = True) -> bool:
+    """A vendor user follows (or stops following) a published task for its company."""
+    task = await visible_task(task_id, actor)
+    vendor = await Vendor.get_or_none(organisation_id=actor.organisation_id)
+    if vendor is None or task.published_at is None:
+        raise NotFound(_("There is no such task."))
+    if follow:
+        await TaskFollower.bulk_create(
+            [TaskFollower(task_id=task.id, vendor_id=vendor.id)], ignore_conflicts=True
+        )
+    else:
+        await TaskFollower.filter(task_id=task.id, vendor_id=vendor.id).delete()
+    return follow
+
+
+async def follows(task: Task, user: Any) -> bool:
+    if user is None or not user.is_vendor:
+        return False
+    return await TaskFollower.filter(
+        task_id=task.id, vendor__organisation_id=user.organisation_id
+    ).exists()
 
 
 async def _notify_concerned(task: Task, template: str, key: str, **values: Any) -> None:

@@ -416,3 +416,16 @@ async def question_answer(request: Request) -> Response:
     question = await answer.question
     flash(request, _("The answer is published to every vendor concerned."))
     return redirect(request, f"/tasks/{question.task_id}#questions")
+
+
+async def task_follow(request: Request) -> Response:
+    values = await form_data(request)
+    follow = values.get("follow") != "0"
+    await services.follow_task(path_id(request), actor=request.state.user, follow=follow)
+    flash(
+        request,
+        _("Your company follows the task: you will be told of every change.")
+        if follow
+        else _("Your company no longer follows the task."),
+    )
+    return redirect(request, f"/tasks/{path_id(request)}")

@@ -113,6 +113,7 @@ EXPECTED: dict[str, str] = {
     "tasks.cancel": "coordinator",
     "tasks.invite": "coordinator",
     "tasks.ask": "vendor_admin, vendor_member",
+    "tasks.follow": "vendor_admin, vendor_member",
     "tasks.answer": "coordinator",
     "api.solutions.list": ANY,
     "api.solutions.create": SEC,
@@ -135,6 +136,7 @@ EXPECTED: dict[str, str] = {
     "api.tasks.invite": "coordinator",
     "api.tasks.questions": ANY,
     "api.tasks.ask": "vendor_admin, vendor_member",
+    "api.tasks.follow": "vendor_admin, vendor_member",
     "api.tasks.answer": "coordinator",
     # --- matching (issue 7)
     "shortlists.task": "coordinator, secretariat",

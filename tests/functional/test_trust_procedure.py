@@ -8,7 +8,7 @@ import re
 from market import clock
 from market.mail.models import OutboxMessage
 from market.tasks.models import Task, TaskChange
-from tests import factories, factories_bids
+from tests import factories, factories_bids, factories_conduct
 
 MINUTE = dt.timedelta(minutes=1)
 
@@ -173,3 +173,24 @@ async def test_a_code_of_conduct_version_cannot_take_effect_in_the_past(client):
     assert (
         await client.post("/api/v1/conduct/versions", json=today, headers=headers)
     ).status_code == 201
+
+
+async def test_a_vendor_that_follows_a_task_is_told_of_its_changes(client):
+    scene = await factories_bids.scene(hours=48)
+    _follower, follower_admin = await factories_conduct.active_vendor()
+    await factories.login(client, follower_admin)
+    path = f"/tasks/{scene.task.id}"
+    followed = await factories.post_form(client, f"{path}/follow", {"follow": "1"}, csrf_page=path)
+    assert followed.status_code == 303
+    assert "Følg ikke længere opgaven" in (await client.get(path)).text
+    client.cookies.clear()
+    headers = await factories.bearer(client, scene.coordinator)
+    later = clock.to_local(scene.task.bid_deadline + dt.timedelta(days=1)).isoformat()
+    changed = await client.put(f"/api/v1{path}", json={"bid_deadline": later}, headers=headers)
+    assert changed.status_code == 200
+    mails = await _mails_about(scene.task, follower_admin.email)
+    assert any("er ændret" in m.body_text for m in mails), "the follower was not told"
+    # Through the API a vendor stops following; the other vendor's admin never followed.
+    vendor_headers = await factories.bearer(client, follower_admin)
+    stopped = await client.delete(f"/api/v1{path}/follow", headers=vendor_headers)
+    assert stopped.status_code == 200 and stopped.json()["following"] is False
