@@ -33,4 +33,7 @@ async def ocds_releases(request: Request) -> Response:
 async def ocds_records(request: Request) -> Response:
     settings = request.app.state.settings
     ocid = request.query_params.get("ocid") or None
-    return _answer(request, await ocds.record_package(settings, page_param(request), ocid))
+    page = await ocds.record_package(settings, page_param(request), ocid)
+    if ocid and not page.package["records"]:
+        raise NotFound(_("There is no contracting process with this ocid."))
+    return _answer(request, page)

@@ -129,6 +129,8 @@ async def test_records_hold_every_release_and_the_compiled_release_ocdskit_agree
 
     one = (await client.get("/api/v1/ocds/records", params={"ocid": ocid})).json()
     assert [r["ocid"] for r in one["records"]] == [ocid]
+    missing = await client.get("/api/v1/ocds/records", params={"ocid": "ocds-none-1"})
+    assert missing.status_code == 404 and missing.json()["error"] == "not_found"
 
 
 async def test_the_feed_is_paginated_with_package_links(client, settings, monkeypatch) -> None:
