@@ -8,6 +8,7 @@ from typing import Any
 
 from tortoise.expressions import Q
 
+from market import clock
 from market.api import int_field, text_field
 from market.competencies.models import LEVELS, Competency
 from market.competencies.services import (
@@ -22,6 +23,7 @@ from market.competencies.services import (
 )
 from market.errors import ValidationFailed
 from market.i18n import gettext as _
+from market.i18n import lazy_gettext as _l
 from market.parsing import amount
 
 LEVEL_WORDS = {
@@ -110,6 +112,9 @@ def _json_references(body: dict[str, Any], errors: dict[str, str]) -> list[Refer
         title = text_field(item, "title", mine, max_length=300)
         customer = text_field(item, "customer", mine, required=False, max_length=300)
         year = int_field(item, "year", mine, required=False, minimum=1970, maximum=2100)
+        if _future_year(year):
+            mine["year"] = str(FUTURE_YEAR)
+            year = None
         description = text_field(item, "description", mine, required=False, max_length=MAX_TEXT)
         codes = _code_list(item.get("codes"))
         if codes is None:
@@ -146,6 +151,13 @@ def profile_from_json(body: dict[str, Any]) -> ProfileInput:
 
 
 # --- the web form ---------------------------------------------------------------------------
+
+
+FUTURE_YEAR = _l("A reference is work already done: the year cannot be in the future.")
+
+
+def _future_year(year: int | None) -> bool:
+    return year is not None and year > clock.today().year
 
 
 def _form_int(
@@ -211,6 +223,9 @@ async def _form_references(values: dict[str, str], errors: dict[str, str]) -> li
                 errors[f"{prefix}title"] = _("Give the reference a title.")
             continue
         year = _form_int(values, f"{prefix}year", errors, 1970)
+        if _future_year(year):
+            errors[f"{prefix}year"] = str(FUTURE_YEAR)
+            year = None
         codes = [await resolve_entry(c) for c in re.split(r"[,\n;]+", rest[3]) if c.strip()]
         references.append(ReferenceInput(title[:300], rest[0][:300], year, rest[2], codes))
     return references

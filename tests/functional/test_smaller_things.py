@@ -1,0 +1,36 @@
+"""Smaller things new users stumbled on."""
+
+from __future__ import annotations
+
+from market import clock
+from tests import factories
+from tests import factories_competencies as fc
+
+
+async def test_a_reference_year_in_the_future_is_refused_and_the_form_kept(client) -> None:
+    await fc.taxonomy()
+    _vendor, admin = await fc.vendor()
+    await factories.login(client, admin)
+    form = {
+        "profile_text": "Vi bygger kort og sensorløsninger til kommuner. " * 3,
+        "hourly_rate_dkk": "1000",
+        "capacity_hours_per_month": "150",
+        "team_size": "3",
+        "working_languages": "da",
+        "competencies": "72212000-4 expert",
+        "ref-0-title": "Sensornetværk",
+        "ref-0-customer": "Vejle Kommune",
+        "ref-0-year": str(clock.today().year + 2),
+        "ref-0-description": "80 sensorer",
+        "ref-0-codes": "",
+    }
+    refused = await factories.post_form(
+        client, "/vendor/profile", form, csrf_page="/vendor/profile"
+    )
+    assert refused.status_code == 422
+    assert "året kan ikke ligge i fremtiden" in refused.text and "Sensornetværk" in refused.text
+    form["ref-0-year"] = str(clock.today().year)
+    accepted = await factories.post_form(
+        client, "/vendor/profile", form, csrf_page="/vendor/profile"
+    )
+    assert accepted.status_code == 303, accepted.text[:300]
