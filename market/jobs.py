@@ -421,6 +421,7 @@ async def worker_startup(ctx: dict[str, Any]) -> None:
     # Whatever was queued while no worker (or no Redis) was there goes out now.
     await ctx["redis"].enqueue_job("sweep_outbox", _queue_name=settings.arq_queue)
     await ctx["redis"].enqueue_job("sweep_shortlists", _queue_name=settings.arq_queue)
+    await ctx["redis"].enqueue_job("record_ocds_releases", _queue_name=settings.arq_queue)
 
 
 async def worker_shutdown(ctx: dict[str, Any]) -> None:
