@@ -14,6 +14,7 @@ from market.conduct.models import Decision
 from market.conduct.states import REGISTER_STATUSES, STATE_LABELS, State, standing
 from market.errors import DomainError, NotFound
 from market.i18n import gettext as _
+from market.i18n import ngettext
 from market.parsing import whole_number
 from market.vendors import services as vendors
 from market.web import (
@@ -348,15 +349,19 @@ async def remind(request: Request) -> Response:
 
 
 async def run_reminders(request: Request) -> Response:
-    from market.db import after_commit
-
-    await after_commit("send_conduct_reminders")
+    # Run here, not in a job, so the page can say how many vendors were reminded.
+    interval = request.app.state.settings.reminder_interval_days
+    sent = await services.send_conduct_reminders(interval)
     flash(
         request,
-        _(
-            "Reminders are on their way to every vendor that must act and has not "
-            "been reminded lately."
-        ),
+        ngettext(
+            "%(n)d vendor that must act was reminded by e-mail.",
+            "%(n)d vendors that must act were reminded by e-mail.",
+            sent,
+        )
+        % {"n": sent}
+        if sent
+        else _("No vendor needed a reminder: every vendor has acted or was reminded lately."),
     )
     return redirect(request, "/secretariat/conduct")
 

@@ -34,3 +34,25 @@ async def test_a_reference_year_in_the_future_is_refused_and_the_form_kept(clien
         client, "/vendor/profile", form, csrf_page="/vendor/profile"
     )
     assert accepted.status_code == 303, accepted.text[:300]
+
+
+async def test_sending_reminders_says_how_many_went_out(client, run_jobs) -> None:
+    from tests import factories_conduct
+
+    await factories_conduct.version_1()
+    await factories_conduct.vendor(name="Mangler Underskrift ApS")
+    secretariat = await factories.user("secretariat")
+    await factories.login(client, secretariat)
+    sent = await factories.post_form(
+        client, "/secretariat/conduct/reminders", {}, csrf_page="/secretariat/conduct"
+    )
+    assert sent.status_code == 303
+    page = (await client.get("/secretariat/conduct")).text
+    assert "fik en påmindelse på e-mail" in page
+    again = await factories.post_form(
+        client, "/secretariat/conduct/reminders", {}, csrf_page="/secretariat/conduct"
+    )
+    assert again.status_code == 303
+    assert "Ingen leverandør havde brug for en påmindelse" in (
+        await client.get("/secretariat/conduct")
+    ).text
