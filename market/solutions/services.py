@@ -27,6 +27,7 @@ from market.solutions.models import (
     WishStatus,
     WishSupport,
 )
+from market.tasks.models import TaskWish
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 MAX_PLEDGE_DKK = 100_000_000
@@ -399,8 +400,10 @@ async def wish_detail(wish_id: int) -> dict[str, Any]:
     )
     comments = list(await WishComment.filter(wish_id=wish.id).select_related("author"))
     release = await Release.get_or_none(id=wish.release_id) if wish.release_id else None
+    links = await TaskWish.filter(wish_id=wish.id).select_related("task").order_by("task_id")
     return {
         "wish": wish,
+        "tasks": [link.task for link in links],  # the tasks that fulfil it
         "supports": supports,
         "comments": comments,
         "release": release,

@@ -56,3 +56,13 @@ async def test_sending_reminders_says_how_many_went_out(client, run_jobs) -> Non
     assert "Ingen leverandør havde brug for en påmindelse" in (
         await client.get("/secretariat/conduct")
     ).text
+
+
+async def test_a_wish_shows_the_task_that_fulfils_it(client) -> None:
+    from tests import factories_tasks as ft
+
+    coordinator, solution = await ft.coordinator_of()
+    wish = await ft.wish(solution)
+    task = await ft.task(coordinator, solution, title="Opgaven til ønsket", wish_ids=[wish.id])
+    page = (await client.get(f"/wishes/{wish.id}")).text
+    assert "Opfyldes af opgaven" in page and f'href="/tasks/{task.id}"' in page
