@@ -558,11 +558,13 @@ class Index:
                 stored = counts.indices[lo:hi]
                 at = np.minimum(np.searchsorted(stored, wanted), hi - lo - 1)
                 present[:, j] |= stored[at] == wanted
+        # Rarest first (ties by the word): one order for every row.
+        order = sorted(range(len(words)), key=lambda j: (-float(weights[j]), words[j]))
+        order = [j for j in order if weights[j] > 0]
+        ranked = present[:, order]
         result = {}
         for i, row in enumerate(rows):
-            found = np.flatnonzero(present[i] & (weights > 0))
-            ranked = sorted((-float(weights[j]), words[j]) for j in found)
-            result[int(row)] = tuple(word for _, word in ranked[:limit])
+            result[int(row)] = tuple(words[order[j]] for j in np.flatnonzero(ranked[i])[:limit])
         return result
 
     # -- persistence ----------------------------------------------------------------------
