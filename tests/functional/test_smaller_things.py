@@ -66,3 +66,25 @@ async def test_a_wish_shows_the_task_that_fulfils_it(client) -> None:
     task = await ft.task(coordinator, solution, title="Opgaven til ønsket", wish_ids=[wish.id])
     page = (await client.get(f"/wishes/{wish.id}")).text
     assert "Opfyldes af opgaven" in page and f'href="/tasks/{task.id}"' in page
+
+
+async def test_coordinators_see_who_asked_as_the_vendor_is_told(client) -> None:
+    from tests import factories_bids
+
+    scene = await factories_bids.scene()
+    headers = await factories.bearer(client, scene.admin)
+    asked = await client.post(
+        f"/api/v1/tasks/{scene.task.id}/questions",
+        json={"text": "Skal eksporten også dække arkiverede kontrakter?"},
+        headers=headers,
+    )
+    assert asked.status_code == 201, asked.text
+    await factories.login(client, scene.admin)
+    vendor_page = (await client.get(f"/tasks/{scene.task.id}")).text
+    assert "kun koordinatorerne ser" in vendor_page  # what the vendor is told
+    await factories.login(client, scene.coordinator)
+    page = (await client.get(f"/tasks/{scene.task.id}")).text
+    assert f"Stillet af {scene.vendor.name}" in page
+    client.cookies.clear()
+    public = (await client.get(f"/tasks/{scene.task.id}")).text
+    assert scene.vendor.name not in public
