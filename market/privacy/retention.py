@@ -23,6 +23,7 @@ from market.errors import ValidationFailed
 from market.i18n import LazyString
 from market.i18n import gettext as _
 from market.mail.models import MailStatus, OutboxMessage
+from market.parsing import whole_number
 from market.privacy import services
 from market.privacy.models import RetentionPeriod
 from market.privacy.register import PERIOD_KEYS, PERIODS, period
@@ -54,11 +55,11 @@ async def set_periods(values: dict[str, str], *, actor: User, address: str = "")
     before = await periods()
     after, errors = dict(before), {}
     for key in PERIOD_KEYS:
-        raw = str(values.get(key, before[key])).strip()
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_DAYS:
+        days = whole_number(str(values.get(key, before[key])))
+        if days is None or not 1 <= days <= MAX_DAYS:
             errors[key] = _("Give a whole number of days from 1 to 36,500.")
         else:
-            after[key] = int(raw)
+            after[key] = days
     if errors:
         raise ValidationFailed(_("Some periods are not valid."), errors)
     async with transaction():
