@@ -260,6 +260,7 @@ routes: list[BaseRoute] = [
     page("/vendors/register", vendors.register, "vendors.register", ANYONE, FORM),
     api("/me", accounts_api.me, "me", SIGNED_IN),
     page("/partners", vendors.partners, "vendors.partners", ANYONE),
+    page("/partners.csv", vendors.partners_csv, "vendors.partners_csv", ANYONE),
     page("/vendors/{id:int}", vendors.profile, "vendors.profile", ANYONE),
     page("/my-company", vendors.my_company_page, "vendors.my_company", VENDOR_USERS),
     page("/my-company/invitations", vendors.invite, "vendors.invite", VENDOR_ADMIN, POST),

@@ -111,11 +111,13 @@ def eligible_vendors() -> QuerySet[Vendor]:
     return Vendor.filter(standing__eligible=True, suspended_at__isnull=True)
 
 
-async def page_of(query: QuerySet[Vendor], page: int, per_page: int) -> list[Vendor]:
-    """One page of vendors by name: the ids are sorted and cut in SQL first, so the sort
-    does not carry every column (profile texts) of every vendor."""
+async def page_of(
+    query: QuerySet[Vendor], page: int, per_page: int, order: tuple[str, ...] = ("name", "id")
+) -> list[Vendor]:
+    """One page of vendors (by name unless `order` says otherwise): the ids are sorted and cut
+    in SQL first, so the sort does not carry every column (profile texts) of every vendor."""
     ids = await (
-        query.order_by("name", "id")
+        query.order_by(*order)
         .offset((page - 1) * per_page)
         .limit(per_page)
         .values_list("id", flat=True)

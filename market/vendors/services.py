@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from dataclasses import dataclass
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 
 from market import clock
 from market.accounts import services as accounts
@@ -18,6 +21,7 @@ from market.conduct.standing import eligible_vendors
 from market.conduct.standing import page_of as standing_page
 from market.db import after_commit, transaction
 from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from market.i18n import get_language, render_message
 from market.i18n import gettext as _
 from market.parsing import ONE_LINE, single_line, whole_number
 from market.security.passwords import password_problem
@@ -233,8 +237,19 @@ async def open_invitations(vendor: Vendor) -> list[VendorInvitation]:
     )
 
 
-async def public_register(page: int = 1, per_page: int = 50) -> tuple[list[dict[str, Any]], int]:
-    """Vendors eligible now (active, or outdated within the grace period).
+# How the public register may be sorted (the query's `sort`): name, or size either way.
+REGISTER_ORDERS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "id"),
+    "small": ("employees", "name", "id"),
+    "large": ("-employees", "name", "id"),
+}
+
+
+async def public_register(
+    page: int = 1, per_page: int = 50, *, q: str = "", sort: str = "name"
+) -> tuple[list[dict[str, Any]], int]:
+    """Vendors eligible now (active, or outdated within the grace period), found by a part of
+    their name or CVR number and sorted by name or size.
 
     Filtered, counted and paged in SQL on the stored standing; the page's vendors alone are
     judged in full (for the signature that keeps them eligible)."""
@@ -242,8 +257,14 @@ async def public_register(page: int = 1, per_page: int = 50) -> tuple[list[dict[
 
     await current_standings()
     eligible = eligible_vendors()
-    total = await count_standings(eligible=True)
-    vendors = await standing_page(eligible, page, per_page)
+    words = " ".join(q.split())[:100]
+    if words:
+        eligible = eligible.filter(Q(name__icontains=words) | Q(cvr__startswith=words))
+        total = await eligible.count()
+    else:
+        total = await count_standings(eligible=True)
+    order = REGISTER_ORDERS.get(sort, REGISTER_ORDERS["name"])
+    vendors = await standing_page(eligible, page, per_page, order)
     found = await standings(vendors)
     items = []
     for vendor in vendors:
@@ -458,3 +479,37 @@ async def pickable_names() -> list[str]:
     """The names a picker offers: every vendor that is not suspended, by name."""
     rows = await Vendor.filter(suspended_at__isnull=True).order_by("name").values_list("name")
     return [str(row[0]) for row in rows]
+
+
+async def public_register_csv(*, q: str = "", sort: str = "name") -> str:
+    """The public register as CSV in the reader's language: Danish with ";" (what a Danish
+    spreadsheet splits on), English with ","; version labels as "v1.2" so that a
+    spreadsheet does not read them as dates."""
+    danish = get_language() == "da"
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";" if danish else ",", lineterminator="\r\n")
+    writer.writerow(
+        [_("Company"), _("CVR number"), _("Size"), _("Code of Conduct version"), _("Signed")]
+    )
+    page = 1
+    while True:
+        items, total = await public_register(page, 500, q=q, sort=sort)
+        for item in items:
+            writer.writerow(
+                [
+                    csv_safe(item["name"]),
+                    item["cvr"],
+                    render_message(item["size_class"]),
+                    f"v{item['conduct_version']}" if item["conduct_version"] else "",
+                    (item["signed_at"] or "")[:10],
+                ]
+            )
+        if page * 500 >= total or not items:
+            break
+        page += 1
+    return out.getvalue()
+
+
+def csv_safe(value: str) -> str:
+    """A cell a spreadsheet shows as text, never runs as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

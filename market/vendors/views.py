@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -69,12 +71,36 @@ async def _sign_in(request: Request, user: object) -> None:
     request.state.csrf_token = new_secret(24)
 
 
+def _register_query(request: Request) -> tuple[str, str]:
+    q = request.query_params.get("q", "")[:100]
+    sort = request.query_params.get("sort", "name")
+    return q, sort if sort in services.REGISTER_ORDERS else "name"
+
+
 async def partners(request: Request) -> Response:
     page = page_param(request)
-    items, total = await services.public_register(page, PER_PAGE)
+    q, sort = _register_query(request)
+    items, total = await services.public_register(page, PER_PAGE, q=q, sort=sort)
     pages = max(1, -(-total // PER_PAGE))
     return render(
-        request, "vendors/partners.html", items=items, total=total, page=page, pages=pages
+        request,
+        "vendors/partners.html",
+        items=items,
+        total=total,
+        page=page,
+        pages=pages,
+        filters={"q": q, "sort": sort},
+        query=urlencode({"q": q, "sort": sort}),
+    )
+
+
+async def partners_csv(request: Request) -> Response:
+    q, sort = _register_query(request)
+    text = await services.public_register_csv(q=q, sort=sort)
+    return Response(
+        "\ufeff" + text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="partners.csv"'},
     )
 
 

@@ -53,6 +53,7 @@ EXPECTED: dict[str, str] = {
     # --- vendors and conduct (issue 4)
     "vendors.register": ANY,
     "vendors.partners": ANY,
+    "vendors.partners_csv": ANY,
     "vendors.profile": ANY,
     "vendors.my_company": "vendor_admin, vendor_member",
     "vendors.invite": "vendor_admin",

@@ -88,3 +88,21 @@ async def test_coordinators_see_who_asked_as_the_vendor_is_told(client) -> None:
     client.cookies.clear()
     public = (await client.get(f"/tasks/{scene.task.id}")).text
     assert scene.vendor.name not in public
+
+
+async def test_the_partner_register_is_searched_sorted_and_downloaded(client) -> None:
+    from tests import factories_conduct
+
+    small, _a = await factories_conduct.active_vendor(name="Lille Kode ApS", employees=3)
+    large, _b = await factories_conduct.active_vendor(name="Store Systemer A/S", employees=900)
+    found = (await client.get("/partners?q=lille")).text
+    assert "Lille Kode ApS" in found and "Store Systemer A/S" not in found
+    by_size = (await client.get("/partners?sort=large")).text
+    assert by_size.index("Store Systemer A/S") < by_size.index("Lille Kode ApS")
+    danish = await client.get("/partners.csv?sort=small")
+    assert danish.status_code == 200 and danish.headers["content-type"].startswith("text/csv")
+    lines = danish.text.lstrip("\ufeff").splitlines()
+    assert lines[0] == "Virksomhed;CVR-nummer;Størrelse;Adfærdskodeks-version;Underskrevet"
+    assert lines[1].startswith("Lille Kode ApS;") and ";v" in lines[1]
+    english = await client.get("/partners.csv?lang=en")
+    assert english.text.lstrip("\ufeff").startswith("Company,CVR number,Size,")
