@@ -14,6 +14,7 @@ import argparse
 import dataclasses
 import json
 import sys
+from collections import Counter
 
 import numpy as np
 
@@ -21,6 +22,8 @@ from matching.awards import load_awards
 from matching.contributions import ContributionData, load_data
 from matching.evaluate import Evaluation, metrics, paired_mrr, split_awards
 from matching.types import DEFAULT_SETTINGS, Settings, Weights
+
+FEW_WINS = 2
 
 
 def compare(
@@ -47,6 +50,14 @@ def compare(
         report[name] = {k: round(float(values[k].mean()), 4) for k in ("mrr", "ndcg@10", "hit@10")}
     report["with - without"] = paired_mrr(ranks["with"], ranks["without"], rng)
     report["with - no decay"] = paired_mrr(ranks["with"], ranks["with, no decay"], rng)
+    # Where the code should matter most: winners with little award history in training.
+    wins = Counter(award.supplier for award in split.train)
+    few = np.asarray([wins[award.supplier] <= FEW_WINS for award in split.warm], dtype=bool)
+    report[f"winners with at most {FEW_WINS} earlier wins"] = {
+        "awards": int(few.sum()),
+        "without mrr": round(float((1.0 / ranks["without"][few]).mean()), 4) if few.any() else 0.0,
+        "with - without": paired_mrr(ranks["with"][few], ranks["without"][few], rng),
+    }
     return report
 
 
