@@ -46,6 +46,13 @@ async def sweep_outbox(ctx: dict[str, Any]) -> int:
     return len(ids)
 
 
+async def send_bid_receipts(ctx: dict[str, Any]) -> int:
+    """The coalesced bid receipts whose quiet time has passed (one per bid per few minutes)."""
+    from market.bids import services
+
+    return await services.send_due_receipts()
+
+
 async def refresh_vendor_index(ctx: dict[str, Any], vendor_id: int) -> str:
     """Take a vendor's changed competency profile into the matching index (debounced)."""
     from market.competencies import services
@@ -207,6 +214,7 @@ JOBS: dict[str, JobFunction] = {
     "recompute_open_shortlists": recompute_open_shortlists,  # issue 7
     "conduct_changed": conduct_changed,
     "sweep_shortlists": sweep_shortlists,
+    "send_bid_receipts": send_bid_receipts,
     "refresh_exposure": refresh_exposure,  # issue 7
     "learn_weights": learn_weights,  # issue 7
     "notify_award": notify_award,  # issue 8
@@ -226,6 +234,7 @@ JOBS: dict[str, JobFunction] = {
 PERIODIC: list[tuple[JobFunction, int, dict[str, Any]]] = [
     (sweep_outbox, 1, {"second": 30}),
     (sweep_shortlists, 1, {"second": 40}),
+    (send_bid_receipts, 1, {"second": 20}),
     (close_due_tasks, 5, {"minute": set(range(0, 60, 5)), "second": 10}),
     (send_conduct_reminders, 24 * 60, {"hour": 7, "minute": 0, "second": 0}),
     # Alerts: digests and coordinators' digests hourly (each sends once per period, after

@@ -157,6 +157,10 @@ COMPONENTS: dict[str, Schema] = {
         submitted_at=NULLABLE_DATETIME,
         sha256={"type": ["string", "null"]},
         revision={"type": ["integer", "null"]},
+        # the vendor's own view: how many versions, and which page of the history is shown
+        revision_count={"type": "integer"},
+        revisions_page={"type": "integer"},
+        revisions_pages={"type": "integer"},
         withdrawn_at=NULLABLE_DATETIME,
         bid_deadline=NULLABLE_DATETIME,
     ),

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from market.api import answer, json_body, page_of, pagination, path_id
 from market.bids import evaluation, services
 from market.tasks.rules import effective_status
-from market.web import client_address
+from market.web import client_address, page_param
 
 
 async def opportunities(request: Request) -> Response:
@@ -34,7 +34,8 @@ async def my_bids(request: Request) -> Response:
 
 
 async def _bid_answer(request: Request, bid_id: int, status_code: int = 200) -> Response:
-    view = await services.readable_bid(bid_id, request.state.user)
+    # The latest version, the count and one page of the history (?page=N, newest first).
+    view = await services.readable_bid(bid_id, request.state.user, page_param(request))
     return answer(services.bid_json(view), status_code)
 
 

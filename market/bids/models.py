@@ -48,6 +48,9 @@ class Bid(Model):
     approach = fields.TextField(default="")
     team: list[dict[str, Any]] = fields.JSONField(default=list)  # type: ignore[assignment]
     assumptions = fields.TextField(default="")
+    # Receipts are coalesced: one mail per bid per few minutes, naming the last submitted hash.
+    receipt_sent_at = fields.DatetimeField(null=True)
+    receipt_due = fields.BooleanField(default=False, db_index=True)
 
     class Meta:
         table = "bid"

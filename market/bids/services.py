@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 
 from market import clock
 from market.accounts.models import User
@@ -358,9 +359,24 @@ async def _audit(
     )
 
 
+RECEIPT_EVERY = dt.timedelta(minutes=3)
+
+
 async def _receipt_mail(bid: Bid, revision: BidRevision, actor: User, task: Task) -> None:
+    """A receipt at once for the first submission in a while; during a storm of revisions
+    the bid is marked and `send_due_receipts` sends one receipt of the last version later."""
     if revision.kind != BidStatus.SUBMITTED:
         return
+    now = clock.now()
+    quiet = Q(receipt_sent_at__isnull=True) | Q(receipt_sent_at__lte=now - RECEIPT_EVERY)
+    claimed = await Bid.filter(quiet, id=bid.id).update(receipt_sent_at=now, receipt_due=False)
+    if not claimed:
+        await Bid.filter(id=bid.id).update(receipt_due=True)
+        return
+    await _queue_receipt(bid, revision, actor, task)
+
+
+async def _queue_receipt(bid: Bid, revision: BidRevision, actor: User, task: Task) -> None:
     from market.mail.services import queue_mail
 
     await queue_mail(
@@ -373,6 +389,27 @@ async def _receipt_mail(bid: Bid, revision: BidRevision, actor: User, task: Task
         bid=bid,
         revision=revision,
     )
+
+
+async def send_due_receipts(at: dt.datetime | None = None) -> int:
+    """Send the coalesced receipts whose quiet time has passed: each names the version that
+    counts now (the last submitted), to whoever submitted it. Safe to run twice."""
+    at = at or clock.now()
+    due = await Bid.filter(receipt_due=True, receipt_sent_at__lte=at - RECEIPT_EVERY)
+    sent = 0
+    for bid in due:
+        claimed = await Bid.filter(id=bid.id, receipt_due=True).update(
+            receipt_due=False, receipt_sent_at=at
+        )
+        if not claimed or bid.withdrawn_at is not None or bid.submitted_revision_id is None:
+            continue
+        revision = await BidRevision.get(id=bid.submitted_revision_id)
+        author = await User.get_or_none(id=revision.created_by_id)
+        if author is None:
+            continue
+        await _queue_receipt(bid, revision, author, await Task.get(id=bid.task_id))
+        sent += 1
+    return sent
 
 
 def _prepare(
@@ -573,20 +610,45 @@ class BidView:
     task: Task
     as_vendor: bool  # the vendor's own users (see drafts and history)
     content: dict[str, Any]
-    revisions: list[BidRevision]
+    revisions: list[BidRevision]  # one page of the history, oldest first within it
+    latest: BidRevision | None = None
+    revision_count: int = 0
+    history_page: int = 1
+    history_pages: int = 1
 
 
-async def readable_bid(bid_id: int, user: Any) -> BidView:
-    """A bid as `user` may see it; 404 for anyone who may not (never 403)."""
+HISTORY_PER_PAGE = 20
+
+
+async def _history(bid: Bid, page: int) -> tuple[list[BidRevision], int]:
+    """The `page`-th block of HISTORY_PER_PAGE revisions counted from the newest (page 1 ends
+    with the latest), oldest first; and the number of pages."""
+    count = bid.revisions_count or await BidRevision.filter(bid_id=bid.id).count()
+    pages = max(1, -(-count // HISTORY_PER_PAGE))
+    page = min(max(page, 1), pages)
+    newest = await (
+        BidRevision.filter(bid_id=bid.id)
+        .order_by("-number")
+        .offset((page - 1) * HISTORY_PER_PAGE)
+        .limit(HISTORY_PER_PAGE)
+    )
+    return list(reversed(newest)), pages
+
+
+async def readable_bid(bid_id: int, user: Any, history_page: int = 1) -> BidView:
+    """A bid as `user` may see it; 404 for anyone who may not (never 403). Its own vendor gets
+    the latest version, the count and one page of the history (not the whole history)."""
     bid = await Bid.get_or_none(id=bid_id).select_related("vendor", "task")
     if bid is None:
         raise NotFound(_("There is no such bid."))
     task = bid.task
     if access.is_vendor_user(user, bid.vendor.organisation_id):
-        revisions = list(await BidRevision.filter(bid_id=bid.id).order_by("number"))
-        last = revisions[-1] if revisions else None
+        revisions, pages = await _history(bid, history_page)
+        last = await BidRevision.filter(bid_id=bid.id).order_by("-number").first()
         content = await redact_team(dict(last.content), last.id) if last else {}
-        return BidView(bid, task, True, content, revisions)
+        count = last.number if last else 0
+        page = min(max(history_page, 1), pages)
+        return BidView(bid, task, True, content, revisions, last, count, page, pages)
     if (
         bid.status == BidStatus.SUBMITTED
         and bid.submitted_revision_id is not None
@@ -594,7 +656,7 @@ async def readable_bid(bid_id: int, user: Any) -> BidView:
     ):
         submitted = await BidRevision.get(id=bid.submitted_revision_id)
         content = await redact_team(dict(submitted.content), submitted.id)
-        return BidView(bid, task, False, content, [submitted])
+        return BidView(bid, task, False, content, [submitted], submitted, 1)
     raise NotFound(_("There is no such bid."))
 
 
@@ -604,7 +666,7 @@ def _local(value: dt.datetime | None) -> str | None:
 
 def bid_json(view: BidView) -> dict[str, Any]:
     bid, content = view.bid, view.content
-    latest = view.revisions[-1] if view.revisions else None
+    latest = view.latest
     data: dict[str, Any] = {
         "id": bid.id,
         "task_id": bid.task_id,
@@ -634,6 +696,9 @@ def bid_json(view: BidView) -> dict[str, Any]:
             }
             for r in view.revisions
         ]
+        data["revision_count"] = view.revision_count
+        data["revisions_page"] = view.history_page
+        data["revisions_pages"] = view.history_pages
     return data
 
 
@@ -657,7 +722,7 @@ async def receipt(bid_id: int, number: int, user: Any) -> tuple[BidView, BidRevi
     view = await readable_bid(bid_id, user)
     if not view.as_vendor:
         raise NotFound(_("There is no such receipt."))
-    revision = next((r for r in view.revisions if r.number == number), None)
+    revision = await BidRevision.get_or_none(bid_id=view.bid.id, number=number)
     if revision is None:
         raise NotFound(_("There is no such receipt."))
     return view, revision

@@ -178,7 +178,7 @@ async def bid_form(request: Request) -> Response:
 
 
 async def bid_page(request: Request) -> Response:
-    view = await services.readable_bid(path_id(request), request.state.user)
+    view = await services.readable_bid(path_id(request), request.state.user, page_param(request))
     outcome = await evaluation.outcome(view.bid) if view.as_vendor else None
     delivery = await evaluation.delivery_of(view.task) if view.as_vendor else None
     if delivery is not None and delivery.bid_id != view.bid.id:

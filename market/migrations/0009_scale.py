@@ -49,4 +49,14 @@ class Migration(migrations.Migration):
             model_name="Vendor",
             index=Index(fields=["suspended_at"]),
         ),
+        ops.AddField(
+            model_name="Bid",
+            name="receipt_due",
+            field=fields.BooleanField(default=False, db_index=True),
+        ),
+        ops.AddField(
+            model_name="Bid",
+            name="receipt_sent_at",
+            field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
+        ),
     ]
