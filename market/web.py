@@ -260,6 +260,7 @@ async def confirm_first(
     button: str,
     back: str,
     shown: Sequence[tuple[str, str]] = (),
+    preview: Markup | None = None,
 ) -> Response | None:
     """An irreversible action asks first, on a page of its own (no JavaScript needed): the
     posted form comes back with `confirmed=yes`, its fields kept. None once confirmed."""
@@ -279,6 +280,7 @@ async def confirm_first(
         button=button,
         back=back,
         shown=list(shown),
+        preview=preview,  # what will be published, as readers will see it (sanitised HTML)
         fields=fields,
         action=request.url.path,
     )

@@ -136,6 +136,10 @@ async def desk(request: Request) -> Response:
     )
 
 
+def _text(values: dict[str, str]) -> str:
+    return values.get("text", "").replace("\r\n", "\n")
+
+
 async def publish(request: Request) -> Response:
     if request.method == "GET":
         return render(
@@ -177,7 +181,9 @@ async def publish(request: Request) -> Response:
                 (_("Title"), values.get("title", "")),
                 (_("Effective from"), values.get("effective_from", "")),
                 (_("Grace period in days"), grace),
+                (_("SHA-256 of the text"), services.text_hash(_text(values))),
             ],
+            preview=render_markdown(_text(values)),
         )
     )
     if asked is not None:
@@ -186,7 +192,7 @@ async def publish(request: Request) -> Response:
         version = await services.publish_version(
             version=values.get("version", ""),
             title=values.get("title", ""),
-            text=values.get("text", "").replace("\r\n", "\n"),
+            text=_text(values),
             text_en=values.get("text_en", "").replace("\r\n", "\n"),
             effective_from=services.parse_date(values.get("effective_from")),
             grace_days=whole_number(grace),

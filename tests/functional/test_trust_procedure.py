@@ -194,3 +194,26 @@ async def test_a_vendor_that_follows_a_task_is_told_of_its_changes(client):
     vendor_headers = await factories.bearer(client, follower_admin)
     stopped = await client.delete(f"/api/v1{path}/follow", headers=vendor_headers)
     assert stopped.status_code == 200 and stopped.json()["following"] is False
+
+
+async def test_a_code_of_conduct_version_is_previewed_then_published_on_confirmation(client):
+    from market.conduct.models import ConductVersion
+    from market.conduct.services import text_hash
+
+    await factories.login(client, await factories.user("secretariat"))
+    page = "/secretariat/conduct/versions"
+    text = "# Version 8\n\nLeverandøren **skal** svare inden for fem dage."
+    form = {
+        "version": "8",
+        "title": "Adfærdskodeks 8",
+        "text": text,
+        "effective_from": clock.today().isoformat(),
+        "grace_days": "30",
+    }
+    preview = await factories.post_form(client, page, form, csrf_page=page)
+    assert preview.status_code == 200
+    assert "<strong>skal</strong>" in preview.text and text_hash(text) in preview.text
+    assert not await ConductVersion.filter(label="8").exists(), "published before confirming"
+    done = await factories.post_form(client, page, {**form, "confirmed": "yes"}, csrf_page=page)
+    assert done.status_code == 303
+    assert (await ConductVersion.get(label="8")).sha256 == text_hash(text)
