@@ -85,6 +85,9 @@ class Deployment:
             "ARQ_QUEUE": f"market:load:{secrets.token_hex(3)}",
             "SECRET_KEY": "load-test-" + "l" * 40,
             "ARGON2_PROFILE": "fast",
+            # Every simulated vendor registers and takes a token from this one address.
+            "REQUEST_ADDRESS_LIMIT": "1000000",
+            "TOKEN_LIMIT": "1000000",
         }
         self.admin = f"{base}/postgres"
         self.processes: list[subprocess.Popen[bytes]] = []
