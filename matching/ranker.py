@@ -218,20 +218,7 @@ class Index:
         return self._vendors.get(vendor_id)
 
     def _build_rows(self, vendors: Sequence[VendorProfile]) -> _Rows:
-        texts = {
-            "profile": [vendor.profile_text for vendor in vendors],
-            "past": ["\n".join(vendor.past_task_texts) for vendor in vendors],
-        }
-        blocks = []
-        for field, analyzer in TEXT_BLOCKS.values():
-            # In chunks: the vectorizer's float64 intermediates would dwarf the uint8 counts.
-            chunks = [
-                term_counts(self._vectorizers[analyzer], texts[field][start : start + CHUNK])
-                for start in range(0, max(len(vendors), 1), CHUNK)
-            ]
-            blocks.append(sp.vstack(chunks, format="csr", dtype=np.uint8).tocsc())
-        text = sp.hstack(blocks, format="csc", dtype=np.uint8)
-        text.sort_indices()
+        text = self._text_counts(vendors)
         code_rows = [ft.vendor_code_weights(v, self.taxonomy, self.settings) for v in vendors]
         product_rows = [{ft.normalize_product(p): 1.0 for p in v.products} for v in vendors]
         buyer_rows = [{k: float(c) for k, c in Counter(v.past_buyers).items()} for v in vendors]
@@ -246,6 +233,42 @@ class Index:
             experience=ft.sparse_rows([e[0] for e in experience], self._code_vocab, np.float64),
             undated=ft.sparse_rows([e[1] for e in experience], self._code_vocab, np.float64),
         )
+
+    def _text_counts(self, vendors: Sequence[VendorProfile]) -> sp.csc_matrix:
+        """The uint8 counts of the four text blocks, side by side, built block by block.
+
+        In chunks of vendors (the vectorizer's intermediates would dwarf the uint8 counts), and
+        the blocks are joined array by array, so that the build peaks near twice the counts.
+        """
+        width = self.settings.text_features
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        for field, analyzer in TEXT_BLOCKS.values():
+            chunks = []
+            for start in range(0, max(len(vendors), 1), CHUNK):
+                chunk = vendors[start : start + CHUNK]
+                texts = [
+                    v.profile_text if field == "profile" else "\n".join(v.past_task_texts)
+                    for v in chunk
+                ]
+                chunks.append(term_counts(self._vectorizers[analyzer], texts))
+            block = sp.vstack(chunks, format="csr", dtype=np.uint8).tocsc()
+            del chunks
+            block.sort_indices()
+            parts.append((block.data, block.indices, block.indptr))
+            del block
+        offsets = np.cumsum([0] + [len(data) for data, _, _ in parts])
+        indptr = np.concatenate(
+            [p[2][:-1] + offset for p, offset in zip(parts, offsets, strict=False)]
+            + [np.asarray([offsets[-1]])]
+        ).astype(np.int64)
+        data = np.concatenate([p[0] for p in parts])
+        parts = [(np.zeros(0, np.uint8), p[1], p[2]) for p in parts]
+        indices = np.concatenate([p[1] for p in parts])
+        del parts
+        shape = (len(vendors), width * len(TEXT_BLOCKS))
+        if indptr[-1] < np.iinfo(np.int32).max:
+            indptr = indptr.astype(np.int32)
+        return sp.csc_matrix((data, indices, indptr), shape=shape)
 
     def _splice(self, new: _Rows, position: int, replace: int) -> _Rows:
         def splice(old: sp.csr_matrix, row: sp.csr_matrix) -> sp.csr_matrix:
