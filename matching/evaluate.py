@@ -6,8 +6,10 @@ FILE holds past awards as JSON lines or an OCDS release package. The protocol an
 format are fixed in MATCHING.md: train on awards before the split date, rank every candidate
 supplier for each warm test award, report Hit@k, MRR and NDCG@10 with bootstrap intervals.
 
-Rankers: `engine` (default settings, fairness included), `learned` (the same pipeline with
-weights fitted on the training period only, see `learned_weights`) and the baselines.
+Rankers: `engine` (the app's pipeline, fairness included: the hand-set weights, or the learned
+ones when the decision over the training period's rolling origins adopts them), `hand_weights`
+and `learned` (the same pipeline with either weights), and the baselines, `code_frequency` and
+`blend` among them, so that the engine always meets the strongest simple ranker.
 """
 
 from __future__ import annotations
