@@ -49,9 +49,11 @@ def _format_datetime(value: dt.datetime | None, with_zone: bool = True) -> str:
     return f"{text} {local.tzname()}" if with_zone else text
 
 
-def _format_date(value: dt.date | None) -> str:
-    if value is None:
+def _format_date(value: dt.date | str | None) -> str:
+    if not value:
         return ""
+    if isinstance(value, str):  # an ISO date or time from an API-shaped dict
+        value = dt.date.fromisoformat(value[:10])
     return value.strftime("%d-%m-%Y") if get_language() == "da" else value.isoformat()
 
 
