@@ -196,8 +196,8 @@ async def refresh_contributions(ctx: dict[str, Any]) -> int:
     return await jobs.queue_imports()
 
 
-async def rebuild_contributions(ctx: dict[str, Any], _unused: int = 0) -> int:
-    """Re-attribute every imported commit after vendors' identities changed (idempotent)."""
+async def rebuild_contributions(ctx: dict[str, Any], vendor_id: int = 0) -> int:
+    """Re-attribute every imported commit after a vendor's identities changed (idempotent)."""
     from market.contributions import services
 
     return await services.rebuild_all()

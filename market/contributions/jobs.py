@@ -28,8 +28,8 @@ async def import_solution(settings: Settings, solution_id: int) -> str:
 
 
 async def queue_imports() -> int:
-    """One import job per solution with a repository URL (debounced by job id)."""
+    """One import job per solution with a repository URL (a second run finds nothing new)."""
     ids = await Solution.exclude(repository_url="").values_list("id", flat=True)
     for solution_id in ids:
-        await after_commit("import_commits", solution_id, job_id=f"import-commits:{solution_id}")
+        await after_commit("import_commits", solution_id)
     return len(ids)

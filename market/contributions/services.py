@@ -344,6 +344,8 @@ async def rebuild_contributions(solution_id: int) -> Attribution:
                 continue
             _add(totals, vendor_id, solution_id, at, int(lines), int(files), languages)  # type: ignore[arg-type, call-overload]
     async with transaction():
+        # One rebuild of a solution at a time (another job may run the same one).
+        await ContributionSource.filter(solution_id=solution_id).select_for_update().first()
         earlier = await VendorContribution.filter(solution_id=solution_id).values_list(
             "vendor_id", flat=True
         )
@@ -552,7 +554,7 @@ async def declare_identities(
             after={"identities": sorted(f"{i.kind}:{i.label}:{i.status}" for i in rows)},
             address=address,
         )
-        await after_commit("rebuild_contributions", 0, job_id="rebuild-contributions")
+        await after_commit("rebuild_contributions", vendor.id)
     return rows
 
 
@@ -613,7 +615,7 @@ async def confirm_identities(
             after={"confirmed": sorted(f"{i.kind}:{i.label}" for i in chosen)},
             address=address,
         )
-        await after_commit("rebuild_contributions", 0, job_id="rebuild-contributions")
+        await after_commit("rebuild_contributions", vendor.id)
     return list(await VendorIdentity.filter(vendor_id=vendor.id))
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from market import jobs
 from market.contributions import services
 from market.contributions.models import ImportedCommit, VendorContribution, VendorIdentity
 from market.shortlists import engine
@@ -301,3 +302,17 @@ async def test_vendor_declares_on_its_page_and_the_secretariat_confirms_on_the_d
     assert "Intet venter på bekræftelse" in (await client.get("/secretariat/contributions")).text
     shown = (await client.get(f"/api/v1/vendors/{nord.id}")).json()["contributions"]
     assert shown[0]["commits"] == 2
+
+
+async def test_the_daily_refresh_imports_every_solution_with_a_repository(
+    run_jobs, tmp_path, settings
+):
+    repository = fg.product_history(tmp_path / "upstream")
+    solution = await Solution.create(name="OS2sync", repository_url=f"file://{repository}")
+    queued = await jobs.refresh_contributions({"settings": settings})
+    assert queued >= 1
+    await run_jobs()
+    assert await ImportedCommit.filter(solution=solution).count() == 6
+    await jobs.refresh_contributions({"settings": settings})
+    await run_jobs()  # nothing new: nothing more
+    assert await ImportedCommit.filter(solution=solution).count() == 6
