@@ -113,6 +113,10 @@ class EmailTaken(Conflict):
     """The registration's e-mail address has an account already."""
 
 
+class CvrTaken(Conflict):
+    """The registration's CVR number is registered already."""
+
+
 async def register_vendor(
     data: Registration, *, address: str = "", settings: Settings | None = None
 ) -> tuple[Vendor, User]:
@@ -126,14 +130,25 @@ async def register_vendor(
     try:
         return await _register(data, address)
     except EmailTaken:
-        owner = await accounts.get_user_by_email(data.email)
-        if owner is not None:
-            await accounts.tell_owner(owner, "registration", key=f"register:{new_secret(8)}")
-        message = _(
-            "The company could not be registered with this e-mail address. "
-            "If the address is yours, we have sent you a message."
-        )
+        message = await _email_taken(data)
         raise Conflict(message, {"email": message}) from None
+    except CvrTaken as exc:
+        # Every problem at once: a taken e-mail address is reported beside the CVR number.
+        owner = await accounts.get_user_by_email(data.email)
+        if owner is None:
+            raise
+        raise Conflict(exc.message, {**exc.fields, "email": await _email_taken(data)}) from None
+
+
+async def _email_taken(data: Registration) -> str:
+    """Tell the address's owner (once per call) and say so without naming the account."""
+    owner = await accounts.get_user_by_email(data.email)
+    if owner is not None:
+        await accounts.tell_owner(owner, "registration", key=f"register:{new_secret(8)}")
+    return _(
+        "The company could not be registered with this e-mail address. "
+        "If the address is yours, we have sent you a message."
+    )
 
 
 async def _register(data: Registration, address: str) -> tuple[Vendor, User]:
@@ -160,7 +175,7 @@ async def _register(data: Registration, address: str) -> tuple[Vendor, User]:
                     address=data.address.strip()[:300],
                 )
         except IntegrityError as exc:
-            raise Conflict(
+            raise CvrTaken(
                 _("A vendor with this CVR number is already registered."),
                 {"cvr": _("This CVR number is already registered.")},
             ) from exc

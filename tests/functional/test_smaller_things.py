@@ -106,3 +106,26 @@ async def test_the_partner_register_is_searched_sorted_and_downloaded(client) ->
     assert lines[1].startswith("Lille Kode ApS;") and ";v" in lines[1]
     english = await client.get("/partners.csv?lang=en")
     assert english.text.lstrip("\ufeff").startswith("Company,CVR number,Size,")
+
+
+async def test_registration_reports_a_taken_cvr_and_email_together_keeping_the_rest(
+    client,
+) -> None:
+    from tests.factories_conduct import registration
+
+    first = registration()
+    assert (await client.post("/api/v1/vendors", json=first)).status_code == 201
+    both = registration(cvr=first["cvr"], email=first["email"])
+    answer = await client.post("/api/v1/vendors", json=both)
+    assert answer.status_code == 409
+    assert set(answer.json()["fields"]) == {"cvr", "email"}
+    form = await factories.post_form(
+        client,
+        "/vendors/register",
+        {**both, "employees": str(both["employees"])},
+        csrf_page="/vendors/register",
+    )
+    assert form.status_code == 409
+    assert "Dette CVR-nummer er allerede registreret." in form.text
+    assert 'href="#field-email"' in form.text and 'href="#field-cvr"' in form.text
+    assert f'value="{both["name"]}"' in form.text and both["password"] not in form.text
