@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from market.competencies import directory as directory_service
-from market.contributions.figures import activity_of
 from market.competencies import forms, services
 from market.competencies.models import KINDS, LEVELS, VendorReference
+from market.contributions.figures import activity_of
 from market.errors import DomainError, NotFound
 from market.i18n import get_language
 from market.i18n import gettext as _
@@ -327,6 +327,7 @@ async def taxonomy_edit(request: Request) -> Response:
             competency=competency,
             values=values,
             errors={},
+            error_message=None,
             **_labels(),
         )
     values = await form_data(request)

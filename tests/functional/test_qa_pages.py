@@ -15,3 +15,11 @@ async def test_working_languages_are_named_in_the_page_language(client) -> None:
     english = (await client.get("/vendor/profile?lang=en")).text
     assert '<label class="form-label" for="language-en">English</label>' in english
     assert '<label class="form-label" for="language-da">Danish</label>' in english
+
+
+async def test_the_taxonomy_edit_page_opens_from_the_taxonomy_list(client) -> None:
+    await fc.taxonomy()
+    await factories.login(client, await factories.user("secretariat"))
+    page = await client.get("/secretariat/taxonomy/edit?code=72212000")
+    assert page.status_code == 200
+    assert 'name="label_da"' in page.text
