@@ -47,6 +47,8 @@ class Loaded:
     version: int  # the IndexVersion id the index includes
     model_version: str
     taxonomy_key: str
+    # Per vendor, the stored standing the index's eligibility was last judged from.
+    judged: dict[int, tuple[Any, ...]] = dataclasses.field(default_factory=dict)
 
 
 _cache: dict[str, Loaded] = {}
@@ -134,7 +136,9 @@ async def _judge_at(loaded: Loaded, at: dt.datetime) -> None:
     """Take new vendors in and set each vendor's Code-of-Conduct eligibility as of `at`.
 
     Eligibility depends on the moment (a task's publication), so it is checked for every
-    ranking; only vendors whose standing differs from the index are upserted."""
+    ranking; only vendors whose standing differs from the index are upserted. Ranking now
+    (the app's case), the stored standing says whose state changed since the index last
+    looked, and only those are judged in full (for their reasons)."""
     from market.conduct.states import eligibility_many
 
     index = loaded.index
@@ -142,7 +146,15 @@ async def _judge_at(loaded: Loaded, at: dt.datetime) -> None:
     missing = [i for i in all_ids if index.vendor(i) is None]
     gone = sorted(set(int(i) for i in index.vendor_ids) - set(all_ids))
     fresh = await vendor_profiles(missing, at) if missing else []
-    standing = await eligibility_many(all_ids, at)
+    stored = await _stored_standings(at)
+    if stored is None:  # another moment: judge everyone
+        loaded.judged.clear()
+        to_judge = all_ids
+    else:
+        to_judge = [i for i in all_ids if loaded.judged.get(i) != stored.get(i)]
+    standing = await eligibility_many(to_judge, at) if to_judge else {}
+    if stored is not None:
+        loaded.judged.update({i: stored[i] for i in to_judge if i in stored})
     changed = list(fresh)
     for vendor_id, verdict in standing.items():
         profile = index.vendor(vendor_id)
@@ -162,6 +174,23 @@ async def _judge_at(loaded: Loaded, at: dt.datetime) -> None:
                 index.upsert(profile)
 
         await asyncio.to_thread(apply)
+
+
+async def _stored_standings(at: dt.datetime) -> dict[int, tuple[Any, ...]] | None:
+    """Each vendor's stored standing (state, eligible, when computed, suspended) when `at` is
+    now; None for another moment, which the stored rows do not describe."""
+    from market.conduct.models import VendorStanding
+    from market.conduct.standing import current
+
+    if abs((at - clock.now()).total_seconds()) > 60:
+        return None
+    await current(at)
+    suspended = {
+        int(i)  # type: ignore[call-overload]
+        for i in await Vendor.filter(suspended_at__isnull=False).values_list("id", flat=True)
+    }
+    rows = await VendorStanding.all().values_list("vendor_id", "state", "eligible", "computed_at")
+    return {int(v): (s, e, c, int(v) in suspended) for v, s, e, c in rows}
 
 
 async def exposure(task_id: int | str | None = None) -> Any:
