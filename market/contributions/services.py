@@ -128,6 +128,8 @@ def mirror_path(var_dir: Path, solution_id: int) -> Path:
 def fetch_mirror(url: str, mirror: Path) -> Path:
     """A bare mirror of `url` under the var directory, cloned once and fetched afterwards."""
     if (mirror / "HEAD").exists():
+        # The solution's address may have changed since the clone: fetch from the current one.
+        gitlog.git(mirror, "remote", "set-url", "origin", url)
         gitlog.git(mirror, "fetch", "--prune", "--quiet", "origin", timeout=gitlog.TIMEOUT_SECONDS)
     else:
         mirror.parent.mkdir(parents=True, exist_ok=True)
