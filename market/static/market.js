@@ -43,6 +43,22 @@
         });
       }
     });
+    // Tables that scroll sideways inside the page (narrow screens) can be scrolled with the
+    // keyboard: each such table, or its scrolling wrapper, takes focus.
+    function focusableScrollers() {
+      document.querySelectorAll(".pm-main table, .pm-table-scroll").forEach(function (box) {
+        if (box.hasAttribute("tabindex") && !box.hasAttribute("data-pm-scroll")) { return; }
+        if (box.scrollWidth > box.clientWidth + 1) {
+          box.setAttribute("tabindex", "0");
+          box.setAttribute("data-pm-scroll", "");
+        } else if (box.hasAttribute("data-pm-scroll")) {
+          box.removeAttribute("tabindex");
+          box.removeAttribute("data-pm-scroll");
+        }
+      });
+    }
+    focusableScrollers();
+    window.addEventListener("resize", focusableScrollers);
     // Confirm destructive actions marked with data-confirm.
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (event) {

@@ -1,0 +1,33 @@
+"""A new user's pass on a phone: tables that scroll sideways can be reached with the keyboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from market.demo import DEMO_PASSWORD
+from tests.browser.axe import assert_accessible
+
+pytestmark = pytest.mark.browser
+
+
+async def test_wide_tables_on_a_phone_take_focus_and_pass_axe(page: Any) -> None:
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.goto("/privatliv")
+    scrollers = page.locator("main [data-pm-scroll]")
+    assert await scrollers.count() >= 1
+    assert await scrollers.first.get_attribute("tabindex") == "0"
+    await assert_accessible(page)
+    await page.goto("/login")
+    await page.fill("#field-email", "sekretariat@demo.os2.dk")
+    await page.fill("#field-password", DEMO_PASSWORD)
+    await page.get_by_role("main").get_by_role("button", name="Log ind").click()
+    await page.wait_for_load_state()
+    for path in ("/secretariat/fairness", "/secretariat/privacy", "/solutions"):
+        await page.goto(path)
+        await assert_accessible(page)
+    # On a wide screen nothing scrolls, so nothing extra takes focus.
+    await page.set_viewport_size({"width": 1280, "height": 900})
+    await page.goto("/privatliv")
+    assert await page.locator("main [data-pm-scroll]").count() == 0
