@@ -29,5 +29,7 @@ async def audit_log(request: Request) -> Response:
         page=page,
         pages=max(1, -(-total // 50)),
         filters=filters,
-        object_type_options=[("", _("All"))] + [(t, t) for t in await services.object_types()],
+        object_type_label=labels.object_type_label,
+        object_type_options=[("", _("All"))]
+        + [(t, labels.object_type_label(t)) for t in await services.object_types()],
     )

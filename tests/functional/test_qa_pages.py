@@ -23,3 +23,13 @@ async def test_the_taxonomy_edit_page_opens_from_the_taxonomy_list(client) -> No
     page = await client.get("/secretariat/taxonomy/edit?code=72212000")
     assert page.status_code == 200
     assert 'name="label_da"' in page.text
+
+
+async def test_the_audit_log_names_actions_and_object_types_in_danish(client) -> None:
+    secretary = await factories.user("secretariat")
+    await factories.login(client, secretary)
+    page = (await client.get("/secretariat/audit")).text
+    assert "Logget ind" in page  # login.succeeded, with its code beside it
+    assert '<option value="user">Bruger</option>' in page
+    assert "Bruger " + str(secretary.id) in page
+    assert 'href="/bids/' not in page  # the secretariat cannot open bids
