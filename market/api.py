@@ -18,6 +18,7 @@ from market.parsing import JSONProblem, check_json, whole_number
 MAX_JSON_DEPTH = 32
 MAX_PER_PAGE = 200
 MAX_PAGE = 1_000_000  # far past any last page; a larger offset overflows the database driver
+GLOBAL_QUERY = {"lang"}  # read by the language middleware on every page and answer
 UNSTORABLE_TEXT = _l(
     "Contains a character that is not allowed (a NUL character or a lone surrogate)."
 )
@@ -73,10 +74,15 @@ def _reject_constant(name: str) -> Any:
 
 def check_query(request: Request) -> None:
     """Hold the query string to the route's OpenAPI declaration: 422 naming each parameter
-    that is not one of its values, too long or not a whole number in range."""
+    that is unknown, not one of its values, too long or not a whole number in range."""
     op = OPS.get(getattr(request.scope.get("route"), "name", None) or "")
-    errors: dict[str, str] = {}
-    for name, schema in (op.query if op else {}).items():
+    declared = op.query if op else {}
+    errors: dict[str, str] = {
+        name: _("Unknown parameter.")
+        for name in request.query_params
+        if name not in declared and name not in GLOBAL_QUERY
+    }
+    for name, schema in declared.items():
         raw = request.query_params.get(name)
         if raw is None or name in ("page", "per_page"):  # pagination() words its own answers
             continue

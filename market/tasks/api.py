@@ -118,5 +118,6 @@ async def answer_question(request: Request) -> Response:
 
 async def follow_task(request: Request) -> Response:
     follow = request.method == "PUT"
+    await json_body(request, allow_empty=True)  # no fields, but what is sent must be an object
     await services.follow_task(path_id(request), actor=request.state.user, follow=follow)
     return answer({"task_id": path_id(request), "following": follow})
