@@ -116,6 +116,13 @@ async def competencies_by_code(codes: Iterable[str]) -> dict[str, Competency]:
     return {c.code: c for c in await Competency.filter(code__in=wanted)}
 
 
+async def labels_for(codes: Iterable[str]) -> dict[str, str]:
+    """The label of each code as given (in the reader's language; the code when unknown)."""
+    wanted = list(codes)
+    found = await competencies_by_code(wanted)
+    return {code: label(found.get(normalise_code(code)), code) for code in wanted}
+
+
 def label(competency: Competency | None, code: str = "") -> str:
     from market.i18n import get_language
 

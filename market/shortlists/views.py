@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from market.api import answer, path_id
+from market.competencies import services as competencies
 from market.errors import DomainError
 from market.i18n import gettext as _
 from market.shortlists import fairness, learning, services
@@ -43,6 +44,9 @@ async def shortlist_page(
         bars={e.id: contribution_bars(e.contributions, scale) for e in view.entries},
         solution=await view.task.solution,
         may_invite=coordinator,
+        code_labels=await competencies.labels_for(
+            code for e in view.entries for m in e.matched_codes for code in m[:2]
+        ),
         errors=errors or {},
         message=message,
     )

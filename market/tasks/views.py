@@ -72,12 +72,7 @@ def _codes(text: str) -> list[str]:
 
 async def code_labels(*texts: str) -> dict[str, str]:
     """Labels (in the reader's language) of the competency codes in form fields."""
-    codes = [code for text in texts for code in _codes(text)]
-    found = await competencies.competencies_by_code(codes)
-    return {
-        code: competencies.label(found.get(competencies.normalise_code(code)), code)
-        for code in codes
-    }
+    return await competencies.labels_for(code for text in texts for code in _codes(text))
 
 
 def body_from_form(values: dict[str, str], wish_ids: list[str]) -> dict[str, Any]:

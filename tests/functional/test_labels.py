@@ -39,6 +39,7 @@ async def test_exclusion_reasons_are_stored_as_codes_and_read_in_each_language(
     assert "is not signed" in english and "er ikke underskrevet" not in english
     assert "no capacity before the delivery date" in english
     assert "Klage" in english  # the secretariat's own words stay as written
+    assert "<code>72000000</code>" in english  # matched codes come with their labels
 
     for language, expected in (("en", "is not signed"), ("da", "er ikke underskrevet")):
         answer = await client.get(
