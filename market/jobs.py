@@ -175,11 +175,12 @@ async def send_coordinator_digests(ctx: dict[str, Any]) -> int:
     return await delivery.send_coordinator_digests(ctx["settings"])
 
 
-async def record_ocds_releases(ctx: dict[str, Any]) -> int:
-    """Publish a new OCDS release for every public task that changed (immutable, idempotent)."""
+async def record_ocds_releases(ctx: dict[str, Any], task_ids: list[int] | None = None) -> int:
+    """Publish a new OCDS release for every public task that changed (immutable, idempotent);
+    with `task_ids` only for those (queued by the change itself, so the feed shows it at once)."""
     from market.opendata import ocds
 
-    return await ocds.record_releases(ctx["settings"])
+    return await ocds.record_releases(ctx["settings"], task_ids)
 
 
 async def import_commits(ctx: dict[str, Any], solution_id: int) -> str:
@@ -397,6 +398,8 @@ def build_runner(settings: Settings) -> Runner:
 async def run_periodic_inline(runner: InlineRunner) -> None:
     """The inline runner's clock: periodic jobs every few minutes while the app runs."""
     tick = 0
+    # The OCDS feed of a freshly started app (e.g. the demo data) does not wait for the sweep.
+    await runner._run(record_ocds_releases.__name__, ())
     while True:
         await asyncio.sleep(60)
         tick += 1

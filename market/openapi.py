@@ -85,7 +85,7 @@ def page_of(item: Schema) -> Schema:
 
 COMPONENTS: dict[str, Schema] = {
     "Error": obj(
-        ["error", "message"],
+        ["error", "message", "fields"],
         error=STR,
         message=STR,
         fields={"type": "object", "additionalProperties": {"type": "string"}},

@@ -203,10 +203,9 @@ def wants_json(request: Request) -> bool:
 
 
 def error_payload(exc: DomainError) -> dict[str, Any]:
-    payload: dict[str, Any] = {"error": exc.code, "message": exc.message}
-    if exc.fields:
-        payload["fields"] = exc.fields
-    return payload
+    # Every error names its fields, empty when no single field is at fault (the contract's
+    # shape is the same for every status).
+    return {"error": exc.code, "message": exc.message, "fields": dict(exc.fields or {})}
 
 
 def error_response(request: Request, exc: DomainError) -> Response:

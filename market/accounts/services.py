@@ -221,6 +221,20 @@ class LoginResult:
     user: User
 
 
+def _attempted(email: str, known: bool) -> str:
+    """What the audit log notes of an address someone tried: in full when it is an account's
+    (erasing the account scrubs it), else masked, so an address without an account (a stranger's,
+    or an erased user's) is never written into the log in full."""
+    if known:
+        return email
+    local, _sep, domain = email.partition("@")
+    return f"{local[:1]}…@{domain}" if domain else f"{local[:1]}…"
+
+
+async def _known(email: str) -> bool:
+    return bool(email) and await User.filter(email=email).exists()
+
+
 def _window(settings: Settings) -> dt.timedelta:
     return dt.timedelta(minutes=settings.login_window_minutes)
 
@@ -233,7 +247,8 @@ async def _admit_login(settings: Settings, email: str, address: str) -> None:
         f"login-address:{address}", settings.login_address_limit, window
     )
     if not (account and by_address):
-        await record("login.throttled", object_type="user", note=email, address=address)
+        note = _attempted(email, await _known(email))
+        await record("login.throttled", object_type="user", note=note, address=address)
         raise TooManyAttempts(
             _("Too many failed sign-in attempts. Wait %(minutes)d minutes, or reset your password.")
             % {"minutes": settings.login_window_minutes}
@@ -259,7 +274,7 @@ async def authenticate(
                 actor=None,
                 object_type="user",
                 object_id=user.id if user else "",
-                note=email,
+                note=_attempted(email, user is not None),
                 address=address,
             )
         raise NotAuthenticated(_("The e-mail address or the password is wrong."))
@@ -288,7 +303,8 @@ async def admit_request(settings: Settings, kind: str, *, account: str, address:
     by_account = not account or await throttle.admit(f"{kind}:{account}", account_limit, window)
     by_address = await throttle.admit(f"{kind}-address:{address}", address_limit, window)
     if not (by_account and by_address):
-        await record(f"{kind}.throttled", object_type="user", note=account, address=address)
+        note = _attempted(account, "@" not in account or await _known(account))
+        await record(f"{kind}.throttled", object_type="user", note=note, address=address)
         raise TooManyAttempts(
             _("Too many requests of this kind. Wait %(minutes)d minutes and try again.")
             % {"minutes": settings.request_window_minutes}

@@ -443,6 +443,7 @@ async def award(task_id: int, body: dict[str, Any], *, actor: User, address: str
                 address=address,
             )
             await after_commit("notify_award", task.id)
+            await after_commit("record_ocds_releases", [task.id])
             # The award changes the winner's record (award count, workload) in the matching.
             await queue_index_refresh(bid.vendor_id)
     except IntegrityError as exc:
@@ -577,6 +578,7 @@ async def rate_delivery(
             )
             # The rating is part of the vendor's delivery record in the matching.
             await queue_index_refresh(award_row.bid.vendor_id)
+            await after_commit("record_ocds_releases", [task.id])
     except IntegrityError as exc:
         raise Conflict(_("The delivery is already recorded.")) from exc
     return rating

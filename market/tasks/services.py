@@ -285,6 +285,7 @@ async def update_task(
         )
         if task.published_at is not None:  # the shortlist follows the edit (issue 7)
             await after_commit("compute_shortlist", task.id, job_id=f"shortlist:{task.id}")
+            await after_commit("record_ocds_releases", [task.id])
     if task.published_at is not None:
         await _notify_concerned(
             task,
@@ -334,6 +335,7 @@ async def _move(task_id: int, to: str, *, actor: User, address: str) -> Task:
             after={"status": to},
             address=address,
         )
+        await after_commit("record_ocds_releases", [task.id])  # the open-data feed at once
     return task
 
 
