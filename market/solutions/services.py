@@ -285,6 +285,23 @@ async def support_wish(
         raise PermissionDenied(_("Only municipalities can support wishes."))
     if wish.status in (WishStatus.DONE, WishStatus.REJECTED):
         raise Conflict(_("This wish is closed and cannot be supported any more."))
+    existing = await WishSupport.get_or_none(wish_id=wish.id, organisation_id=org.id)
+    if existing is not None and pledge_dkk and pledge_dkk != existing.pledge_dkk:
+        # Already a supporter (a municipality's own wish counts from the start): a new pledge
+        # sets its pledge instead of being refused as a second support.
+        async with transaction():
+            await record(
+                "wish.supported",
+                actor=actor,
+                object_type="wish",
+                object_id=wish.id,
+                before={"organisation": org.name, "pledge_dkk": existing.pledge_dkk},
+                after={"organisation": org.name, "pledge_dkk": pledge_dkk},
+                address=address,
+            )
+            existing.pledge_dkk = pledge_dkk
+            await existing.save(update_fields=["pledge_dkk"])
+        return existing
     try:
         async with transaction():
             support = await WishSupport.create(

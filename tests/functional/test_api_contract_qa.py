@@ -90,3 +90,25 @@ async def test_a_failed_sign_in_with_an_unknown_address_is_logged_masked(client)
     assert known.email in notes  # an account's own address (scrubbed if it is ever erased)
     assert "g…@example.dk" in notes
     assert not any("gone.person" in str(note) for note in notes)
+
+
+async def test_the_author_municipality_adds_its_pledge_to_its_own_wish(client) -> None:
+    solution = await ft.solution()
+    author = await factories.user("municipality")
+    headers = await factories.bearer(client, author)
+    created = await client.post(
+        "/api/v1/wishes",
+        headers=headers,
+        json={"solution_id": solution.id, "title": "Eksport til Excel", "description": "Tak"},
+    )
+    assert created.status_code == 201, created.text
+    wish_id = created.json()["id"]
+    pledged = await client.post(
+        f"/api/v1/wishes/{wish_id}/support", json={"pledge_dkk": 40000}, headers=headers
+    )
+    assert pledged.status_code == 201, pledged.text
+    assert pledged.json()["pledge_dkk"] == 40000
+    again = await client.post(f"/api/v1/wishes/{wish_id}/support", json={}, headers=headers)
+    assert again.status_code == 409  # supporting twice is still a conflict
+    wish = (await client.get(f"/api/v1/wishes/{wish_id}")).json()
+    assert wish["supporters"] == 1 and wish["pledged_dkk"] == 40000
