@@ -261,7 +261,8 @@ routes: list[BaseRoute] = [
     api("/me", accounts_api.me, "me", SIGNED_IN),
     page("/partners", vendors.partners, "vendors.partners", ANYONE),
     page("/partners.csv", vendors.partners_csv, "vendors.partners_csv", ANYONE),
-    page("/vendors/{id:int}", vendors.profile, "vendors.profile", ANYONE),
+    # One public page per vendor: the directory's page (competencies, standing, activity).
+    page("/vendors/{id:int}", competencies.directory_vendor, "vendors.profile", ANYONE),
     page("/my-company", vendors.my_company_page, "vendors.my_company", VENDOR_USERS),
     page("/my-company/invitations", vendors.invite, "vendors.invite", VENDOR_ADMIN, POST),
     page("/invitations/{secret}", vendors.accept_invitation, "vendors.accept", ANYONE, FORM),

@@ -13,11 +13,13 @@ from starlette.responses import Response
 from market.competencies import directory as directory_service
 from market.competencies import forms, services
 from market.competencies.models import KINDS, LEVELS, VendorReference
+from market.conduct.states import STATE_LABELS, standing
 from market.contributions.figures import activity_of
 from market.errors import DomainError, NotFound
 from market.i18n import get_language
 from market.i18n import gettext as _
 from market.i18n import lazy_gettext as _l
+from market.vendors import services as vendors
 from market.vendors.models import SIZE_CLASSES, Vendor
 from market.web import (
     client_address,
@@ -252,6 +254,11 @@ async def directory_vendor(request: Request) -> Response:
         eligible=None if value is None else directory_service.is_eligible(value),
         eligibility_reasons=list(getattr(value, "reasons", []) or []),
         completeness=services.completeness(vendor, held, references) if full else None,
+        # One public page per vendor (/vendors/{id} and /directory/{id} show the same): its
+        # standing as a partner, and the state in full for those who may see details.
+        standing=await standing(vendor),
+        details=vendors.may_see_details(user, vendor),
+        state_labels=STATE_LABELS,
         **_labels(),
     )
 

@@ -8,7 +8,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from market.conduct.states import STATE_LABELS, standing
-from market.contributions.figures import activity_of
 from market.errors import DomainError, NotFound
 from market.i18n import get_language
 from market.i18n import gettext as _
@@ -101,22 +100,6 @@ async def partners_csv(request: Request) -> Response:
         "\ufeff" + text,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="partners.csv"'},
-    )
-
-
-async def profile(request: Request) -> Response:
-    vendor = await services.get_vendor(int(request.path_params["id"]))
-    if vendor is None:
-        raise NotFound(_("No such vendor."))
-    details = services.may_see_details(request.state.user, vendor)
-    return render(
-        request,
-        "vendors/profile.html",
-        vendor=vendor,
-        details=details,
-        activity=(await activity_of([vendor.id]))[vendor.id],
-        standing=await standing(vendor),
-        state_labels=STATE_LABELS,
     )
 
 

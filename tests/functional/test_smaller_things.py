@@ -129,3 +129,16 @@ async def test_registration_reports_a_taken_cvr_and_email_together_keeping_the_r
     assert "Dette CVR-nummer er allerede registreret." in form.text
     assert 'href="#field-email"' in form.text and 'href="#field-cvr"' in form.text
     assert f'value="{both["name"]}"' in form.text and both["password"] not in form.text
+
+
+async def test_one_public_page_per_vendor(client) -> None:
+    from tests import factories_conduct
+
+    vendor, _admin = await factories_conduct.active_vendor(name="Ene Side ApS")
+    partner = await client.get(f"/vendors/{vendor.id}")
+    directory = await client.get(f"/directory/{vendor.id}")
+    assert partner.status_code == directory.status_code == 200
+    for page in (partner.text, directory.text):
+        assert "Ene Side ApS" in page and "Kompetencer" in page  # the same page
+        assert "Ja: har underskrevet adfærdskodeks version" in page
+        assert f'rel="canonical" href="http://127.0.0.1:8000/vendors/{vendor.id}"' in page
