@@ -103,4 +103,6 @@ clean:
 
 # The bid storm (needs PostgreSQL and Redis; not part of `make test`).
 loadtest: setup
+	command -v wrk >/dev/null || (apt-get install -y wrk || sudo apt-get install -y wrk)
 	$(BIN)/python scripts/loadtest.py
+	$(BIN)/python scripts/throughput.py

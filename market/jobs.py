@@ -19,7 +19,7 @@ from arq import cron
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.worker import func
 
-from market import logs, metrics
+from market import logs, metrics, offloop
 from market.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -296,10 +296,16 @@ class InlineRunner:
         # The job's lines carry the id of the request that queued it.
         logs.bind(request_id=logs.current().get("request_id"), job=name, job_id=job_id)
         try:
-            return await metrics.observe_job(name, lambda: JOBS[name](self.ctx, *args))
+            return await metrics.observe_job(name, lambda: self._call(name, args))
         except Exception:
             log.exception("job %s%r failed", name, args)
             return None
+
+    async def _call(self, name: str, args: tuple[Any, ...]) -> Any:
+        # A served app (autostart) ranks in a worker process, off this event loop.
+        if self.autostart and name in offloop.OUT_OF_LOOP:
+            return await offloop.run(name, args)
+        return await JOBS[name](self.ctx, *args)
 
     async def drain(self) -> None:
         """Run every job enqueued so far (and those they enqueue) to the end."""
@@ -318,6 +324,7 @@ class InlineRunner:
 
     async def close(self) -> None:
         await self.drain()
+        offloop.shutdown()
 
 
 class ArqRunner:

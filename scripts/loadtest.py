@@ -4,8 +4,7 @@ others browse. Not part of the unit tests: `python scripts/loadtest.py [--vendor
 It starts its own deployment (a throw-away PostgreSQL database, `market serve --workers N`,
 `market worker`, Redis) unless --base-url is given, prints throughput and latencies, and the
 counts that matter: bids accepted, refused as late, lost (must be 0) and accepted after the
-deadline (must be 0). It also measures the throughput of the task list page as a ratio to a
-bare Starlette endpoint served the same way (same uvicorn, same worker count) in the same run.
+deadline (must be 0). Throughput against a bare baseline is scripts/throughput.py (wrk).
 """
 
 from __future__ import annotations
@@ -126,27 +125,6 @@ class Deployment:
             )
         )
         return wait_for(f"http://127.0.0.1:{port}")
-
-    def start_bare(self) -> str:
-        port = free_port()
-        self.processes.append(
-            subprocess.Popen(
-                [
-                    str(BIN / "uvicorn"),
-                    "scripts.bare_app:app",
-                    "--port",
-                    str(port),
-                    "--workers",
-                    str(self.workers),
-                    "--log-level",
-                    "warning",
-                ],
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        return wait_for(f"http://127.0.0.1:{port}", path="/")
 
     def stop(self) -> None:
         for process in self.processes:
@@ -347,26 +325,6 @@ async def count_lost(
     return lost
 
 
-async def throughput(base: str, path: str, seconds: float, concurrency: int) -> float:
-    """Successful GETs per second over `seconds`, `concurrency` requests in flight."""
-    done = 0
-    end = time.time() + seconds
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-
-        async def loop() -> None:
-            nonlocal done
-            while time.time() < end:
-                try:
-                    answer = await client.get(path)
-                except httpx.TransportError:
-                    continue
-                if answer.status_code == 200:
-                    done += 1
-
-        await asyncio.gather(*(loop() for _ in range(concurrency)))
-    return done / seconds
-
-
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     deployment = None if args.base_url else Deployment(args.workers)
     try:
@@ -411,18 +369,6 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             "bids_accepted_after_deadline": result["late_accepted"],
             "unexpected_errors": result["errors"],
         }
-        if deployment is not None:
-            bare = deployment.start_bare()
-            bare_rps = await throughput(bare, "/", args.ratio_seconds, 32)
-            page_rps = await throughput(base, "/api/v1/tasks", args.ratio_seconds, 32)
-            html_rps = await throughput(base, "/tasks", args.ratio_seconds, 32)
-            report["task_list"] = {
-                "bare_starlette_rps": round(bare_rps, 1),
-                "api_tasks_rps": round(page_rps, 1),
-                "tasks_page_rps": round(html_rps, 1),
-                "api_ratio_to_bare": round(page_rps / bare_rps, 3),
-                "page_ratio_to_bare": round(html_rps / bare_rps, 3),
-            }
         return report
     finally:
         if deployment is not None:
@@ -437,7 +383,6 @@ if __name__ == "__main__":
         "--window", type=float, default=60, help="seconds of storm before the deadline"
     )
     parser.add_argument("--overrun", type=float, default=5, help="seconds of storm after it")
-    parser.add_argument("--ratio-seconds", type=float, default=10)
     parser.add_argument("--base-url", default="")
     parser.add_argument("--json", action="store_true")
     arguments = parser.parse_args()

@@ -116,25 +116,30 @@ async def shortlist_in_process(task_id: int) -> dict[str, float]:
         await Tortoise.close_connections()
 
 
-async def loop_stall(client: httpx.AsyncClient, task_id: int, probe: str) -> dict[str, Any]:
+async def loop_stall(
+    client: httpx.AsyncClient, task_id: int, probe: str, seconds: float
+) -> dict[str, Any]:
     """Probe an unrelated page every 25 ms while the server recomputes a shortlist."""
     page = await client.get(f"/tasks/{task_id}/shortlist")
     found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     token = found.group(1) if found else ""
+    status_path = f"/tasks/{task_id}/shortlist/status"
+    runs = (await client.get(status_path)).json().get("runs", 0)
     await client.post(f"/tasks/{task_id}/shortlist/recompute", data={"csrf_token": token})
     times: list[float] = []
-    deadline = time.perf_counter() + 120
-    async with httpx.AsyncClient(base_url=str(client.base_url)) as other:
+    deadline = time.perf_counter() + seconds
+    async with httpx.AsyncClient(base_url=str(client.base_url), timeout=300) as other:
         while time.perf_counter() < deadline:
             start = time.perf_counter()
             await other.get(probe)
             times.append(time.perf_counter() - start)
-            status = (await client.get(f"/api/v1/tasks/{task_id}/shortlist/status")).json()
-            if status.get("status") not in ("queued", "running", "stale"):
+            status = (await client.get(status_path)).json()
+            if status.get("runs", 0) > runs and status.get("status") != "running":
                 break
             await asyncio.sleep(0.025)
     return {
         "probe": probe,
+        "finished": (await client.get(status_path)).json().get("runs", 0) > runs,
         "requests": len(times),
         "p50_ms": ms(percentile(times, 50)),
         "p99_ms": ms(percentile(times, 99)),
@@ -154,7 +159,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         report["shortlist_task"] = task_id
         if not args.skip_shortlist:
             report["shortlist"] = await shortlist_in_process(task_id)
-            report["loop_stall"] = await loop_stall(client, task_id, "/partners")
+            report["loop_stall"] = await loop_stall(
+                client, task_id, "/partners", args.stall_seconds
+            )
     report["worst_page_p95_ms"] = max(p["p95_ms"] for p in report["pages"].values())
     return report
 
@@ -165,4 +172,5 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--password", default="Demo-Partner-Market-2026")
     parser.add_argument("--skip-shortlist", action="store_true")
+    parser.add_argument("--stall-seconds", type=float, default=180)
     print(json.dumps(asyncio.run(main(parser.parse_args())), indent=2))
