@@ -82,7 +82,9 @@ class Settings:
     request_account_limit: int = 5
     request_address_limit: int = 50
     request_window_minutes: int = 60
-    token_limit: int = 50  # new API tokens per account and per address in that window
+    token_limit: int = 50  # new API tokens per account in that window
+    # ... and per address: much higher, since many users (and integrations) share one address.
+    token_address_limit: int = 1000
     # Removed and withdrawn bid attachments are deleted from disk this many days later
     # (0: kept with the task's archive); a vendor's attachments may use this many bytes.
     attachment_retention_days: int = 0
@@ -156,6 +158,7 @@ class Settings:
             min_bidding_days=_int(env, "MIN_BIDDING_DAYS", 0),
             alert_digest_hour=_int(env, "ALERT_DIGEST_HOUR", cls.alert_digest_hour),
             token_limit=_int(env, "TOKEN_LIMIT", cls.token_limit),
+            token_address_limit=_int(env, "TOKEN_ADDRESS_LIMIT", cls.token_address_limit),
             attachment_retention_days=_int(
                 env, "ATTACHMENT_RETENTION_DAYS", cls.attachment_retention_days
             ),

@@ -87,6 +87,7 @@ class Deployment:
             # Every simulated vendor registers and takes a token from this one address.
             "REQUEST_ADDRESS_LIMIT": "1000000",
             "TOKEN_LIMIT": "1000000",
+            "TOKEN_ADDRESS_LIMIT": "1000000",
         }
         self.admin = f"{base}/postgres"
         self.processes: list[subprocess.Popen[bytes]] = []

@@ -298,8 +298,8 @@ async def admit_request(settings: Settings, kind: str, *, account: str, address:
     Tokens have a limit of their own: integrations fetch one per run."""
     window = dt.timedelta(minutes=settings.request_window_minutes)
     account_limit, address_limit = settings.request_account_limit, settings.request_address_limit
-    if kind == "token":
-        account_limit = address_limit = settings.token_limit
+    if kind == "token":  # per address much higher: many users share one address
+        account_limit, address_limit = settings.token_limit, settings.token_address_limit
     by_account = not account or await throttle.admit(f"{kind}:{account}", account_limit, window)
     by_address = await throttle.admit(f"{kind}-address:{address}", address_limit, window)
     if not (by_account and by_address):

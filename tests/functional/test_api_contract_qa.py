@@ -112,3 +112,19 @@ async def test_the_author_municipality_adds_its_pledge_to_its_own_wish(client) -
     assert again.status_code == 409  # supporting twice is still a conflict
     wish = (await client.get(f"/api/v1/wishes/{wish_id}")).json()
     assert wish["supporters"] == 1 and wish["pledged_dkk"] == 40000
+
+
+async def test_many_users_behind_one_address_each_get_their_tokens(client, settings) -> None:
+    # More tokens from one address than one account may take: several accounts share it.
+    users = [await factories.user("municipality") for _ in range(3)]
+    per_user = settings.token_limit
+    for user in users:
+        for _ in range(per_user):
+            answer = await client.post(
+                "/api/v1/auth/token", json={"email": user.email, "password": factories.PASSWORD}
+            )
+            assert answer.status_code == 200, answer.text
+    refused = await client.post(
+        "/api/v1/auth/token", json={"email": users[0].email, "password": factories.PASSWORD}
+    )
+    assert refused.status_code == 429  # the per-account limit still holds
