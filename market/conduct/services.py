@@ -526,6 +526,7 @@ def register_item(row: RegisterRow) -> dict[str, Any]:
         "status": s.register_status,
         "state": s.state,
         "eligible": s.eligible,
+        "id": signature.id if signature else None,  # the signature the row is about
         "signature_id": signature.id if signature else None,
         "version": signature.version.label if signature else None,
         "signer_name": signature.signer_name if signature else None,

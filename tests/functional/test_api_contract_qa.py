@@ -5,7 +5,7 @@ and an erased person's address does not come back into the audit log by a failed
 from __future__ import annotations
 
 from market.audit.models import AuditEvent
-from tests import factories, factories_bids
+from tests import factories, factories_bids, factories_conduct
 from tests import factories_tasks as ft
 
 JSON = "application/json"
@@ -128,3 +128,12 @@ async def test_many_users_behind_one_address_each_get_their_tokens(client, setti
         "/api/v1/auth/token", json={"email": users[0].email, "password": factories.PASSWORD}
     )
     assert refused.status_code == 429  # the per-account limit still holds
+
+
+async def test_a_signature_is_found_in_the_register_by_its_id(client) -> None:
+    vendor, admin = await factories_conduct.vendor()
+    version = await factories_conduct.version_1()
+    signature_id = await factories_conduct.signed(vendor, admin, version, countersign=False)
+    staff = await factories.bearer(client, await factories.user("secretariat"))
+    pending = (await client.get("/api/v1/signatures?status=pending", headers=staff)).json()
+    assert signature_id in [row["id"] for row in pending["items"]]
