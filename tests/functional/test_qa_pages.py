@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests import factories
+from tests import factories, factories_bids
 from tests import factories_competencies as fc
 
 
@@ -33,3 +33,21 @@ async def test_the_audit_log_names_actions_and_object_types_in_danish(client) ->
     assert '<option value="user">Bruger</option>' in page
     assert "Bruger " + str(secretary.id) in page
     assert 'href="/bids/' not in page  # the secretariat cannot open bids
+
+
+async def test_a_bid_page_shows_its_delivery_date_and_attachment_size_in_danish(client) -> None:
+    scene = await factories_bids.scene()
+    await factories.login(client, scene.admin)
+    token = factories.csrf_from((await client.get(f"/tasks/{scene.task.id}/bid")).text)
+    values = {k: str(v) for k, v in factories_bids.bid_body().items() if k != "team"}
+    values.update(delivery_date="2027-01-31", action="submit", csrf_token=token)
+    pdf = b"%PDF-1.4\n" + b"0" * 2_400 + b"\n%%EOF\n"
+    answer = await client.post(
+        f"/tasks/{scene.task.id}/bid",
+        data=values,
+        files={"attachments": ("plan.pdf", pdf, "application/pdf")},
+    )
+    assert answer.status_code == 303, answer.text[:300]
+    page = (await client.get(answer.headers["location"])).text
+    assert "31-01-2027" in page and "2027-01-31</dd>" not in page
+    assert "(2,4 kB)" in page
