@@ -51,3 +51,9 @@ async def test_a_bid_page_shows_its_delivery_date_and_attachment_size_in_danish(
     page = (await client.get(answer.headers["location"])).text
     assert "31-01-2027" in page and "2027-01-31</dd>" not in page
     assert "(2,4 kB)" in page
+
+
+async def test_danish_pages_call_the_market_partnermarkedet(client) -> None:
+    page = (await client.get("/statistics")).text
+    assert "Partnermarkedet" in page and "Partner Market" not in page
+    assert "Partner Market" in (await client.get("/statistics?lang=en")).text
