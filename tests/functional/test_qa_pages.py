@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests import factories, factories_bids
+from tests import factories, factories_bids, factories_tasks
 from tests import factories_competencies as fc
 
 
@@ -57,3 +57,12 @@ async def test_danish_pages_call_the_market_partnermarkedet(client) -> None:
     page = (await client.get("/statistics")).text
     assert "Partnermarkedet" in page and "Partner Market" not in page
     assert "Partner Market" in (await client.get("/statistics?lang=en")).text
+
+
+async def test_the_criteria_hint_gives_its_example_in_the_page_language(client) -> None:
+    coordinator, solution = await factories_tasks.coordinator_of()
+    await factories.login(client, coordinator)
+    danish = (await client.get(f"/tasks/new?solution_id={solution.id}")).text
+    assert "fx pris: 40." in danish and "price: 40" not in danish
+    english = (await client.get(f"/tasks/new?solution_id={solution.id}&lang=en")).text
+    assert "e.g. price: 40." in english
