@@ -39,10 +39,14 @@ def _texts(schema: Schema) -> Schema:
     """Add those two rules to every plain text field of a request body, nested ones too."""
     if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
         return {**schema, "items": _texts(schema["items"])}
-    if schema.get("type") != "object" or "properties" not in schema:
+    if schema.get("type") != "object":
+        return schema
+    schema = {**schema, "propertyNames": {"pattern": NO_NUL}}
+    if isinstance(schema.get("additionalProperties"), dict):
+        schema["additionalProperties"] = _texts(schema["additionalProperties"])
+    if "properties" not in schema:
         return schema
     required = set(schema.get("required", ()))
-    schema = {**schema, "propertyNames": {"pattern": NO_NUL}}
     properties: dict[str, Schema] = {}
     for name, prop in schema["properties"].items():
         if prop.get("type") == "string" and not {"enum", "format", "pattern"} & prop.keys():
@@ -423,13 +427,13 @@ OPS: dict[str, Op] = {
     ),
     "api.vendors.suspend": Op(
         "Suspend a vendor",
-        body(["reason"], reason=TEXT),
+        body(["reason"], reason={"type": "string", "maxLength": 2000}),
         errors=(401, 403, 404, 409),
         tag="conduct",
     ),
     "api.vendors.reinstate": Op(
         "Reinstate a suspended vendor",
-        body(["reason"], reason=TEXT),
+        body(["reason"], reason={"type": "string", "maxLength": 2000}),
         errors=(401, 403, 404, 409),
         tag="conduct",
     ),

@@ -49,7 +49,7 @@ async def create_solution(request: Request) -> Response:
         name=name,
         description=description,
         coordinator_emails=emails,
-        repository_url=str(body.get("repository_url") or ""),
+        repository_url=body_text(body, "repository_url", max_length=300),
         actor=request.state.user,
         address=client_address(request),
     )
