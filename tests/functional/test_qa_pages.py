@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests import factories, factories_bids, factories_tasks
+from tests import factories, factories_bids, factories_shortlists, factories_tasks
 from tests import factories_competencies as fc
 
 
@@ -66,3 +66,14 @@ async def test_the_criteria_hint_gives_its_example_in_the_page_language(client) 
     assert "fx pris: 40." in danish and "price: 40" not in danish
     english = (await client.get(f"/tasks/new?solution_id={solution.id}&lang=en")).text
     assert "e.g. price: 40." in english
+
+
+async def test_the_shortlist_settings_use_a_decimal_comma_in_danish(client, run_jobs) -> None:
+    await factories_shortlists.pool()
+    coordinator, solution = await factories_tasks.coordinator_of()
+    task = await factories_tasks.task(coordinator, solution, publish=True)
+    await run_jobs()
+    await factories.login(client, coordinator)
+    page = (await client.get(f"/tasks/{task.id}/shortlist")).text
+    share = page.split('id="fair-share">', 1)[1].split("<", 1)[0]
+    assert "," in share and "." not in share, share
