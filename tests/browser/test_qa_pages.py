@@ -31,3 +31,17 @@ async def test_wide_tables_on_a_phone_take_focus_and_pass_axe(page: Any) -> None
     await page.set_viewport_size({"width": 1280, "height": 900})
     await page.goto("/privatliv")
     assert await page.locator("main [data-pm-scroll]").count() == 0
+
+
+async def test_facts_with_long_names_leave_room_for_their_values_on_a_phone(page: Any) -> None:
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.goto("/login")
+    await page.fill("#field-email", "koordinator@demo.os2.dk")
+    await page.fill("#field-password", DEMO_PASSWORD)
+    await page.get_by_role("main").get_by_role("button", name="Log ind").click()
+    await page.wait_for_load_state()
+    await page.goto("/tasks/2/shortlist")
+    value = page.locator("#fair-share")
+    width = await value.evaluate("el => el.getBoundingClientRect().width")
+    assert width > 100  # the value column is not squeezed to one character by a long name
+    await assert_accessible(page)
