@@ -10,6 +10,7 @@ from typing import Any
 from market import clock
 from market.accounts.services import find_municipality
 from market.errors import Conflict
+from market.i18n import get_language
 from market.i18n import gettext as _
 from market.parsing import is_negative, json_whole_number, whole_number
 from market.tasks.models import Task, TaskStatus
@@ -280,6 +281,12 @@ def check_consistency(
             errors["question_deadline"] = _("The question deadline is in the past.")
 
 
+def _local_time(moment: dt.datetime) -> str:
+    """Danish time written as the pages write it in the reader's language."""
+    pattern = "%d-%m-%Y %H:%M" if get_language() == "da" else "%Y-%m-%d %H:%M"
+    return clock.to_local(moment).strftime(pattern)
+
+
 def check_published_deadlines(task: Task, body: dict[str, Any]) -> None:
     """Once bidding is open, no edit may close it or the questions earlier than announced.
 
@@ -292,13 +299,13 @@ def check_published_deadlines(task: Task, body: dict[str, Any]) -> None:
         errors["bid_deadline"] = _(
             "A published task's bid deadline can only move later (now %(deadline)s). "
             "Cancel the task to stop it early."
-        ) % {"deadline": clock.to_local(task.bid_deadline).strftime("%Y-%m-%d %H:%M")}
+        ) % {"deadline": _local_time(task.bid_deadline)}
     question = None
     if body.get("question_deadline") not in (None, ""):
         question = read_deadline(body, "question_deadline", unread)
     if question is not None and question < task.question_deadline:
         errors["question_deadline"] = _(
             "A published task's question deadline can only move later (now %(deadline)s)."
-        ) % {"deadline": clock.to_local(task.question_deadline).strftime("%Y-%m-%d %H:%M")}
+        ) % {"deadline": _local_time(task.question_deadline)}
     if errors:
         raise Conflict(next(iter(errors.values())), errors)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from market import clock
 from tests import factories, factories_bids, factories_shortlists, factories_tasks
 from tests import factories_competencies as fc
 
@@ -77,3 +80,25 @@ async def test_the_shortlist_settings_use_a_decimal_comma_in_danish(client, run_
     page = (await client.get(f"/tasks/{task.id}/shortlist")).text
     share = page.split('id="fair-share">', 1)[1].split("<", 1)[0]
     assert "," in share and "." not in share, share
+
+
+async def test_an_earlier_bid_deadline_is_refused_with_the_deadline_written_in_danish(
+    client,
+) -> None:
+    coordinator, solution = await factories_tasks.coordinator_of()
+    task = await factories_tasks.task(coordinator, solution, publish=True)
+    await factories.login(client, coordinator)
+    edit = (await client.get(f"/tasks/{task.id}/edit")).text
+    earlier = clock.to_local(task.bid_deadline - dt.timedelta(days=1))
+    answer = await client.post(
+        f"/tasks/{task.id}/edit",
+        data={
+            "csrf_token": factories.csrf_from(edit),
+            "bid_deadline": earlier.strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    assert answer.status_code == 409, answer.status_code
+    now = clock.to_local(task.bid_deadline).strftime("%d-%m-%Y %H:%M")
+    assert f"Tilbudsfristen for en offentliggjort opgave kan kun rykkes senere (nu {now})" in (
+        answer.text
+    )
