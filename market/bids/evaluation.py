@@ -171,6 +171,14 @@ async def submitted_bids(task: Task) -> list[Bid]:
     )
 
 
+async def award_candidate(task_id: int, bid_id: int, user: User) -> str | None:
+    """The company a coordinator is about to award, named on the confirmation page."""
+    task = await task_for(task_id)
+    await _require_coordinator(task, user)
+    names = {bid.id: bid.vendor.name for bid in await submitted_bids(task)}
+    return names.get(bid_id)
+
+
 async def task_bids(task_id: int, user: User) -> dict[str, Any]:
     """Before the deadline only a count; after it the contents, for an evaluator who has
     declared no conflict."""

@@ -361,6 +361,11 @@ async def award(request: Request) -> Response:
     values = await form_data(request)
     bid_id = form_id(values.get("bid_id", ""))
     complete = bid_id is not None and values.get("justification", "").strip()
+    winner = (
+        await evaluation.award_candidate(path_id(request), bid_id, request.state.user)
+        if complete and bid_id is not None
+        else None
+    )
     asked = (
         None
         if not complete
@@ -376,7 +381,10 @@ async def award(request: Request) -> Response:
             ],
             button=_("Award the task"),
             back=f"/tasks/{path_id(request)}/evaluation",
-            shown=[(_("Justification"), values.get("justification", ""))],
+            shown=[
+                (_("Winning bid"), winner or "–"),
+                (_("Justification"), values.get("justification", "")),
+            ],
         )
     )
     if asked is not None:

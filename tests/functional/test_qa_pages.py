@@ -102,3 +102,24 @@ async def test_an_earlier_bid_deadline_is_refused_with_the_deadline_written_in_d
     assert f"Tilbudsfristen for en offentliggjort opgave kan kun rykkes senere (nu {now})" in (
         answer.text
     )
+
+
+async def test_the_award_confirmation_names_the_company_that_wins(client) -> None:
+    scene = await factories_bids.scene()
+    mine = await factories_bids.place_bid(client, scene.admin, scene.task, price_dkk=80000)
+    await factories_bids.place_bid(client, scene.other_admin, scene.task, price_dkk=90000)
+    factories_bids.pass_deadline(scene.task)
+    await factories.login(client, scene.coordinator)
+    url = f"/tasks/{scene.task.id}/declaration"
+    await factories.post_form(
+        client, url, {"declaration": "none"}, csrf_page=f"/tasks/{scene.task.id}/evaluation"
+    )
+    asked = await factories.post_form(
+        client,
+        f"/tasks/{scene.task.id}/award",
+        {"bid_id": str(mine["id"]), "justification": "Lavest pris."},
+        csrf_page=f"/tasks/{scene.task.id}/evaluation",
+    )
+    assert asked.status_code == 200, asked.status_code
+    assert "Vindende bud" in asked.text and scene.vendor.name in asked.text
+    assert scene.other_vendor.name not in asked.text
