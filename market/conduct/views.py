@@ -13,8 +13,8 @@ from market.conduct.markdown import render_markdown
 from market.conduct.models import Decision
 from market.conduct.states import REGISTER_STATUSES, STATE_LABELS, State, standing
 from market.errors import DomainError, NotFound
+from market.i18n import get_language, ngettext
 from market.i18n import gettext as _
-from market.i18n import ngettext
 from market.parsing import whole_number
 from market.vendors import services as vendors
 from market.web import (
@@ -26,6 +26,14 @@ from market.web import (
     redirect,
     render,
 )
+
+
+def _shown_date(raw: str) -> str:
+    """A checked ISO date as the pages write dates (31-12-2026 in Danish)."""
+    day = services.parse_date(raw)
+    if day is None:
+        return raw
+    return day.strftime("%d-%m-%Y") if get_language() == "da" else day.isoformat()
 
 
 async def current(request: Request) -> Response:
@@ -179,7 +187,7 @@ async def publish(request: Request) -> Response:
             back="/secretariat/conduct/versions",
             shown=[
                 (_("Title"), values.get("title", "")),
-                (_("Effective from"), values.get("effective_from", "")),
+                (_("Effective from"), _shown_date(values.get("effective_from", ""))),
                 (_("Grace period in days"), grace),
                 (_("SHA-256 of the text"), services.text_hash(_text(values))),
             ],

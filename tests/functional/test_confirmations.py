@@ -90,7 +90,7 @@ async def test_a_code_of_conduct_version_is_checked_then_confirmed(client) -> No
     form["grace_days"] = "30"
     _asks(
         await factories.post_form(client, url, form, csrf_page=url),
-        "Offentliggøre version 7 af adfærdskodeksen?",
+        "Offentliggøre version 7 af adfærdskodekset?",
         "påmindelser på e-mail",
     )
     assert not await ConductVersion.exists(label="7")

@@ -123,3 +123,18 @@ async def test_the_award_confirmation_names_the_company_that_wins(client) -> Non
     assert asked.status_code == 200, asked.status_code
     assert "Vindende bud" in asked.text and scene.vendor.name in asked.text
     assert scene.other_vendor.name not in asked.text
+
+
+async def test_the_conduct_preview_writes_its_date_the_danish_way(client) -> None:
+    await factories.login(client, await factories.user("secretariat"))
+    url = "/secretariat/conduct/versions"
+    form = {
+        "version": "8",
+        "title": "Adfærdskodeks 8",
+        "text": "# Tekst",
+        "effective_from": "2099-01-31",
+        "grace_days": "30",
+    }
+    asked = await factories.post_form(client, url, form, csrf_page=url)
+    assert "31-01-2099" in asked.text and "2099-01-31</" not in asked.text
+    assert "af adfærdskodekset?" in asked.text
