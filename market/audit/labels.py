@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "bid.withdrawn": _l("Bid withdrawn"),
     "bid.renewed": _l("Bid submitted again"),
     "bid.scored": _l("Bid scored"),
+    "bid.changed": _l("Bid changed"),
     "task.created": _l("Task created"),
     "task.updated": _l("Task changed"),
     "task.published": _l("Task published"),
@@ -85,6 +86,15 @@ OBJECT_TYPE_LABELS = {
     "user": _l("User"),
     "vendor": _l("Vendor"),
     "wish": _l("Wish"),
+    "alert_settings": _l("Alert settings"),
+    "api_token": _l("API token"),
+    "bid_attachment": _l("Bid attachment"),
+    "competency": _l("Competency code"),
+    "erasure_request": _l("Erasure request"),
+    "matching_model": _l("Matching model"),
+    "matching_settings": _l("Matching weights"),
+    "release": _l("Release"),
+    "retention": _l("Retention periods"),
 }
 
 
