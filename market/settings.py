@@ -80,9 +80,9 @@ class Settings:
     login_window_minutes: int = 15
     # Password-reset requests, registrations and API tokens: per account and per address.
     request_account_limit: int = 5
-    request_address_limit: int = 50
+    request_address_limit: int = 200
     request_window_minutes: int = 60
-    token_limit: int = 50  # new API tokens per account in that window
+    token_limit: int = 200  # new API tokens per account in that window
     # ... and per address: much higher, since many users (and integrations) share one address.
     token_address_limit: int = 1000
     # Removed and withdrawn bid attachments are deleted from disk this many days later
