@@ -12,9 +12,18 @@ from market.accounts.services import get_user
 from market.errors import DomainError, NotFound
 from market.i18n import gettext as _
 from market.privacy import export, retention, services
+from market.privacy.models import ErasureStatus
 from market.privacy.names import display_name
 from market.privacy.register import PERIODS, REGISTER, Erasure
-from market.web import client_address, flash, form_data, redirect, render, templates
+from market.web import (
+    client_address,
+    confirm_first,
+    flash,
+    form_data,
+    redirect,
+    render,
+    templates,
+)
 
 # Every page shows an erased user's pseudonym in its own language.
 templates.filters["person"] = display_name
@@ -171,6 +180,22 @@ async def erase_on_request(request: Request) -> Response:
 
 
 async def approve(request: Request) -> Response:
+    pending = await services.get_request(request.path_params["id"])
+    if pending is not None and pending.status == ErasureStatus.PENDING:
+        user = await pending.user
+        asked = await confirm_first(
+            request,
+            title=_("Erase %(user)s?") % {"user": display_name(user.name or user.email)},
+            consequences=[
+                _("They can no longer sign in, and their name and e-mail address are removed."),
+                _("Bids, signatures and ratings are kept as procurement records, without it."),
+            ],
+            button=_("Approve and erase"),
+            back=_path(request, "privacy.desk"),
+            shown=[(_("E-mail address"), user.email)],
+        )
+        if asked is not None:
+            return asked
     try:
         await services.approve(
             request.path_params["id"], actor=request.state.user, address=client_address(request)

@@ -244,7 +244,7 @@ async def test_a_last_admin_may_go_when_the_vendor_closes(client) -> None:
     approved = await factories.post_form(
         client,
         f"/secretariat/privacy/erasure-requests/{request_id}/approve",
-        {},
+        {"confirmed": "yes"},
         csrf_page="/secretariat/privacy",
     )
     assert approved.status_code == 303
@@ -363,7 +363,7 @@ async def test_the_secretariat_registers_and_approves_an_erasure_asked_for_by_ma
     approved = await factories.post_form(
         client,
         f"/secretariat/privacy/erasure-requests/{request.id}/approve",
-        {},
+        {"confirmed": "yes"},
         csrf_page="/secretariat/privacy",
     )
     assert approved.status_code == 303

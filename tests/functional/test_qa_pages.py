@@ -138,3 +138,25 @@ async def test_the_conduct_preview_writes_its_date_the_danish_way(client) -> Non
     asked = await factories.post_form(client, url, form, csrf_page=url)
     assert "31-01-2099" in asked.text and "2099-01-31</" not in asked.text
     assert "af adfærdskodekset?" in asked.text
+
+
+async def test_approving_an_erasure_asks_first_naming_the_person(client) -> None:
+    person = await factories.user("municipality")
+    await factories.login(client, person)
+    await factories.post_form(
+        client, "/account/privacy/erasure", {"reason": "farvel"}, csrf_page="/account/privacy"
+    )
+    request = (await person.erasure_requests.all())[0]
+    await factories.login(client, await factories.user("secretariat"))
+    url = f"/secretariat/privacy/erasure-requests/{request.id}/approve"
+    asked = await factories.post_form(client, url, {}, csrf_page="/secretariat/privacy")
+    assert asked.status_code == 200
+    assert f"Slette {person.name}?" in asked.text and person.email in asked.text
+    await person.refresh_from_db()
+    assert person.is_active  # nothing is erased before the confirmation
+    done = await factories.post_form(
+        client, url, {"confirmed": "yes"}, csrf_page="/secretariat/privacy"
+    )
+    assert done.status_code == 303
+    await person.refresh_from_db()
+    assert not person.is_active
