@@ -45,3 +45,19 @@ async def test_facts_with_long_names_leave_room_for_their_values_on_a_phone(page
     width = await value.evaluate("el => el.getBoundingClientRect().width")
     assert width > 100  # the value column is not squeezed to one character by a long name
     await assert_accessible(page)
+
+
+async def test_table_cells_on_a_phone_do_not_break_short_words(page: Any) -> None:
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.goto("/tasks")
+    broken = await page.evaluate(
+        """() => [...document.querySelectorAll('main td')].filter((td) => {
+            const text = td.innerText.trim();
+            if (!text || /\\s/.test(text) || text.length > 20) return false;
+            const range = document.createRange();
+            range.selectNodeContents(td);
+            return range.getClientRects().length > 1;
+        }).map((td) => td.innerText)"""
+    )
+    assert broken == []  # 'OS2kitos' is not split over two lines: the table scrolls instead
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
