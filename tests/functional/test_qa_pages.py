@@ -160,3 +160,19 @@ async def test_approving_an_erasure_asks_first_naming_the_person(client) -> None
     assert done.status_code == 303
     await person.refresh_from_db()
     assert not person.is_active
+
+
+async def test_the_change_log_names_fields_and_dates_in_the_page_language(client) -> None:
+    coordinator, solution = await factories_tasks.coordinator_of()
+    task = await factories_tasks.task(coordinator, solution, publish=True)
+    headers = await factories.bearer(client, coordinator)
+    later = clock.to_local(task.bid_deadline) + dt.timedelta(days=2)
+    moved = await client.put(
+        f"/api/v1/tasks/{task.id}", json={"bid_deadline": later.isoformat()}, headers=headers
+    )
+    assert moved.status_code == 200, moved.text[:300]
+    await factories.login(client, coordinator)
+    page = (await client.get(f"/tasks/{task.id}")).text
+    log = page.split("Ændringslog", 1)[1]
+    assert "<td>Tilbudsfrist</td>" in log and "bid_deadline" not in log
+    assert f"<td>{later.strftime('%d-%m-%Y %H:%M')}</td>" in log
