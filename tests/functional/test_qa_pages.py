@@ -60,6 +60,10 @@ async def test_danish_pages_call_the_market_partnermarkedet(client) -> None:
     page = (await client.get("/statistics")).text
     assert "Partnermarkedet" in page and "Partner Market" not in page
     assert "Partner Market" in (await client.get("/statistics?lang=en")).text
+    await client.get("/?lang=da")
+    for path in ("/cookies", "/tilgaengelighed"):
+        legal = (await client.get(path)).text
+        assert "Partnermarkedet" in legal and "Partner Market" not in legal, path
 
 
 async def test_the_criteria_hint_gives_its_example_in_the_page_language(client) -> None:
