@@ -5,7 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from market import clock
-from tests import factories, factories_bids, factories_shortlists, factories_tasks
+from tests import (
+    factories,
+    factories_bids,
+    factories_conduct,
+    factories_shortlists,
+    factories_tasks,
+)
 from tests import factories_competencies as fc
 
 
@@ -180,3 +186,10 @@ async def test_the_change_log_names_fields_and_dates_in_the_page_language(client
     log = page.split("Ændringslog", 1)[1]
     assert "<td>Tilbudsfrist</td>" in log and "bid_deadline" not in log
     assert f"<td>{later.strftime('%d-%m-%Y %H:%M')}</td>" in log
+
+
+async def test_my_company_links_its_public_page_by_the_company_name(client) -> None:
+    vendor, admin = await factories_conduct.active_vendor()
+    await factories.login(client, admin)
+    page = (await client.get("/my-company")).text
+    assert f'<a href="/vendors/{vendor.id}">{vendor.name}</a>' in page
