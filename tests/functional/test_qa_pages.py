@@ -158,6 +158,8 @@ async def test_approving_an_erasure_asks_first_naming_the_person(client) -> None
     )
     request = (await person.erasure_requests.all())[0]
     await factories.login(client, await factories.user("secretariat"))
+    desk = (await client.get("/secretariat/privacy")).text
+    assert f'Godkend og slet<span class="sr-only"> {person.name}</span>' in desk
     url = f"/secretariat/privacy/erasure-requests/{request.id}/approve"
     asked = await factories.post_form(client, url, {}, csrf_page="/secretariat/privacy")
     assert asked.status_code == 200
