@@ -27,6 +27,12 @@ async def test_wide_tables_on_a_phone_take_focus_and_pass_axe(page: Any) -> None
     for path in ("/secretariat/fairness", "/secretariat/privacy", "/solutions"):
         await page.goto(path)
         await assert_accessible(page)
+    # A visible caption stays readable on the screen while its wide table scrolls.
+    await page.goto("/secretariat/fairness")
+    right = await page.locator("main caption").first.evaluate(
+        "el => el.getBoundingClientRect().right"
+    )
+    assert right <= 390
     # On a wide screen nothing scrolls, so nothing extra takes focus.
     await page.set_viewport_size({"width": 1280, "height": 900})
     await page.goto("/privatliv")
