@@ -74,10 +74,9 @@ async def _awards_by_vendor() -> list[int]:
 
 
 async def report() -> Report:
-    sizes = {
-        int(i): size_class_for(int(e)) for i, e in await Vendor.all().values_list("id", "employees")
-    }
-    names = dict(await Vendor.all().values_list("id", "name"))
+    vendor_rows = await Vendor.all().values_list("id", "employees", "name")  # one pass
+    sizes = {int(i): size_class_for(int(e)) for i, e, _n in vendor_rows}
+    names = {int(i): str(n) for i, _e, n in vendor_rows}
     ledger = {
         int(v): float(x) for v, x in await ExposureLedger.all().values_list("vendor_id", "exposure")
     }
