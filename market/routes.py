@@ -489,9 +489,7 @@ routes: list[BaseRoute] = [
         "alerts.private_feed",
         ANYONE,
     ),
-    page(
-        "/feeds/{user_id:int}/{secret}/calendar.ics", alerts.calendar, "alerts.calendar", ANYONE
-    ),
+    page("/feeds/{user_id:int}/{secret}/calendar.ics", alerts.calendar, "alerts.calendar", ANYONE),
     page("/secretariat/alerts", alerts.fit_settings, "alerts.settings", SECRETARIAT, FORM),
     api("/me/alerts", alerts_api.my_alerts, "me.alerts", SIGNED_IN),
     api("/me/alerts", alerts_api.update_my_alerts, "me.alerts_update", SIGNED_IN, ("PUT",)),

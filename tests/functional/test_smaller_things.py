@@ -53,9 +53,10 @@ async def test_sending_reminders_says_how_many_went_out(client, run_jobs) -> Non
         client, "/secretariat/conduct/reminders", {}, csrf_page="/secretariat/conduct"
     )
     assert again.status_code == 303
-    assert "Ingen leverandør havde brug for en påmindelse" in (
-        await client.get("/secretariat/conduct")
-    ).text
+    assert (
+        "Ingen leverandør havde brug for en påmindelse"
+        in (await client.get("/secretariat/conduct")).text
+    )
 
 
 async def test_a_wish_shows_the_task_that_fulfils_it(client) -> None:
@@ -93,8 +94,8 @@ async def test_coordinators_see_who_asked_as_the_vendor_is_told(client) -> None:
 async def test_the_partner_register_is_searched_sorted_and_downloaded(client) -> None:
     from tests import factories_conduct
 
-    small, _a = await factories_conduct.active_vendor(name="Lille Kode ApS", employees=3)
-    large, _b = await factories_conduct.active_vendor(name="Store Systemer A/S", employees=900)
+    _small, _a = await factories_conduct.active_vendor(name="Lille Kode ApS", employees=3)
+    _large, _b = await factories_conduct.active_vendor(name="Store Systemer A/S", employees=900)
     found = (await client.get("/partners?q=lille")).text
     assert "Lille Kode ApS" in found and "Store Systemer A/S" not in found
     by_size = (await client.get("/partners?sort=large")).text
