@@ -14,6 +14,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -57,9 +60,17 @@ def shutdown() -> None:
 
 def _start() -> None:
     global _loop
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     _loop = asyncio.new_event_loop()
     asyncio.set_event_loop(_loop)
     _loop.run_until_complete(_connect())
+
+
+def _exit_with_parent(parent: int) -> None:
+    """The worker ends when the web process that started it is gone (even killed)."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
 
 
 async def _connect() -> None:
