@@ -16,7 +16,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
 # postgresql-client for `market backup` (pg_dump) and `market restore`; git for
 # `market import-commits` and the daily import of the products' histories.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends postgresql-client=15.* git \
+    && apt-get install -y --no-install-recommends postgresql-client=15.* git=1:2.39.* \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.lock ./
