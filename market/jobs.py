@@ -253,6 +253,9 @@ PERIODIC: list[tuple[JobFunction, int, dict[str, Any]]] = [
 # --- runners -----------------------------------------------------------------------------
 
 
+LOCKED_TRIES = 5  # runs of an inline job that met a locked SQLite database
+
+
 class InlineRunner:
     """The embedded stand-in for arq: each job runs as a task of this process.
 
@@ -295,11 +298,18 @@ class InlineRunner:
                 return None  # this runner was replaced meanwhile (a finished test): drop it
         # The job's lines carry the id of the request that queued it.
         logs.bind(request_id=logs.current().get("request_id"), job=name, job_id=job_id)
-        try:
-            return await metrics.observe_job(name, lambda: self._call(name, args))
-        except Exception:
-            log.exception("job %s%r failed", name, args)
-            return None
+        for attempt in range(1, LOCKED_TRIES + 1):
+            try:
+                return await metrics.observe_job(name, lambda: self._call(name, args))
+            except Exception as exc:
+                # SQLite refuses a write while the ranking process writes: jobs are
+                # idempotent, so the job runs again a moment later.
+                if attempt < LOCKED_TRIES and "database is locked" in str(exc):
+                    await asyncio.sleep(0.25 * attempt)
+                    continue
+                log.exception("job %s%r failed", name, args)
+                return None
+        return None
 
     async def _call(self, name: str, args: tuple[Any, ...]) -> Any:
         # A served app (autostart) ranks in a worker process, off this event loop.
