@@ -262,9 +262,11 @@ async def confirm_first(
     back: str,
     shown: Sequence[tuple[str, str]] = (),
     preview: Markup | None = None,
+    undo: str = "",
 ) -> Response | None:
     """An irreversible action asks first, on a page of its own (no JavaScript needed): the
-    posted form comes back with `confirmed=yes`, its fields kept. None once confirmed."""
+    posted form comes back with `confirmed=yes`, its fields kept. None once confirmed.
+    `undo` says how to undo an action that can be undone (else: "This cannot be undone")."""
     form = await read_form(request)
     if form.get(CONFIRMED) == "yes":
         return None
@@ -282,6 +284,7 @@ async def confirm_first(
         back=back,
         shown=list(shown),
         preview=preview,  # what will be published, as readers will see it (sanitised HTML)
+        undo=undo,
         fields=fields,
         action=request.url.path,
     )

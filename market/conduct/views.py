@@ -347,6 +347,7 @@ async def suspend(request: Request) -> Response:
             button=_("Suspend the vendor"),
             back="/secretariat/vendors",
             shown=[(_("Reason"), values.get("reason", ""))],
+            undo=_("You can reinstate the vendor later, with a reason."),
         )
     )
     if asked is not None:
