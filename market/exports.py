@@ -4,6 +4,12 @@ A spreadsheet runs a text cell that starts with `=`, `+`, `-`, `@` (or a tab or 
 before them) as a formula: `=HYPERLINK(...)` in a vendor's e-mail or a criterion's name would
 run on the reader's machine. Such text is written with a leading apostrophe, which spreadsheets
 show as plain text; numbers, dates and booleans are written as they are.
+
+A CSV meant for a person's spreadsheet (`spreadsheet_csv`) follows the reader's language:
+Danish with ";" (what a Danish spreadsheet splits on), decimal commas and Danish headers;
+English with ",", decimal points and English headers. Labels such as version numbers are
+written as "v1.2" (`version`), which no spreadsheet reads as a date. The open data CSVs are
+for programs and keep one format (see docs/opendata.md).
 """
 
 from __future__ import annotations
@@ -11,7 +17,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
+
+from babel.numbers import format_decimal
+
+from market.i18n import get_language
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
@@ -42,6 +53,27 @@ def csv_text(
         writer.writerow(row(header))
     writer.writerows(row(r) for r in rows)
     return out.getvalue()
+
+
+def version(label: str | None) -> str:
+    """A version label a spreadsheet keeps as text ("v1.2", never 1 February)."""
+    return f"v{label}" if label else ""
+
+
+def _spreadsheet_value(value: Any, language: str) -> Any:
+    if isinstance(value, float | Decimal):
+        return format_decimal(value, format="0.##", locale=language)
+    return value
+
+
+def spreadsheet_csv(rows: Iterable[Iterable[Any]], *, header: Iterable[Any]) -> str:
+    """CSV for a spreadsheet in the reader's language (separator and decimal sign)."""
+    language = get_language()
+    return csv_text(
+        ([_spreadsheet_value(v, language) for v in r] for r in rows),
+        header=header,
+        delimiter=";" if language == "da" else ",",
+    )
 
 
 def xlsx_bytes(rows: Iterable[Iterable[Any]], *, title: str) -> bytes:

@@ -6,12 +6,15 @@ Source strings are English; Danish translations live in `market/locale/da/LC_MES
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
 from babel.messages.pofile import read_po
 
 LANGUAGES = ("da", "en")
@@ -42,6 +45,23 @@ def catalogue(language: str) -> dict[str, Any]:
                         message.string
                     )
     return messages
+
+
+# One date format per language (CLDR patterns for Babel): 31-01-2027 in Danish, ISO in English.
+DATE_FORMATS = {"da": "dd-MM-yyyy", "en": "yyyy-MM-dd"}
+
+
+def format_date(value: dt.date) -> str:
+    """A day as every page writes it in the current language."""
+    language = _current.get()
+    return babel_format_date(value, format=DATE_FORMATS[language], locale=language)
+
+
+def format_datetime(value: dt.datetime, *, seconds: bool = False) -> str:
+    """A moment (already in local time) as every page writes it in the current language."""
+    language = _current.get()
+    pattern = DATE_FORMATS[language] + (" HH:mm:ss" if seconds else " HH:mm")
+    return babel_format_datetime(value, format=pattern, tzinfo=value.tzinfo, locale=language)
 
 
 def gettext(message: str) -> str:

@@ -21,7 +21,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from market import clock
 from market.assets import static_url
 from market.errors import BadRequest, DomainError
-from market.i18n import LazyString, get_language, gettext, ngettext, render_message
+from market.i18n import (
+    LazyString,
+    format_date,
+    format_datetime,
+    get_language,
+    gettext,
+    ngettext,
+    render_message,
+)
 from market.i18n import gettext as _
 from market.i18n import lazy_gettext as _l
 from market.logs import current as current_log_fields
@@ -41,11 +49,7 @@ def _format_datetime(value: dt.datetime | None, with_zone: bool = True) -> str:
     if value is None:
         return ""
     local = clock.to_local(value)
-    text = (
-        local.strftime("%d-%m-%Y %H:%M")
-        if get_language() == "da"
-        else local.strftime("%Y-%m-%d %H:%M")
-    )
+    text = format_datetime(local)
     return f"{text} {local.tzname()}" if with_zone else text
 
 
@@ -54,7 +58,7 @@ def _format_date(value: dt.date | str | None) -> str:
         return ""
     if isinstance(value, str):  # an ISO date or time from an API-shaped dict
         value = dt.date.fromisoformat(value[:10])
-    return value.strftime("%d-%m-%Y") if get_language() == "da" else value.isoformat()
+    return format_date(value)
 
 
 def _format_dkk(value: int | None) -> str:

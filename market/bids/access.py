@@ -13,6 +13,7 @@ from typing import Any
 
 from market import clock
 from market.bids.models import ConflictDeclaration, PanelMember
+from market.i18n import format_datetime
 from market.i18n import gettext as _
 from market.solutions import services as solutions
 from market.tasks.models import Task
@@ -50,7 +51,7 @@ async def declaration_of(task: Task, user: Any) -> ConflictDeclaration | None:
 
 def sealed_message(task: Task) -> str:
     return _("The bids are sealed until the bid deadline, %(deadline)s.") % {
-        "deadline": clock.to_local(task.bid_deadline).strftime("%d-%m-%Y %H:%M:%S")
+        "deadline": format_datetime(clock.to_local(task.bid_deadline), seconds=True)
     }
 
 

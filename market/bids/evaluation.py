@@ -24,6 +24,7 @@ from market.bids.models import (
 from market.competencies.services import queue_index_refresh
 from market.db import after_commit, is_id, transaction
 from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from market.i18n import format_datetime
 from market.i18n import gettext as _
 from market.tasks.models import Task, TaskStatus
 from market.tasks.rules import effective_status, transition
@@ -388,7 +389,8 @@ def sheet(task: Task, rows: list[Row]) -> list[list[Any]]:
 
 async def export_csv(task_id: int, user: User) -> str:
     data = await evaluation(task_id, user)
-    return exports.csv_text(sheet(data["task"], data["rows"]), delimiter=";")
+    header, *lines = sheet(data["task"], data["rows"])
+    return exports.spreadsheet_csv(lines, header=header)
 
 
 async def export_xlsx(task_id: int, user: User) -> bytes:
@@ -406,7 +408,7 @@ async def award(task_id: int, body: dict[str, Any], *, actor: User, address: str
     if access.sealed(task):
         raise Conflict(
             _("The task cannot be awarded before the bid deadline, %(deadline)s.")
-            % {"deadline": clock.to_local(task.bid_deadline).strftime("%d-%m-%Y %H:%M:%S")}
+            % {"deadline": format_datetime(clock.to_local(task.bid_deadline), seconds=True)}
         )
     block = await access.reading_block(task, actor)
     if block:

@@ -28,6 +28,7 @@ from market.bids import access
 from market.bids.models import Award, Bid, BidAttachment, BidRevision, BidStatus, DeliveryRating
 from market.db import transaction
 from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from market.i18n import format_datetime
 from market.i18n import gettext as _
 from market.parsing import is_negative, json_whole_number
 from market.privacy.redaction import redact_team
@@ -220,7 +221,7 @@ def _closed(task: Task) -> Conflict:
             "Bidding closed at %(deadline)s. Nothing was saved: the version you submitted "
             "before the deadline, if any, stands."
         )
-        % {"deadline": clock.to_local(task.bid_deadline).strftime("%d-%m-%Y %H:%M:%S")}
+        % {"deadline": format_datetime(clock.to_local(task.bid_deadline), seconds=True)}
     )
 
 

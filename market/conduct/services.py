@@ -38,6 +38,7 @@ from market.conduct.states import eligibility_many as eligibility_many
 from market.db import after_commit, transaction
 from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from market.i18n import gettext as _
+from market.i18n import lazy_gettext as _l
 from market.parsing import ONE_LINE, single_line
 from market.vendors.models import Vendor
 
@@ -539,28 +540,30 @@ def register_item(row: RegisterRow) -> dict[str, Any]:
     }
 
 
+# Headers in the reader's language; states and statuses stay codes, so a sheet can filter on them.
 CSV_COLUMNS = [
-    "vendor_id",
-    "vendor",
-    "cvr",
-    "size_class",
-    "state",
-    "status",
-    "eligible",
-    "version",
-    "signature_status",
-    "signer_name",
-    "signer_title",
-    "signed_by",
-    "signed_at",
-    "current_version",
-    "grace_ends",
-    "suspended_at",
+    _l("Vendor ID"),
+    _l("Vendor"),
+    _l("CVR number"),
+    _l("Size"),
+    _l("State"),
+    _l("Register status"),
+    _l("Eligible"),
+    _l("Version"),
+    _l("Signature status"),
+    _l("Signer"),
+    _l("Signer's title"),
+    _l("Signed by"),
+    _l("Signed"),
+    _l("Current version"),
+    _l("Grace period ends"),
+    _l("Suspended"),
 ]
 
 
 async def register_csv(at: dt.datetime | None = None) -> str:
-    """The signature register of every vendor as CSV (UTF-8, comma-separated)."""
+    """The signature register of every vendor as CSV for a spreadsheet in the reader's
+    language (market.exports.spreadsheet_csv)."""
     lines = []
     for row in await register(at=at):
         s = row.standing
@@ -573,19 +576,19 @@ async def register_csv(at: dt.datetime | None = None) -> str:
                 row.vendor.size_class,
                 s.state,
                 s.register_status,
-                "yes" if s.eligible else "no",
-                signature.version.label if signature else "",
+                _("yes") if s.eligible else _("no"),
+                exports.version(signature.version.label if signature else ""),
                 s.signature_status,
                 signature.signer_name if signature else "",
                 signature.signer_title if signature else "",
                 signature.user.email if signature else "",
                 _local(signature.signed_at) if signature else "",
-                s.current.label if s.current else "",
+                exports.version(s.current.label if s.current else ""),
                 s.grace_ends.isoformat() if s.grace_ends else "",
                 _local(row.vendor.suspended_at),
             ]
         )
-    return exports.csv_text(lines, header=CSV_COLUMNS)
+    return exports.spreadsheet_csv(lines, header=[str(c) for c in CSV_COLUMNS])
 
 
 # --- reminders -----------------------------------------------------------------------------

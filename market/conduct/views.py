@@ -13,7 +13,7 @@ from market.conduct.markdown import render_markdown
 from market.conduct.models import Decision
 from market.conduct.states import REGISTER_STATUSES, STATE_LABELS, State, standing
 from market.errors import DomainError, NotFound
-from market.i18n import get_language, ngettext
+from market.i18n import format_date, ngettext
 from market.i18n import gettext as _
 from market.parsing import whole_number
 from market.vendors import services as vendors
@@ -33,7 +33,7 @@ def _shown_date(raw: str) -> str:
     day = services.parse_date(raw)
     if day is None:
         return raw
-    return day.strftime("%d-%m-%Y") if get_language() == "da" else day.isoformat()
+    return format_date(day)
 
 
 async def current(request: Request) -> Response:

@@ -10,7 +10,7 @@ from typing import Any
 from market import clock
 from market.accounts.services import find_municipality
 from market.errors import Conflict
-from market.i18n import get_language
+from market.i18n import format_datetime
 from market.i18n import gettext as _
 from market.parsing import is_negative, json_whole_number, whole_number
 from market.tasks.models import Task, TaskStatus
@@ -283,8 +283,7 @@ def check_consistency(
 
 def _local_time(moment: dt.datetime) -> str:
     """Danish time written as the pages write it in the reader's language."""
-    pattern = "%d-%m-%Y %H:%M" if get_language() == "da" else "%Y-%m-%d %H:%M"
-    return clock.to_local(moment).strftime(pattern)
+    return format_datetime(clock.to_local(moment))
 
 
 def check_published_deadlines(task: Task, body: dict[str, Any]) -> None:

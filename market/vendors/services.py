@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
-from market import clock
+from market import clock, exports
 from market.accounts import services as accounts
 from market.accounts.models import Organisation, OrganisationKind, User
 from market.audit.services import record
@@ -21,8 +19,8 @@ from market.conduct.standing import eligible_vendors
 from market.conduct.standing import page_of as standing_page
 from market.db import after_commit, transaction
 from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from market.i18n import get_language, render_message
 from market.i18n import gettext as _
+from market.i18n import render_message
 from market.parsing import ONE_LINE, single_line, whole_number
 from market.security.passwords import password_problem
 from market.security.secrets import digest, new_secret
@@ -497,34 +495,23 @@ async def pickable_names() -> list[str]:
 
 
 async def public_register_csv(*, q: str = "", sort: str = "name") -> str:
-    """The public register as CSV in the reader's language: Danish with ";" (what a Danish
-    spreadsheet splits on), English with ","; version labels as "v1.2" so that a
-    spreadsheet does not read them as dates."""
-    danish = get_language() == "da"
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";" if danish else ",", lineterminator="\r\n")
-    writer.writerow(
-        [_("Company"), _("CVR number"), _("Size"), _("Code of Conduct version"), _("Signed")]
-    )
+    """The public register as CSV in the reader's language (see market.exports)."""
+    lines: list[list[Any]] = []
     page = 1
     while True:
         items, total = await public_register(page, 500, q=q, sort=sort)
         for item in items:
-            writer.writerow(
+            lines.append(
                 [
-                    csv_safe(item["name"]),
+                    item["name"],
                     item["cvr"],
                     render_message(item["size_class"]),
-                    f"v{item['conduct_version']}" if item["conduct_version"] else "",
+                    exports.version(item["conduct_version"]),
                     (item["signed_at"] or "")[:10],
                 ]
             )
         if page * 500 >= total or not items:
             break
         page += 1
-    return out.getvalue()
-
-
-def csv_safe(value: str) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    header = [_("Company"), _("CVR number"), _("Size"), _("Code of Conduct version"), _("Signed")]
+    return exports.spreadsheet_csv(lines, header=header)

@@ -238,17 +238,21 @@ async def test_register_filters_and_csv_lists_every_vendor_with_its_state(client
         await client.get("/api/v1/signatures?status=nonsense", headers=headers)
     ).status_code == 422
     await factories.login(client, staff)
-    response = await client.get("/secretariat/conduct/register.csv")
+    response = await client.get("/secretariat/conduct/register.csv?lang=en")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))
-    states = {row["cvr"]: row["state"] for row in rows}
+    states = {row["CVR number"]: row["State"] for row in rows}
     assert states == {
         active.cvr: "active",
         waiting.cvr: "awaiting_countersignature",
         unsigned.cvr: "not_signed",
     }
-    signed_row = next(r for r in rows if r["cvr"] == active.cvr)
-    assert signed_row["version"] == "1" and signed_row["signer_title"] == "Direktør"
+    signed_row = next(r for r in rows if r["CVR number"] == active.cvr)
+    assert signed_row["Version"] == "v1" and signed_row["Signer's title"] == "Direktør"
+    danish = await client.get("/secretariat/conduct/register.csv?lang=da")
+    header = danish.text.lstrip("\ufeff").splitlines()[0]
+    assert header.startswith("Leverandør-id;Leverandør;CVR-nummer;Størrelse;Status;")
+    assert ";v1;" in danish.text and ";ja;" in danish.text
     page = await client.get("/secretariat/vendors?state=not_signed")
     assert unsigned.name in page.text and active.name not in page.text
     page = await client.get(f"/secretariat/vendors?q={waiting.cvr}")

@@ -29,7 +29,8 @@ async def test_a_vendor_email_that_is_a_formula_is_neutralised_in_register_csv(c
     await factories.login(client, await factories.user("secretariat"))
     answer = await client.get("/secretariat/conduct/register.csv")
     assert answer.status_code == 200
-    cells = [c for r in csv.reader(io.StringIO(answer.text.lstrip("\ufeff"))) for c in r]
+    sheet = csv.reader(io.StringIO(answer.text.lstrip("\ufeff")), delimiter=";")  # Danish
+    cells = [c for r in sheet for c in r]
     assert "'" + admin.email in cells and "'" + vendor.name in cells
     assert not [c for c in cells if c.startswith(("=", "+", "@"))]
     public = await client.get("/statistics/register.csv")
