@@ -6,11 +6,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ASSETS := market/static/vendor/.built
+POT := market/locale/messages.pot
+PO := market/locale/da/LC_MESSAGES/messages.po
+MO := market/locale/da/LC_MESSAGES/messages.mo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: lock run test check setup assets lint format typecheck migrations-check migrate demo pytest \
-        worker serve chromium clean bench evaluate loadtest
+        worker serve chromium clean bench evaluate loadtest messages messages-extract \
+        messages-update messages-compile
 
 run: setup
 	$(BIN)/market migrate
@@ -19,7 +23,7 @@ run: setup
 
 test: setup chromium lint typecheck migrations-check pytest
 
-setup: $(STAMP) $(ASSETS)
+setup: $(STAMP) $(ASSETS) $(MO)
 
 # The pinned, hashed set from the lock first; then the project itself, which also adds any
 # dependency pyproject.toml gained since the last `make lock` (run it to pin those too).
@@ -38,6 +42,26 @@ lock:
 	test -x $(BIN)/uv || $(BIN)/pip install --quiet "uv>=0.5,<1"
 	$(LOCK) -o requirements.lock
 	$(LOCK) --extra dev -o requirements-dev.lock
+
+# Translations (Babel's workflow): `make messages` extracts every marked string into the
+# template, merges it into the Danish catalogue (new strings arrive untranslated, unused ones
+# go) and compiles the .mo the app reads. Translate the new entries in messages.po, then run
+# `make messages-compile` (or `make messages` again). See docs/DEVELOPING.md.
+messages: messages-extract messages-update messages-compile
+
+messages-extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output \
+	  --project "Partner Market" --copyright-holder ORGANIZATION -o $(POT) .
+
+messages-update: $(STAMP)
+	$(BIN)/pybabel update -i $(POT) -d market/locale -D messages -l da \
+	  --no-fuzzy-matching --ignore-obsolete --width 100
+
+messages-compile: $(STAMP)
+	$(BIN)/pybabel compile -d market/locale -D messages --statistics
+
+$(MO): $(PO) $(STAMP)
+	$(BIN)/pybabel compile -d market/locale -D messages
 
 $(ASSETS): package.json
 	npm install --no-audit --no-fund --loglevel=error

@@ -1,7 +1,9 @@
 """Danish (default) and English: Babel catalogues, the current locale in a ContextVar.
 
-Source strings are English; Danish translations live in `market/locale/da/LC_MESSAGES/*.po`
-(one catalogue file per domain package, merged at load time).
+Source strings are English; the Danish translations live in one catalogue,
+`market/locale/da/LC_MESSAGES/messages.po`, kept with Babel's tools (`make messages`: extract
+to `market/locale/messages.pot`, update, compile) and read as the compiled `messages.mo`,
+which `make setup` and the wheel build write (see docs/DEVELOPING.md).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from typing import Any
 
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
 
 LANGUAGES = ("da", "en")
 DEFAULT_LANGUAGE = "da"
@@ -32,19 +36,44 @@ def get_language() -> str:
     return _current.get()
 
 
+DOMAIN = "messages"
+
+
+def _compile_if_stale(language: str) -> None:
+    """A checkout where the .po changed since the last `make messages`: compile it once, so
+    that a developer never reads stale translations (the wheel and the image carry the .mo)."""
+    folder = LOCALE_DIR / language / "LC_MESSAGES"
+    po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
+    if po.exists() and (not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime):
+        with po.open("rb") as handle:
+            compiled = read_po(handle, locale=language)
+        try:
+            with mo.open("wb") as handle:
+                write_mo(handle, compiled)
+        except OSError:  # an installed, read-only package: its .mo was built with it
+            pass
+
+
+@cache
+def translations(language: str) -> NullTranslations:
+    """The compiled catalogue of a language (English is the source: no catalogue)."""
+    if language == "en":
+        return NullTranslations()
+    _compile_if_stale(language)
+    return Translations.load(str(LOCALE_DIR), [language], domain=DOMAIN)
+
+
 @cache
 def catalogue(language: str) -> dict[str, Any]:
-    """Every message of a language, merged from all of its .po files."""
-    messages: dict[str, Any] = {}
-    folder = LOCALE_DIR / language / "LC_MESSAGES"
-    for path in sorted(folder.glob("*.po")):
-        with path.open("rb") as handle:
-            for message in read_po(handle, locale=language):
-                if message.id and message.string and not message.fuzzy:
-                    messages[message.id if isinstance(message.id, str) else message.id[0]] = (
-                        message.string
-                    )
-    return messages
+    """Every translated message of a language (a singular message id to its translation; a
+    plural one to its forms)."""
+    found: dict[str, Any] = {}
+    for key, value in getattr(translations(language), "_catalog", {}).items():
+        if isinstance(key, tuple):  # (message id, plural form index)
+            found.setdefault(key[0], []).append(value)
+        elif key:
+            found[key] = value
+    return found
 
 
 # One date format per language (CLDR patterns for Babel): 31-01-2027 in Danish, ISO in English.
@@ -68,17 +97,14 @@ def gettext(message: str) -> str:
     language = _current.get()
     if language == "en":
         return message
-    translated = catalogue(language).get(message)
-    return translated if isinstance(translated, str) and translated else message
+    return translations(language).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     language = _current.get()
-    if language != "en":
-        translated = catalogue(language).get(singular)
-        if isinstance(translated, (list, tuple)) and len(translated) >= 2:
-            return translated[0 if n == 1 else 1]
-    return singular if n == 1 else plural
+    if language == "en":
+        return singular if n == 1 else plural
+    return translations(language).ngettext(singular, plural, n)
 
 
 class LazyString:

@@ -84,8 +84,10 @@ class CSRFMiddleware:
                     receive,
                     send,
                     403,
-                    "The form had expired or did not come from this site. "
-                    "Reload the page and try again.",
+                    _(
+                        "The form had expired or did not come from this site. "
+                        "Reload the page and try again."
+                    ),
                 )
                 return
 
