@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import logging
 from collections.abc import Awaitable, Callable
@@ -349,9 +350,13 @@ class ArqRunner:
 
     async def connect(self) -> None:
         if self.pool is None:
-            self.pool = await create_pool(
-                redis_settings(self.settings), default_queue_name=self.settings.arq_queue
+            # One quick try: a request must not wait seconds for a Redis that is down (arq
+            # retries five times a second apart by default). What could not be queued is
+            # durable elsewhere (the outbox, unranked tasks) and the sweeps find it.
+            quick = dataclasses.replace(
+                redis_settings(self.settings), conn_retries=0, conn_timeout=1
             )
+            self.pool = await create_pool(quick, default_queue_name=self.settings.arq_queue)
 
     async def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> None:
         try:
