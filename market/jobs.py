@@ -365,7 +365,9 @@ class ArqRunner:
             await self.pool.enqueue_job(
                 name,
                 *args,
-                _job_id=job_id,
+                # arq keeps job ids in one namespace per Redis: prefix them with the queue, so
+                # two deployments (or test sessions) on one Redis never swallow each other's.
+                _job_id=f"{self.settings.arq_queue}:{job_id}" if job_id is not None else None,
                 _queue_name=self.settings.arq_queue,
                 _defer_by=self.debounce_seconds if job_id is not None else None,
             )
