@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from tortoise.backends.sqlite.client import SqliteTransactionWrapper
+from tortoise.exceptions import TransactionManagementError
 from tortoise.transactions import in_transaction
 
 from market.settings import Settings
@@ -41,6 +44,21 @@ def normalise_url(url: str) -> str:
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite:")
+
+
+async def _begin_immediate(self: SqliteTransactionWrapper) -> None:
+    """Start SQLite transactions with BEGIN IMMEDIATE: the write lock is taken first, waiting
+    for it if another process holds it (the embedded ranking process writes shortlists).
+    A plain BEGIN reads first and, once another process has committed meanwhile, fails its
+    first write at once with "database is locked" (WAL's stale snapshot) whatever the timeout."""
+    try:
+        await self._connection.commit()
+        await self._connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise TransactionManagementError(exc) from exc
+
+
+SqliteTransactionWrapper.begin = _begin_immediate  # type: ignore[method-assign]
 
 
 def tortoise_config(settings: Settings, *, db_url: str | None = None) -> dict[str, Any]:
