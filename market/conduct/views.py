@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -246,23 +247,25 @@ async def reject(request: Request) -> Response:
     return await _decide(request, Decision.REJECTED, _("The signature is rejected."))
 
 
+async def _confirm_with_reason(request: Request, **confirm: Any) -> Response | None:
+    """A decision that needs a reason: without one the action itself refuses it at once; a
+    complete form is confirmed first, with the reason shown."""
+    reason = (await form_data(request)).get("reason", "")
+    if not reason.strip():
+        return None
+    return await confirm_first(request, shown=[(_("Reason"), reason)], **confirm)
+
+
 async def revoke(request: Request) -> Response:
-    values = await form_data(request)
-    # A missing reason is refused at once; a complete form is confirmed first.
-    asked = (
-        None
-        if not values.get("reason", "").strip()
-        else await confirm_first(
-            request,
-            title=_("Revoke the signature?"),
-            consequences=[
-                _("The vendor is no longer eligible: it cannot bid and leaves open shortlists."),
-                _("The person who signed gets an e-mail with the reason."),
-            ],
-            button=_("Revoke the signature"),
-            back="/secretariat/conduct",
-            shown=[(_("Reason"), values.get("reason", ""))],
-        )
+    asked = await _confirm_with_reason(
+        request,
+        title=_("Revoke the signature?"),
+        consequences=[
+            _("The vendor is no longer eligible: it cannot bid and leaves open shortlists."),
+            _("The person who signed gets an e-mail with the reason."),
+        ],
+        button=_("Revoke the signature"),
+        back="/secretariat/conduct",
     )
     if asked is not None:
         return asked
@@ -331,24 +334,17 @@ async def _vendor_action(request: Request, action: str) -> Response:
 
 
 async def suspend(request: Request) -> Response:
-    values = await form_data(request)
-    # A missing reason is refused at once; a complete form is confirmed first.
-    asked = (
-        None
-        if not values.get("reason", "").strip()
-        else await confirm_first(
-            request,
-            title=_("Suspend the vendor?"),
-            consequences=[
-                _("The vendor can no longer bid and is excluded from open shortlists."),
-                _("The reason is shown on the vendor's public page and kept in the audit log."),
-                _("No e-mail is sent: tell the vendor yourself."),
-            ],
-            button=_("Suspend the vendor"),
-            back="/secretariat/vendors",
-            shown=[(_("Reason"), values.get("reason", ""))],
-            undo=_("You can reinstate the vendor later, with a reason."),
-        )
+    asked = await _confirm_with_reason(
+        request,
+        title=_("Suspend the vendor?"),
+        consequences=[
+            _("The vendor can no longer bid and is excluded from open shortlists."),
+            _("The reason is shown on the vendor's public page and kept in the audit log."),
+            _("No e-mail is sent: tell the vendor yourself."),
+        ],
+        button=_("Suspend the vendor"),
+        back="/secretariat/vendors",
+        undo=_("You can reinstate the vendor later, with a reason."),
     )
     if asked is not None:
         return asked
