@@ -189,11 +189,6 @@ async def recipients(task: Task) -> list[Recipient]:
 # --- mail ------------------------------------------------------------------------------------
 
 
-def render(template: str, language: str, values: dict[str, Any]) -> tuple[str, str, str]:
-    """Subject, text and HTML of a mail template in the user's language."""
-    return mail._render(template, language, values)
-
-
 def list_headers(settings: Settings, user_id: int, kind: str = "alerts") -> dict[str, str]:
     """RFC 8058: one-click unsubscribe by a POST to the signed link."""
     return {
@@ -219,7 +214,7 @@ async def send(
         "preferences_url": f"{settings.base_url}/account/alerts",
         **values,
     }
-    subject, text, html = render(template, language, values)
+    subject, text, html = mail.render_mail(template, language, values)
     message = await mail.queue_message(
         to=user.email,
         key=key,

@@ -71,7 +71,8 @@ def html_blocks(text: str) -> tuple[list[dict[str, Any]], list[Markup]]:
     return blocks, [_linkify(line) for line in footer.strip().splitlines() if line.strip()]
 
 
-def _render(template: str, language: str, values: dict[str, Any]) -> tuple[str, str, str]:
+def render_mail(template: str, language: str, values: dict[str, Any]) -> tuple[str, str, str]:
+    """Subject, text and HTML of a mail template in the recipient's language."""
     from market.web import templates
 
     previous = get_language()
@@ -93,7 +94,7 @@ async def queue_mail(
     *, to: str, template: str, key: str, language: str = "da", **values: Any
 ) -> OutboxMessage:
     """Write one e-mail to the outbox (once per idempotency key) and send it after commit."""
-    subject, text, html = _render(template, language, values)
+    subject, text, html = render_mail(template, language, values)
     return await queue_message(
         to=to, key=key, subject=subject, text=text, html=html, language=language
     )
