@@ -19,7 +19,15 @@ from tortoise.exceptions import ValidationError as TortoiseValidationError
 
 from market import jobs
 from market.db import tortoise_config
-from market.errors import BadRequest, DomainError, NotFound, PermissionDenied, ValidationFailed
+from market.errors import (
+    BadRequest,
+    DomainError,
+    MethodNotAllowed,
+    NotFound,
+    PermissionDenied,
+    ServerError,
+    ValidationFailed,
+)
 from market.i18n import gettext as _
 from market.logs import LogUserMiddleware, RequestLogMiddleware, route_name
 from market.logs import current as current_log_fields
@@ -51,8 +59,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         mapped = NotFound(_("Page not found."))
     elif exc.status_code == 405:
-        mapped = DomainError(_("This method is not allowed here."))
-        mapped.status, mapped.code = 405, "method_not_allowed"
+        mapped = MethodNotAllowed(_("This method is not allowed here."))
     elif exc.status_code == 403:
         mapped = PermissionDenied(exc.detail)
     else:
@@ -103,8 +110,7 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     log.exception(
         "unhandled error on %s %s", request.method, route_name(request.scope), exc_info=exc
     )
-    error = DomainError(_("Something went wrong on our side. It has been logged; try again."))
-    error.status, error.code = 500, "server_error"
+    error = ServerError(_("Something went wrong on our side. It has been logged; try again."))
     response = error_response(request, error)
     # Starlette answers unhandled errors outside every middleware: add the headers here.
     private = getattr(request.state, "user", None) is not None

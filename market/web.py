@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -223,6 +223,73 @@ def error_response(request: Request, exc: DomainError) -> Response:
         return render(request, template, status_code=exc.status, error=exc)
     except Exception:  # noqa: BLE001 - any failure here is handled the same way
         return HTMLResponse(f"<h1>{exc.status}</h1><p>{Markup.escape(exc.message)}</p>", exc.status)
+
+
+# Never sent back to the browser when a form is shown again.
+SECRET_FIELDS = frozenset({"password", "password_repeat", "current_password", "csrf_token"})
+
+# A form page: a template's name, or an async function that renders the page itself and takes
+# `status_code`, `errors`, `message` and `values` as keywords (pages that load more context).
+FormPage = str | Callable[..., Awaitable[Response]]
+
+
+def kept_values(values: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The submitted values to fill a form in again: all of them but passwords and the token."""
+    return {
+        k: v for k, v in (values or {}).items() if k not in SECRET_FIELDS and "password" not in k
+    }
+
+
+async def form_failure(
+    request: Request,
+    page: FormPage,
+    exc: DomainError,
+    values: Mapping[str, Any] | None = None,
+    *,
+    field: str | None = None,
+    **context: Any,
+) -> Response:
+    """The one answer of a form view to a DomainError from its POST: the same form again, with
+    the exception's status (400, 409, 413, 422, 429; see market.errors), its message as the
+    summary above the form, each of its field errors beside its field, and every submitted
+    value kept except passwords.
+
+    An error that is not about the form (not signed in, not allowed, not found: `on_form` is
+    False) is raised again, so the error page answers as it does for a GET. `field` names the
+    field an error without fields belongs to; `context` is the page's own (and may replace
+    `errors`, `message` or `values` for a page whose form names them differently).
+    """
+    if not exc.on_form:
+        raise exc
+    errors = dict(exc.fields) or ({field: exc.message} if field else {})
+    shown = {"errors": errors, "message": exc.message, "values": kept_values(values), **context}
+    if isinstance(page, str):
+        return render(request, page, status_code=exc.status, **shown)
+    return await page(request, status_code=exc.status, **shown)
+
+
+def flash_failure(request: Request, exc: DomainError, target: str) -> Response:
+    """The answer to a DomainError from a POST that has no form of its own to show again (a
+    button, or a short form on a list page): the message and each field's error flashed on
+    `target`, then a redirect there. Views that answer this way, and why:
+
+    - bids.bid_withdraw: a button after a confirmation page; back to the bid.
+    - conduct countersign/reject: a button and a reason on the signature list.
+    - conduct suspend/reinstate/remind: a button and a reason on the vendor list, after a
+      confirmation page.
+    - contributions.confirm: a button on the list of identities waiting for confirmation.
+    - tasks.question_answer: one answer box per question on the task page, which holds
+      many forms; the message is shown at the top of it.
+
+    An error that is not about the form is raised again, as in form_failure.
+    """
+    if not exc.on_form:
+        raise exc
+    flash(request, exc.message or _("Nothing was changed."), "error")
+    for text in exc.fields.values():
+        if text != exc.message:
+            flash(request, text, "error")
+    return redirect(request, target)
 
 
 UNSTORABLE_FORM = _l(
