@@ -17,7 +17,7 @@ from starlette.routing import Route
 from tortoise.contrib.starlette import RegisterTortoise
 from tortoise.exceptions import ValidationError as TortoiseValidationError
 
-from market import jobs
+from market import jobs, urls
 from market.db import tortoise_config
 from market.errors import (
     BadRequest,
@@ -129,6 +129,7 @@ def create_app(
     settings = settings or Settings.from_env()
     passwords.configure(settings.argon2_profile)
     mail.configure(settings.base_url)
+    urls.configure(routes)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -27,8 +27,12 @@ def _run(coro_factory: Callable[[], Awaitable[T]]) -> T:
 async def _with_orm(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     from tortoise import Tortoise
 
+    from market import urls
     from market.db import tortoise_config
+    from market.routes import routes
 
+    # Mail written by the command links to pages by route name.
+    urls.configure(routes)
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
     try:
         return await work()
@@ -128,6 +132,10 @@ def worker(burst: bool, check: bool) -> None:
             asyncio.run(async_check_health(redis_settings(settings), None, settings.arq_queue))
         )
 
+    from market import urls
+    from market.routes import routes
+
+    urls.configure(routes)  # the mail jobs write links from route names
     run_worker(
         WorkerSettings,  # type: ignore[arg-type]
         redis_settings=redis_settings(settings),

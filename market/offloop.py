@@ -76,15 +76,17 @@ def _exit_with_parent(parent: int) -> None:
 async def _connect() -> None:
     from tortoise import Tortoise
 
-    from market import jobs
+    from market import jobs, urls
     from market.db import tortoise_config
     from market.mail import services as mail
+    from market.routes import routes
     from market.security import passwords
     from market.settings import Settings
 
     settings = Settings.from_env()
     passwords.configure(settings.argon2_profile)
     mail.configure(settings.base_url)
+    urls.configure(routes)
     # The context lives on after this coroutine: later jobs run on the same loop.
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
     _ctx.update(settings=settings, job_try=1)

@@ -35,6 +35,7 @@ from market.i18n import lazy_gettext as _l
 from market.logs import current as current_log_fields
 from market.parsing import storable, whole_number
 from market.settings import ROOT
+from market.urls import url
 
 # An installed wheel carries the templates inside the package (see setup.py); a checkout
 # reads the top-level folder.
@@ -116,6 +117,7 @@ def build_environment() -> jinja2.Environment:
     env.filters["tojson_attr"] = lambda v: json.dumps(v)
     env.globals["get_language"] = get_language
     env.globals["static"] = static_url
+    env.globals["url"] = url  # a path from a route name: url("tasks.detail", id=task.id)
     env.globals["current_csrf_token"] = _csrf_token.get
     return env
 

@@ -16,10 +16,11 @@ from collections.abc import Awaitable, Callable
 
 from tortoise import Tortoise
 
-from market import jobs
+from market import jobs, urls
 from market.alerts import delivery, replay
 from market.db import tortoise_config
 from market.mail import services as mail
+from market.routes import routes
 from market.settings import Settings
 
 COMMANDS: dict[str, Callable[[Settings], Awaitable[int]]] = {
@@ -31,6 +32,7 @@ COMMANDS: dict[str, Callable[[Settings], Awaitable[int]]] = {
 
 async def run(name: str, settings: Settings) -> int:
     mail.configure(settings.base_url)
+    urls.configure(routes)
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
     runner = jobs.build_runner(settings)
     if isinstance(runner, jobs.InlineRunner):
