@@ -49,9 +49,9 @@ async def sweep_outbox(ctx: dict[str, Any]) -> int:
 
 async def send_bid_receipts(ctx: dict[str, Any]) -> int:
     """The coalesced bid receipts whose quiet time has passed (one per bid per few minutes)."""
-    from market.bids import services
+    from market.bids import receipts
 
-    return await services.send_due_receipts()
+    return await receipts.send_due_receipts()
 
 
 async def refresh_vendor_index(ctx: dict[str, Any], vendor_id: int) -> str:

@@ -6,20 +6,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from market.api import answer, json_body, page_of, pagination, path_id
-from market.bids import evaluation, services
+from market.bids import content as bid_content
+from market.bids import evaluation, reading
+from market.bids import opportunities as open_tasks
 from market.tasks.rules import effective_status
 from market.web import client_address, page_param
 
 
 async def opportunities(request: Request) -> Response:
     page, per_page = pagination(request)
-    items, total = await services.opportunities(request.state.user, page, per_page)
-    return answer(page_of([services.opportunity_json(i) for i in items], page, total, per_page))
+    items, total = await open_tasks.opportunities(request.state.user, page, per_page)
+    return answer(page_of([open_tasks.opportunity_json(i) for i in items], page, total, per_page))
 
 
 async def my_bids(request: Request) -> Response:
     page, per_page = pagination(request)
-    rows, total = await services.my_bids(request.state.user, page, per_page)
+    rows, total = await reading.my_bids(request.state.user, page, per_page)
     items = [
         {
             "id": b.id,
@@ -35,13 +37,13 @@ async def my_bids(request: Request) -> Response:
 
 async def _bid_answer(request: Request, bid_id: int, status_code: int = 200) -> Response:
     # The latest version, the count and one page of the history (?page=N, newest first).
-    view = await services.readable_bid(bid_id, request.state.user, page_param(request))
-    return answer(services.bid_json(view), status_code)
+    view = await reading.readable_bid(bid_id, request.state.user, page_param(request))
+    return answer(reading.bid_json(view), status_code)
 
 
 async def submit_bid(request: Request) -> Response:
     body = await json_body(request)
-    bid = await services.submit_bid(
+    bid = await bid_content.submit_bid(
         path_id(request), body, actor=request.state.user, address=client_address(request)
     )
     return await _bid_answer(request, bid.id, 201)
@@ -53,14 +55,14 @@ async def bid_detail(request: Request) -> Response:
 
 async def revise_bid(request: Request) -> Response:
     body = await json_body(request)
-    bid = await services.revise_bid(
+    bid = await bid_content.revise_bid(
         path_id(request), body, actor=request.state.user, address=client_address(request)
     )
     return await _bid_answer(request, bid.id)
 
 
 async def withdraw_bid(request: Request) -> Response:
-    bid = await services.withdraw_bid(
+    bid = await bid_content.withdraw_bid(
         path_id(request), actor=request.state.user, address=client_address(request)
     )
     return await _bid_answer(request, bid.id)
@@ -72,7 +74,7 @@ async def task_bids(request: Request) -> Response:
         return answer({"task_id": data["task"].id, "sealed": True, "count": data["count"]})
     items = []
     for bid in data["bids"]:
-        items.append(services.bid_json(await services.readable_bid(bid.id, request.state.user)))
+        items.append(reading.bid_json(await reading.readable_bid(bid.id, request.state.user)))
     return answer(
         {
             "task_id": data["task"].id,

@@ -9,7 +9,7 @@ from typing import Any
 from market import clock
 from market.accounts.models import User
 from market.accounts.services import get_user_by_email
-from market.bids import evaluation, services
+from market.bids import content, evaluation
 from market.solutions.models import Solution
 from market.tasks import services as tasks
 from market.tasks.models import Task
@@ -76,7 +76,7 @@ async def _bids(task: Task, offers: list[tuple[str, dict[str, Any]]]) -> list[in
     for vendor_name, body in offers:
         found = await _admin(vendor_name)
         if found is not None:
-            bid = await services.submit_bid(task.id, body, actor=found[1])
+            bid = await content.submit_bid(task.id, body, actor=found[1])
             ids.append(bid.id)
     return ids
 

@@ -9,8 +9,8 @@ from tortoise.expressions import Q
 
 from market import clock
 from market.audit.services import record
+from market.bids.attachments import attachment_folder
 from market.bids.models import BidAttachment
-from market.bids.services import attachment_folder
 from market.db import transaction
 
 

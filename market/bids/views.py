@@ -10,7 +10,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from market.api import path_id
-from market.bids import evaluation, services
+from market.bids import bidders, evaluation, reading
+from market.bids import content as bid_content
+from market.bids import opportunities as open_tasks
+from market.bids.attachments import Upload
 from market.bids.models import BidStatus
 from market.errors import DomainError, NotFound
 from market.i18n import gettext as _
@@ -41,7 +44,7 @@ def _page(request: Request) -> int:
 
 async def opportunities(request: Request) -> Response:
     page = _page(request)
-    items, total = await services.opportunities(request.state.user, page, PER_PAGE)
+    items, total = await open_tasks.opportunities(request.state.user, page, PER_PAGE)
     return render(
         request,
         "bids/opportunities.html",
@@ -54,12 +57,12 @@ async def opportunities(request: Request) -> Response:
 
 async def my_bids(request: Request) -> Response:
     page = _page(request)
-    rows, total = await services.my_bids(request.state.user, page, PER_PAGE)
+    rows, total = await reading.my_bids(request.state.user, page, PER_PAGE)
     return render(
         request,
         "bids/my_bids.html",
         rows=rows,
-        outcomes=await services.outcomes(rows),
+        outcomes=await reading.outcomes(rows),
         total=total,
         page=page,
         pages=max(1, -(-total // PER_PAGE)),
@@ -97,14 +100,14 @@ def form_from_content(content: dict[str, Any]) -> dict[str, str]:
     return values
 
 
-async def _uploads(request: Request) -> list[services.Upload]:
+async def _uploads(request: Request) -> list[Upload]:
     form = await read_form(request)
     uploads = []
     for item in form.getlist("attachments"):
         if isinstance(item, UploadFile) and item.filename:
             data = await item.read()
             if data:
-                uploads.append(services.Upload(item.filename, data))
+                uploads.append(Upload(item.filename, data))
     return uploads
 
 
@@ -113,11 +116,11 @@ async def bid_form(request: Request) -> Response:
     settings = request.app.state.settings
     task_id = path_id(request)
     task = await evaluation.task_for(task_id)
-    vendor = await services.own_vendor(user)
-    bid = await services.bid_on(task, user)
+    vendor = await bidders.own_vendor(user)
+    bid = await reading.bid_on(task, user)
     live = bid if bid is not None and bid.status != BidStatus.WITHDRAWN else None
     # Bidding again after a withdrawal starts from the withdrawn bid's last version.
-    content = await services.working_content(bid) if bid is not None else {}
+    content = await bid_content.working_content(bid) if bid is not None else {}
     attachments = list(content.get("attachments", []))
     values = form_from_content(content)
     errors: dict[str, str] = {}
@@ -139,11 +142,11 @@ async def bid_form(request: Request) -> Response:
         await request.close()  # the uploads are read: release their temporary files
         try:
             if live is None:
-                saved = await services.submit_bid(
+                saved = await bid_content.submit_bid(
                     task_id, body, keep_attachments=True, remove_ids=remove, **options
                 )
             else:
-                saved = await services.revise_bid(live.id, body, remove_ids=remove, **options)
+                saved = await bid_content.revise_bid(live.id, body, remove_ids=remove, **options)
         except DomainError as exc:
             if isinstance(exc, NotFound):
                 raise
@@ -159,7 +162,7 @@ async def bid_form(request: Request) -> Response:
                 ),
             )
             return redirect(request, f"/bids/{saved.id}")
-    blockers = await services.bid_blockers(task, vendor)
+    blockers = await bidders.bid_blockers(task, vendor)
     return render(
         request,
         "bids/form.html",
@@ -178,7 +181,7 @@ async def bid_form(request: Request) -> Response:
 
 
 async def bid_page(request: Request) -> Response:
-    view = await services.readable_bid(path_id(request), request.state.user, page_param(request))
+    view = await reading.readable_bid(path_id(request), request.state.user, page_param(request))
     outcome = await evaluation.outcome(view.bid) if view.as_vendor else None
     delivery = await evaluation.delivery_of(view.task) if view.as_vendor else None
     if delivery is not None and delivery.bid_id != view.bid.id:
@@ -214,7 +217,7 @@ async def bid_withdraw(request: Request) -> Response:
     if asked is not None:
         return asked
     try:
-        bid = await services.withdraw_bid(
+        bid = await bid_content.withdraw_bid(
             path_id(request), actor=request.state.user, address=client_address(request)
         )
     except DomainError as exc:
@@ -227,7 +230,7 @@ async def bid_withdraw(request: Request) -> Response:
 
 
 async def receipt(request: Request) -> Response:
-    view, revision = await services.receipt(
+    view, revision = await reading.receipt(
         path_id(request), int(request.path_params["number"]), request.state.user
     )
     return render(
@@ -237,12 +240,12 @@ async def receipt(request: Request) -> Response:
         bid=view.bid,
         task=view.task,
         revision=revision,
-        canonical=services.canonical_json(revision.content).decode("utf-8"),
+        canonical=bid_content.canonical_json(revision.content).decode("utf-8"),
     )
 
 
 async def attachment(request: Request) -> Response:
-    row, path = await services.attachment_file(
+    row, path = await reading.attachment_file(
         path_id(request),
         int(request.path_params["attachment_id"]),
         request.state.user,

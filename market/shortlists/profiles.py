@@ -179,7 +179,7 @@ async def _delivery_history(
 ) -> dict[int, list[tuple[int, bool, str, list[str]]]]:
     """The bids module's rated deliveries, when that module is there (it is optional)."""
     try:
-        from market.bids.services import delivery_history
+        from market.bids.deliveries import delivery_history
     except ImportError:
         return {}
     return dict(await delivery_history(ids, before=before))

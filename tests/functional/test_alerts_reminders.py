@@ -8,7 +8,7 @@ import datetime as dt
 from market import clock
 from market.accounts.models import User
 from market.alerts import delivery, services
-from market.bids import services as bids
+from market.bids import content as bids
 from market.mail.models import OutboxMessage
 from market.tasks import questions
 from market.tasks import services as tasks

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from market import clock
-from market.bids import services as bids
+from market.bids.receipts import send_due_receipts
 from market.mail.models import OutboxMessage
 from tests import factories, factories_bids
 
@@ -44,13 +44,13 @@ async def test_receipts_are_coalesced_and_name_the_last_hash(client, run_jobs) -
     await run_jobs()
     receipts = await OutboxMessage.filter(idempotency_key__startswith="bid-receipt:")
     assert len(receipts) == 1  # the first submission, at once
-    assert await bids.send_due_receipts() == 0  # still within the quiet time
+    assert await send_due_receipts() == 0  # still within the quiet time
     clock.shift(dt.timedelta(minutes=4))
-    assert await bids.send_due_receipts() == 1
+    assert await send_due_receipts() == 1
     await run_jobs()
     last = (await client.get(f"/api/v1/bids/{data['id']}", headers=headers)).json()
     receipts = await OutboxMessage.filter(idempotency_key__startswith="bid-receipt:")
     assert len(receipts) == 2
     newest = max(receipts, key=lambda m: m.id)
     assert last["sha256"] in newest.body_text and last["revision"] == 11
-    assert await bids.send_due_receipts() == 0  # nothing new: nothing sent
+    assert await send_due_receipts() == 0  # nothing new: nothing sent

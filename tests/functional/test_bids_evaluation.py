@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from market.bids import services
+from market.bids import deliveries
 from market.mail.models import OutboxMessage
 from market.tasks.models import Task
 from tests import factories, factories_bids
@@ -209,7 +209,7 @@ async def test_delivery_closes_the_task_feeds_history_and_the_vendor_sees_it(
     )
     assert done.status_code == 201, done.text
     assert (await Task.get(id=scene.task.id)).status == "delivered"
-    history = await services.delivery_history([scene.vendor.id, scene.other_vendor.id])
+    history = await deliveries.delivery_history([scene.vendor.id, scene.other_vendor.id])
     assert history[scene.other_vendor.id] == []
     quality, on_time, text, codes = history[scene.vendor.id][0]
     assert (quality, on_time) == (4, False) and scene.task.title in text

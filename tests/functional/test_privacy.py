@@ -12,8 +12,8 @@ from tortoise import Tortoise
 from market import clock, jobs
 from market.accounts.models import LoginFailure, Session, User
 from market.audit.models import AuditEvent
+from market.bids.content import content_hash
 from market.bids.models import Bid, BidRevision
-from market.bids.services import content_hash
 from market.conduct.models import ConductVersion, Signature
 from market.mail.models import MailStatus, OutboxMessage
 from market.privacy import retention

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from market import clock
+from market.bids import content as bids
 from market.bids import retention
-from market.bids import services as bids
+from market.bids.attachments import attachment_folder
 from market.bids.models import Bid, BidAttachment
 from tests import factories, factories_bids
 
@@ -74,7 +75,7 @@ async def test_removed_and_withdrawn_attachments_leave_the_disk_after_the_retent
     )
     await bids.withdraw_bid(gone.id, actor=scene.other_admin)
     withdrawn = await BidAttachment.get(bid_id=gone.id)
-    folder = bids.attachment_folder(settings.upload_dir)
+    folder = attachment_folder(settings.upload_dir)
     files = {a.id: folder / a.stored_name for a in (first, live, withdrawn)}
     assert all(path.exists() for path in files.values())
 

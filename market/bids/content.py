@@ -1,0 +1,381 @@
+"""A bid's content and its life: drafts, submission, revisions (each kept, hashed), withdrawal.
+
+The deadline is checked inside the transaction that writes (against the clock at that
+moment), and the database keeps one bid per vendor and task.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+
+from market import clock
+from market.accounts.models import User
+from market.audit.services import record, register_sealed
+from market.bids import access
+from market.bids.attachments import Upload, attach, discard, prepare
+from market.bids.bidders import bid_blockers, own_vendor
+from market.bids.models import Bid, BidAttachment, BidRevision, BidStatus
+from market.bids.receipts import receipt_mail
+from market.db import transaction
+from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from market.i18n import format_datetime
+from market.i18n import gettext as _
+from market.parsing import is_negative, json_whole_number
+from market.tasks.models import Task
+from market.tasks.rules import bidding_open
+
+FIELDS = ("price_dkk", "hours", "delivery_date", "approach", "team", "assumptions")
+MAX_DKK = 2_000_000_000
+
+
+def canonical_json(content: dict[str, Any]) -> bytes:
+    """The one serialisation that is hashed: sorted keys, no spaces, UTF-8."""
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(content)).hexdigest()
+
+
+def _read_team(raw: Any, errors: dict[str, str]) -> list[dict[str, str]]:
+    if raw in (None, ""):
+        return []
+    if not isinstance(raw, list) or len(raw) > 50:
+        errors["team"] = _("Send the team as a list of {name, role} (at most 50 people).")
+        return []
+    team = []
+    for member in raw:
+        name = member.get("name") if isinstance(member, dict) else None
+        role = member.get("role", "") if isinstance(member, dict) else None
+        if not isinstance(name, str) or not name.strip() or not isinstance(role, str):
+            errors["team"] = _("Every team member needs a name and a role.")
+            return []
+        team.append({"name": name.strip()[:200], "role": role.strip()[:200]})
+    return team
+
+
+def read_content(body: dict[str, Any], *, draft: bool) -> dict[str, Any]:
+    """The bid's fields checked. A draft may leave fields out; a submission may not."""
+    errors: dict[str, str] = {}
+    content: dict[str, Any] = {}
+    for name in ("price_dkk", "hours"):
+        raw = body.get(name)
+        value = json_whole_number(raw)
+        if raw in (None, ""):
+            if not draft:
+                errors[name] = _("This field is required.")
+        elif is_negative(raw):
+            errors[name] = _("Must be positive.")
+        elif value is None:
+            errors[name] = _("Must be a whole number.")
+        elif value < 1:
+            errors[name] = _("Must be at least %(n)d.") % {"n": 1}
+        elif value > MAX_DKK:
+            errors[name] = _("Must be at most %(n)d.") % {"n": MAX_DKK}
+        content[name] = value if name not in errors else None
+    raw_date = body.get("delivery_date")
+    content["delivery_date"] = None
+    if raw_date in (None, ""):
+        if not draft:
+            errors["delivery_date"] = _("This field is required.")
+    else:
+        try:
+            day = dt.date.fromisoformat(str(raw_date).strip())
+        except ValueError:
+            errors["delivery_date"] = _("Enter a date as YYYY-MM-DD.")
+        else:
+            if day < clock.today():
+                errors["delivery_date"] = _("The delivery date is in the past.")
+            content["delivery_date"] = day.isoformat()
+    for name, limit, required in (("approach", 20_000, True), ("assumptions", 10_000, False)):
+        raw = body.get(name)
+        if raw is not None and not isinstance(raw, str):
+            errors[name] = _("Must be text.")
+        elif isinstance(raw, str) and len(raw) > limit:
+            errors[name] = _("Must be at most %(n)d characters.") % {"n": limit}
+        elif required and not draft and not (raw or "").strip():
+            errors[name] = _("This field is required.")
+        content[name] = (raw or "").strip() if name not in errors else ""
+    content["team"] = _read_team(body.get("team"), errors)
+    if errors:
+        raise ValidationFailed(_("The bid was not saved: correct the fields named."), errors)
+    return content
+
+
+def _closed(task: Task) -> Conflict:
+    return Conflict(
+        _(
+            "Bidding closed at %(deadline)s. Nothing was saved: the version you submitted "
+            "before the deadline, if any, stands."
+        )
+        % {"deadline": format_datetime(clock.to_local(task.bid_deadline), seconds=True)}
+    )
+
+
+async def _open_task(task_id: int, user: Any) -> Task:
+    task = await Task.get_or_none(id=task_id)
+    if task is None or task.published_at is None:
+        raise NotFound(_("There is no such task."))
+    return task
+
+
+async def _lock_task(task_id: int) -> Task:
+    """Inside the writing transaction: the task row locked (PostgreSQL) and the deadline
+    checked against the clock now, so a late write never commits."""
+    task = await Task.filter(id=task_id).select_for_update().first()
+    if task is None:
+        raise NotFound(_("There is no such task."))
+    if not bidding_open(task, clock.now()):
+        raise _closed(task)
+    return task
+
+
+async def _add_revision(
+    bid: Bid, content: dict[str, Any], *, draft: bool, actor: User, revive: bool = False
+) -> BidRevision:
+    now = clock.now()
+    number = bid.revisions_count + 1
+    kind = BidStatus.DRAFT if draft else BidStatus.SUBMITTED
+    revision = await BidRevision.create(
+        bid=bid,
+        number=number,
+        kind=kind,
+        content=content,
+        sha256=content_hash(content),
+        created_by_id=actor.id,
+        created_at=now,
+    )
+    changes: dict[str, Any] = {"revisions_count": number, "latest_revision_id": revision.id}
+    if revive:
+        changes.update(
+            withdrawn_at=None, submitted_revision_id=None, submitted_at=None, submitted_sha256=""
+        )
+    if not draft:
+        changes.update(
+            submitted_revision_id=revision.id,
+            submitted_at=now,
+            submitted_sha256=revision.sha256,
+            price_dkk=content["price_dkk"],
+            hours=content["hours"],
+            delivery_date=dt.date.fromisoformat(content["delivery_date"]),
+            approach=content["approach"],
+            team=content["team"],
+            assumptions=content["assumptions"],
+        )
+    # Optimistic guard: a concurrent revision of the same bid makes this match nothing.
+    query = Bid.filter(id=bid.id, revisions_count=bid.revisions_count)
+    query = (
+        query.filter(withdrawn_at__isnull=False)
+        if revive
+        else query.filter(withdrawn_at__isnull=True)
+    )
+    if not await query.update(**changes):
+        raise Conflict(_("The bid was changed meanwhile: reload it and try again."))
+    await bid.refresh_from_db()
+    return revision
+
+
+async def sealed_bid_ids() -> set[str]:
+    """Bids whose task's deadline has not passed: the audit log shows their events redacted."""
+    ids = await Bid.filter(task__bid_deadline__gt=clock.now()).values_list("id", flat=True)
+    return {str(i) for i in ids}
+
+
+register_sealed("bid", sealed_bid_ids)
+
+
+async def _audit(
+    action: str, bid: Bid, revision: BidRevision | None, actor: User, address: str
+) -> None:
+    # Sealed content never goes into the audit log: ids, the action and the hash only.
+    after: dict[str, Any] = {"task_id": bid.task_id, "vendor_id": bid.vendor_id}
+    if revision is not None:
+        after.update(revision=revision.number, kind=revision.kind, sha256=revision.sha256)
+    await record(
+        action, actor=actor, object_type="bid", object_id=bid.id, after=after, address=address
+    )
+
+
+async def _write(
+    task_id: int, write: Any, stored: list[tuple[Upload, str, str]]
+) -> tuple[Bid, BidRevision]:
+    async with transaction():
+        task = await _lock_task(task_id)
+        result: tuple[Bid, BidRevision] = await write(task, stored)
+    return result
+
+
+def _draft_flag(body: dict[str, Any]) -> bool:
+    return body.get("draft") in (True, "1", "true", "on")
+
+
+async def submit_bid(
+    task_id: int,
+    body: dict[str, Any],
+    *,
+    actor: User,
+    address: str = "",
+    uploads: Sequence[Upload] = (),
+    upload_dir: Path | None = None,
+    max_bytes: int = 10_000_000,
+    keep_attachments: bool = False,
+    remove_ids: Iterable[int] = (),
+    storage_bytes: int | None = None,
+) -> Bid:
+    """A new bid (or a draft), or a new life for a withdrawn one. 409 after the deadline or
+    when the vendor already has a live bid (revise that one instead). A withdrawn bid's
+    attachments are dropped, or kept (but `remove_ids`) with `keep_attachments`."""
+    task = await _open_task(task_id, actor)
+    vendor = await own_vendor(actor)
+    if not bidding_open(task):
+        raise _closed(task)
+    blockers = await bid_blockers(task, vendor)
+    if blockers:
+        raise PermissionDenied(
+            _("Your company cannot bid on this task: %(reasons)s.")
+            % {"reasons": "; ".join(blockers)}
+        )
+    draft = _draft_flag(body)
+    content = read_content(body, draft=draft)
+
+    async def create(task: Task, stored: list[tuple[Upload, str, str]]) -> tuple[Bid, BidRevision]:
+        bid = await Bid.create(task=task, vendor=vendor, created_by_id=actor.id)
+        content["attachments"] = await attach(bid, stored, (), actor, storage_bytes)
+        revision = await _add_revision(bid, content, draft=draft, actor=actor)
+        await _audit("bid.submitted" if not draft else "bid.drafted", bid, revision, actor, address)
+        return bid, revision
+
+    async def revive(task: Task, stored: list[tuple[Upload, str, str]]) -> tuple[Bid, BidRevision]:
+        bid = await Bid.filter(task_id=task.id, vendor_id=vendor.id).select_for_update().first()
+        if bid is None:
+            raise Conflict(_("The bid was changed meanwhile: reload it and try again."))
+        if bid.withdrawn_at is None:
+            raise Conflict(
+                _(
+                    "Your company already has a bid on this task: revise that bid "
+                    "instead (PUT /api/v1/bids/%(id)d)."
+                )
+                % {"id": bid.id}
+            )
+        if keep_attachments:
+            content["attachments"] = await attach(bid, stored, remove_ids, actor, storage_bytes)
+        else:
+            await BidAttachment.filter(bid_id=bid.id, removed_at__isnull=True).update(
+                removed_at=clock.now()
+            )
+            content["attachments"] = await attach(bid, stored, (), actor, storage_bytes)
+        revision = await _add_revision(bid, content, draft=draft, actor=actor, revive=True)
+        await _audit("bid.renewed", bid, revision, actor, address)
+        return bid, revision
+
+    stored, folder = prepare(uploads, upload_dir, max_bytes)
+    try:
+        try:
+            bid, revision = await _write(task.id, create, stored)
+        except IntegrityError:
+            # The database says this vendor has a bid on the task already.
+            bid, revision = await _write(task.id, revive, stored)
+    except IntegrityError as exc:
+        discard(stored, folder)
+        raise Conflict(_("The bid was changed meanwhile: reload it and try again.")) from exc
+    except BaseException:
+        discard(stored, folder)
+        raise
+    await receipt_mail(bid, revision, actor, task)
+    return bid
+
+
+async def own_bid(bid_id: int, user: User) -> Bid:
+    """A bid of the caller's own vendor (404 for anyone else: existence is private)."""
+    bid = await Bid.get_or_none(id=bid_id).select_related("vendor")
+    if bid is None or not access.is_vendor_user(user, bid.vendor.organisation_id):
+        raise NotFound(_("There is no such bid."))
+    return bid
+
+
+async def working_content(bid: Bid) -> dict[str, Any]:
+    """The latest saved content (the draft being worked on, or the submitted version)."""
+    if bid.latest_revision_id is None:
+        return {}
+    revision = await BidRevision.get_or_none(id=bid.latest_revision_id)
+    return dict(revision.content) if revision else {}
+
+
+async def revise_bid(
+    bid_id: int,
+    body: dict[str, Any],
+    *,
+    actor: User,
+    address: str = "",
+    uploads: Sequence[Upload] = (),
+    remove_ids: Iterable[int] = (),
+    upload_dir: Path | None = None,
+    max_bytes: int = 10_000_000,
+    storage_bytes: int | None = None,
+) -> Bid:
+    """A new revision (fields left out keep their value). A submitted revision becomes the
+    version that counts; a draft revision leaves the submitted one standing."""
+    bid = await own_bid(bid_id, actor)
+    task = await Task.get(id=bid.task_id)
+    if not bidding_open(task):
+        raise _closed(task)
+    if bid.withdrawn_at is not None:
+        raise Conflict(_("This bid is withdrawn. Submit a new bid on the task to bid again."))
+    blockers = await bid_blockers(task, bid.vendor)
+    if blockers:
+        raise PermissionDenied(
+            _("Your company cannot bid on this task: %(reasons)s.")
+            % {"reasons": "; ".join(blockers)}
+        )
+    draft = _draft_flag(body)
+    merged = {**await working_content(bid), **{k: body[k] for k in FIELDS if k in body}}
+    content = read_content(merged, draft=draft)
+    removing = list(remove_ids)
+
+    async def write(task: Task, stored: list[tuple[Upload, str, str]]) -> tuple[Bid, BidRevision]:
+        current = await Bid.filter(id=bid.id).select_for_update().first()
+        assert current is not None
+        if current.withdrawn_at is not None:
+            raise Conflict(_("This bid is withdrawn. Submit a new bid on the task to bid again."))
+        content["attachments"] = await attach(current, stored, removing, actor, storage_bytes)
+        revision = await _add_revision(current, content, draft=draft, actor=actor)
+        await _audit(
+            "bid.revised" if not draft else "bid.drafted", current, revision, actor, address
+        )
+        return current, revision
+
+    stored, folder = prepare(uploads, upload_dir, max_bytes)
+    try:
+        saved, revision = await _write(task.id, write, stored)
+    except IntegrityError as exc:
+        discard(stored, folder)
+        raise Conflict(_("The bid was changed meanwhile: reload it and try again.")) from exc
+    except BaseException:
+        discard(stored, folder)
+        raise
+    await receipt_mail(saved, revision, actor, task)
+    return saved
+
+
+async def withdraw_bid(bid_id: int, *, actor: User, address: str = "") -> Bid:
+    """Withdraw before the deadline: the bid no longer counts (its history stays)."""
+    bid = await own_bid(bid_id, actor)
+    async with transaction():
+        await _lock_task(bid.task_id)
+        updated = await Bid.filter(id=bid.id, withdrawn_at__isnull=True).update(
+            withdrawn_at=clock.now()
+        )
+        if not updated:
+            raise Conflict(_("This bid is already withdrawn."))
+        await bid.refresh_from_db()
+        await _audit("bid.withdrawn", bid, None, actor, address)
+    return bid
