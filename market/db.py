@@ -25,7 +25,7 @@ MODEL_MODULES = [
     "market.solutions.models",
     "market.tasks.models",
     "market.bids.models",
-    "market.shortlists.models",  # issue 7
+    "market.shortlists.models",
     "market.alerts.models",
     "market.privacy.models",
     "market.opendata.models",

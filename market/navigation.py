@@ -22,19 +22,19 @@ MENU: list[MenuItem] = [
     MenuItem(_l("Directory"), "/directory"),
     MenuItem(_l("My profile"), "/vendor/profile", ("vendor_admin", "vendor_member")),
     MenuItem(_l("Taxonomy"), "/secretariat/taxonomy", ("secretariat",)),
-    MenuItem(_l("Solutions"), "/solutions"),  # issue 6
-    MenuItem(_l("Wishes"), "/wishes", ("municipality",)),  # issue 6
+    MenuItem(_l("Solutions"), "/solutions"),
+    MenuItem(_l("Wishes"), "/wishes", ("municipality",)),
     MenuItem(_l("Tasks"), "/tasks"),  # public: open tasks; coordinators also see their own
-    MenuItem(_l("Releases"), "/releases", ("coordinator",)),  # issue 6
+    MenuItem(_l("Releases"), "/releases", ("coordinator",)),
     MenuItem(_l("Partners register"), "/partners"),
     MenuItem(_l("Code of Conduct"), "/conduct"),
     MenuItem(_l("My company"), "/my-company", ("vendor_admin", "vendor_member")),
     MenuItem(_l("Opportunities"), "/opportunities", ("vendor_admin", "vendor_member")),  # 8
-    MenuItem(_l("My bids"), "/my-bids", ("vendor_admin", "vendor_member")),  # issue 8
+    MenuItem(_l("My bids"), "/my-bids", ("vendor_admin", "vendor_member")),
     MenuItem(_l("Code of Conduct desk"), "/secretariat/conduct", ("secretariat",)),
-    MenuItem(_l("Matching weights"), "/secretariat/matching", ("secretariat",)),  # issue 7
-    MenuItem(_l("Fairness"), "/secretariat/fairness", ("secretariat",)),  # issue 7
-    MenuItem(_l("Statistics"), "/statistics"),  # issue 9
+    MenuItem(_l("Matching weights"), "/secretariat/matching", ("secretariat",)),
+    MenuItem(_l("Fairness"), "/secretariat/fairness", ("secretariat",)),
+    MenuItem(_l("Statistics"), "/statistics"),
     MenuItem(_l("Alerts"), "/account/alerts", ("vendor_admin", "vendor_member", "coordinator")),
     MenuItem(_l("Alert settings"), "/secretariat/alerts", ("secretariat",)),
     MenuItem(_l("Privacy desk"), "/secretariat/privacy", ("secretariat",)),

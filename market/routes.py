@@ -53,7 +53,7 @@ FORM = ("GET", "POST")
 
 SECRETARIAT = roles("secretariat")
 METRICS_READERS = roles("secretariat", rule="or an address in METRICS_ALLOWED_ADDRESSES")
-# issue 6: solutions, wishes, tasks
+# solutions, wishes, tasks
 COORDINATOR = roles("coordinator", rule="coordinator of this solution")
 MUNICIPALITY = roles("municipality", rule="own municipality")
 STAFF = roles("municipality", "coordinator", "secretariat")
@@ -61,7 +61,7 @@ VENDOR = roles("vendor_admin", "vendor_member", rule="invited or eligible vendor
 VENDOR_ADMIN = roles("vendor_admin", rule="administrator of this vendor")
 VENDOR_USERS = roles("vendor_admin", "vendor_member", rule="users of this vendor")
 SHORTLIST_READERS = roles("coordinator", "secretariat", rule="coordinator of this solution")
-# issue 8: bids
+# bids
 EVALUATORS = roles("coordinator", "municipality", rule="evaluator of this task")
 
 
@@ -126,7 +126,7 @@ routes: list[BaseRoute] = [
     page("/language", accounts.set_language, "accounts.language", ANYONE, POST),
     # --- audit
     page("/secretariat/audit", audit.audit_log, "audit.log", SECRETARIAT),
-    # --- solutions, wishes, releases and tasks (issue 6)
+    # --- solutions, wishes, releases and tasks
     page("/solutions", solutions.solution_list, "solutions.list", ANYONE),
     page("/solutions/{id:int}", solutions.solution_detail, "solutions.detail", ANYONE),
     page("/solutions/{id:int}/wishes/new", solutions.wish_new, "wishes.new", MUNICIPALITY, FORM),
@@ -217,7 +217,7 @@ routes: list[BaseRoute] = [
         roles("vendor_admin", "vendor_member", rule="users of this vendor"),
         ("PUT",),
     ),
-    # --- matching: shortlists, weights, fairness (issue 7)
+    # --- matching: shortlists, weights, fairness
     page(
         "/tasks/{id:int}/shortlist", shortlists.shortlist_page, "shortlists.task", SHORTLIST_READERS
     ),
@@ -256,7 +256,7 @@ routes: list[BaseRoute] = [
     # --- API
     api("/auth/token", accounts_api.create_token, "auth.token_create", ANYONE, POST),
     api("/auth/token", accounts_api.delete_token, "auth.token_delete", SIGNED_IN, ("DELETE",)),
-    # --- vendors and conduct (issue 4)
+    # --- vendors and conduct
     page("/vendors/register", vendors.register, "vendors.register", ANYONE, FORM),
     api("/me", accounts_api.me, "me", SIGNED_IN),
     page("/partners", vendors.partners, "vendors.partners", ANYONE),
@@ -343,7 +343,7 @@ routes: list[BaseRoute] = [
     ),
     api("/signatures/{id:int}/reject", conduct_api.reject, "signatures.reject", SECRETARIAT, POST),
     api("/signatures/{id:int}/revoke", conduct_api.revoke, "signatures.revoke", SECRETARIAT, POST),
-    # --- bids (issue 8)
+    # --- bids
     page("/opportunities", bids.opportunities, "bids.opportunities", VENDOR_USERS),
     page("/my-bids", bids.my_bids, "bids.mine", VENDOR_USERS),
     page("/tasks/{id:int}/bid", bids.bid_form, "bids.form", VENDOR, FORM),
@@ -408,7 +408,7 @@ routes: list[BaseRoute] = [
         SECRETARIAT,
         POST,
     ),
-    # --- open data (issue 9)
+    # --- open data
     page("/statistics", opendata.statistics, "opendata.statistics", ANYONE),
     api("/ocds/releases", opendata_api.ocds_releases, "ocds.releases", ANYONE),
     api("/ocds/records", opendata_api.ocds_records, "ocds.records", ANYONE),

@@ -1,4 +1,4 @@
-"""Factories and helpers for bids (issue 8): a published task, eligible vendors, bids."""
+"""Factories and helpers for bids: a published task, eligible vendors, bids."""
 
 from __future__ import annotations
 

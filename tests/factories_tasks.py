@@ -1,4 +1,4 @@
-"""Factories for solutions, wishes and tasks (issue 6)."""
+"""Factories for solutions, wishes and tasks."""
 
 from __future__ import annotations
 

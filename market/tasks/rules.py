@@ -87,7 +87,7 @@ async def unknown_codes(codes: list[str]) -> list[str]:
     try:
         from market.competencies.models import Competency
         from market.competencies.services import unknown_codes as taxonomy_unknown
-    except ImportError:  # pragma: no cover - the competencies module ships with issue 5
+    except ImportError:  # pragma: no cover - the competencies package is always installed
         return []
     if not codes or not await Competency.exists():
         return []

@@ -283,7 +283,7 @@ async def update_task(
             after={k: v[1] for k, v in changes.items()},
             address=address,
         )
-        if task.published_at is not None:  # the shortlist follows the edit (issue 7)
+        if task.published_at is not None:  # the shortlist follows the edit
             await after_commit("compute_shortlist", task.id, job_id=f"shortlist:{task.id}")
             await after_commit("record_ocds_releases", [task.id])
     if task.published_at is not None:
@@ -529,7 +529,7 @@ async def invite_vendors(
             invitation = await Invitation.get(task_id=task.id, vendor_id=vendor.id)
         invitations.append(invitation)
         await _mail_vendor(vendor, "tasks/invited", f"task-invited:{invitation.id}", task=task)
-    # Invitations count in the matching exposure ledger (issue 7).
+    # Invitations count in the matching exposure ledger.
     await after_commit("refresh_exposure", sorted(i.vendor_id for i in invitations))
     return invitations
 

@@ -39,7 +39,7 @@ class Vendor(Model):
     # Suspension is decided by the secretariat; the conduct module derives the state.
     suspended_at = fields.DatetimeField(null=True)
     suspension_reason = fields.TextField(default="")
-    # Competency profile (issue: competency profiles)
+    # Competency profile
     profile_text_da = fields.TextField(default="")
     profile_text_en = fields.TextField(default="")
     hourly_rate_dkk = fields.IntField(null=True)

@@ -1,4 +1,4 @@
-"""Schemathesis drives every /api/v1 operation of a live server, as each role (issue 9).
+"""Schemathesis drives every /api/v1 operation of a live server, as each role.
 
 For each operation and role, with data that fits the OpenAPI document and data that breaks it,
 every check schemathesis has (`--checks all`): no 5xx; status code, content type, headers and

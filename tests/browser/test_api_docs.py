@@ -1,4 +1,4 @@
-"""The API documentation page and the statistics page in a real browser: accessible (issue 9)."""
+"""The API documentation page and the statistics page in a real browser: accessible."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The bid journey in a real browser (issue 8): a vendor bids and revises, the deadline
+"""The bid journey in a real browser: a vendor bids and revises, the deadline
 passes (the server's clock is moved, nobody waits), the coordinator declares no conflict,
 evaluates, awards and rates the delivery. Every page passes axe (WCAG 2.1 AA)."""
 

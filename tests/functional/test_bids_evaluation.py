@@ -1,4 +1,4 @@
-"""Evaluation, award, outcome e-mails and delivery (issue 8)."""
+"""Evaluation, award, outcome e-mails and delivery."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Opportunities (issue 8): open tasks with why each fits and, where a vendor cannot bid,
+"""Opportunities: open tasks with why each fits and, where a vendor cannot bid,
 why not; and two simultaneous submissions leave exactly one live bid."""
 
 from __future__ import annotations

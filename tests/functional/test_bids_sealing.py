@@ -1,4 +1,4 @@
-"""The sealing matrix (issue 8): every role, before and after the bid deadline, through the
+"""The sealing matrix: every role, before and after the bid deadline, through the
 API, the pages, the exports, the attachment links, error messages and the audit log."""
 
 from __future__ import annotations

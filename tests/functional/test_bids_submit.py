@@ -1,4 +1,4 @@
-"""Bidding (issue 8): submit, drafts, revisions with hashes, withdrawal, the deadline to the
+"""Bidding: submit, drafts, revisions with hashes, withdrawal, the deadline to the
 second, one live bid per vendor, eligibility, receipts and a clean audit log."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Hostile input (issue 9): every API POST/PUT route, as a role it admits, answers oversized,
+"""Hostile input: every API POST/PUT route, as a role it admits, answers oversized,
 malformed, non-object, deeply nested and huge-number bodies with a 4xx JSON error, never a
 500; HTML typed into any text field comes back escaped; uploaded file names cannot climb out
 of the upload folder."""

@@ -1,4 +1,4 @@
-"""The OpenAPI document (issue 9): every /api/v1 route described, a valid OpenAPI 3.1 document."""
+"""The OpenAPI document: every /api/v1 route described, a valid OpenAPI 3.1 document."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Open data (issue 9): the OCDS release package and the public statistics page."""
+"""Open data: the OCDS release package and the public statistics page."""
 
 from __future__ import annotations
 

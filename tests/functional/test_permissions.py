@@ -50,7 +50,7 @@ EXPECTED: dict[str, str] = {
     "api.auth.token_create": ANY,
     "api.auth.token_delete": SIGNED_IN,
     "api.me": SIGNED_IN,
-    # --- vendors and conduct (issue 4)
+    # --- vendors and conduct
     "vendors.register": ANY,
     "vendors.partners": ANY,
     "vendors.partners_csv": ANY,
@@ -84,7 +84,7 @@ EXPECTED: dict[str, str] = {
     "api.signatures.countersign": SEC,
     "api.signatures.reject": SEC,
     "api.signatures.revoke": SEC,
-    # --- competencies (issue 5)
+    # --- competencies
     "competencies.profile": "vendor_admin, vendor_member",
     "competencies.directory": ANY,
     "competencies.vendor": ANY,
@@ -92,7 +92,7 @@ EXPECTED: dict[str, str] = {
     "competencies.taxonomy_edit": SEC,
     "api.competencies.list": ANY,
     "api.vendors.profile": "vendor_admin, vendor_member",
-    # --- solutions, wishes, tasks (issue 6)
+    # --- solutions, wishes, tasks
     "solutions.list": ANY,
     "solutions.detail": ANY,
     "wishes.new": "municipality",
@@ -139,7 +139,7 @@ EXPECTED: dict[str, str] = {
     "api.tasks.ask": "vendor_admin, vendor_member",
     "api.tasks.follow": "vendor_admin, vendor_member",
     "api.tasks.answer": "coordinator",
-    # --- matching (issue 7)
+    # --- matching
     "shortlists.task": "coordinator, secretariat",
     "shortlists.status": "coordinator, secretariat",
     "shortlists.recompute": "coordinator, secretariat",
@@ -148,7 +148,7 @@ EXPECTED: dict[str, str] = {
     "shortlists.learn": SEC,
     "shortlists.fairness": SEC,
     "api.tasks.shortlist": "coordinator, secretariat",
-    # --- bids (issue 8)
+    # --- bids
     "bids.opportunities": "vendor_admin, vendor_member",
     "bids.mine": "vendor_admin, vendor_member",
     "bids.form": "vendor_admin, vendor_member",
@@ -178,7 +178,7 @@ EXPECTED: dict[str, str] = {
     "api.bids.evaluation": "coordinator, municipality",
     "api.bids.award": "coordinator",
     "api.bids.delivery": "coordinator",
-    # --- open data (issue 9)
+    # --- open data
     "opendata.statistics": ANY,
     "api.ocds.releases": ANY,
     "api.ocds.records": ANY,
