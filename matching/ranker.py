@@ -207,6 +207,37 @@ class Index:
         del self._vendors[vendor_id]
         self._compiled = None
 
+    def upsert_many(self, vendors: Iterable[VendorProfile]) -> None:
+        """Add or replace many vendors with one rebuild of the matrices (`upsert` rebuilds
+        them per vendor: a tenth of a second each at 10,000 vendors)."""
+        unique = {vendor.id: vendor for vendor in vendors}
+        if not unique:
+            return
+        ordered = [unique[key] for key in sorted(unique)]
+        new_ids = np.asarray([vendor.id for vendor in ordered], dtype=np.int64)
+        keep = ~np.isin(self._ids, new_ids)
+        ids = np.concatenate([self._ids[keep], new_ids])
+        order = np.argsort(ids, kind="stable")
+        source = np.concatenate([np.flatnonzero(keep), len(self._ids) + np.arange(len(new_ids))])[
+            order
+        ]
+        self._rows = self._take(self._build_rows(ordered), source)
+        self._ids = ids[order]
+        self._vendors.update(unique)
+        self._compiled = None
+
+    def remove_many(self, vendor_ids: Iterable[int]) -> None:
+        """Forget many vendors with one rebuild of the matrices; unknown ids are ignored."""
+        gone = np.asarray(sorted({int(v) for v in vendor_ids}), dtype=np.int64)
+        keep = ~np.isin(self._ids, gone)
+        if keep.all():
+            return
+        self._rows = self._take(self._build_rows([]), np.flatnonzero(keep))
+        for vendor_id in self._ids[~keep].tolist():
+            del self._vendors[vendor_id]
+        self._ids = self._ids[keep]
+        self._compiled = None
+
     def __len__(self) -> int:
         return len(self._ids)
 
@@ -287,6 +318,23 @@ class Index:
             text=text,
             numbers=numbers,
             **{name: splice(getattr(rows, name), getattr(new, name)) for name in SPARSE_ROWS},
+        )
+
+    def _take(self, new: _Rows, source: np.ndarray) -> _Rows:
+        """The rows `source` of the current rows followed by `new` (one pass per matrix)."""
+
+        def take(old: sp.csr_matrix, row: sp.csr_matrix) -> sp.csr_matrix:
+            width = max(old.shape[1], row.shape[1])
+            both = sp.vstack([_widen(old, width), _widen(row, width)], format="csr")
+            return both.astype(old.dtype)[source]
+
+        rows = self._rows
+        text = take(rows.text.tocsr(), new.text.tocsr()).tocsc()
+        text.sort_indices()
+        return _Rows(
+            text=text,
+            numbers=np.concatenate([rows.numbers, new.numbers])[source],
+            **{name: take(getattr(rows, name), getattr(new, name)) for name in SPARSE_ROWS},
         )
 
     def _compile(self) -> _Compiled:

@@ -259,6 +259,27 @@ def test_single_vendor_upsert_and_remove_equal_a_full_refit():
         assert ranking(index, the_task) == ranking(refit, the_task)
 
 
+def test_upsert_many_and_remove_many_equal_a_full_refit():
+    vendors = synthetic_vendors(150)
+    index = Index.fit(vendors[:100])
+    changed = [
+        dataclasses.replace(v, profile_text="Sagsbehandling, Django og OS2forms", eligible=False)
+        for v in vendors[10:15]
+    ]
+    new = [dataclasses.replace(v, id=9000 + v.id) for v in vendors[100:]]
+    index.upsert_many([*new, *changed])  # any order; new and known ids together
+    index.remove_many([vendors[20].id, vendors[30].id, 123456])  # unknown ids are ignored
+    gone = {vendors[20].id, vendors[30].id, *(v.id for v in changed)}
+    refit = Index.fit([*(v for v in vendors[:100] if v.id not in gone), *changed, *new])
+    assert len(index) == len(refit) == 148
+    assert index.vendor_ids.tolist() == refit.vendor_ids.tolist()
+    for the_task in [*synthetic_tasks(3), task(required_codes=("72212100",))]:
+        assert ranking(index, the_task) == ranking(refit, the_task)
+    index.upsert_many([])
+    index.remove_many([])
+    assert len(index) == 148
+
+
 def test_model_version_changes_with_the_weights():
     default = Settings()
     edited = Settings(weights=Weights(small_vendor=0.5))
