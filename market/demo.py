@@ -21,7 +21,7 @@ STAFF = [
 
 # Later domains append loaders: each takes nothing and returns lines to print.
 LOADERS: list[Callable[[], Awaitable[list[str]]]] = []
-LOADERS.append(__import__("market.competencies.demo", fromlist=["x"]).seed)  # the code taxonomy first
+LOADERS.append(__import__("market.competencies.demo", fromlist=["x"]).seed)  # taxonomy first
 LOADERS.append(__import__("market.vendors.demo", fromlist=["load"]).load)
 LOADERS.append(__import__("market.competencies.demo", fromlist=["x"]).load)  # vendor profiles
 LOADERS.append(__import__("market.solutions.demo", fromlist=["load"]).load)
@@ -29,7 +29,7 @@ LOADERS.append(__import__("market.tasks.demo", fromlist=["load"]).load)
 LOADERS.append(__import__("market.bids.demo", fromlist=["load"]).load)
 LOADERS.append(__import__("market.alerts.demo", fromlist=["load"]).load)  # before shortlists
 LOADERS.append(__import__("market.contributions.demo", fromlist=["load"]).load)  # before shortlists
-LOADERS.append(__import__("market.shortlists.demo", fromlist=["load"]).load)  # ranks what is above: last
+LOADERS.append(__import__("market.shortlists.demo", fromlist=["load"]).load)  # ranks all, so last
 
 
 async def load_demo(*, if_empty: bool = False) -> list[str]:
