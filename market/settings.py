@@ -114,10 +114,6 @@ class Settings:
     metrics_dir: Path | None = None
 
     @property
-    def jobs_mode(self) -> str:
-        return "redis" if self.redis_url else "inline"
-
-    @property
     def is_production(self) -> bool:
         return self.environment == "production"
 

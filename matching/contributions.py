@@ -153,20 +153,6 @@ def feature_columns(
     }
 
 
-def contributed_products(
-    vendor: VendorProfile, products: Sequence[str], today: dt.date | None = None
-) -> tuple[str, ...]:
-    """The task's products this vendor has committed to (up to `today`), for explanations."""
-    wanted = {p.lower() for p in products}
-    limit = month_index(today) if today else None
-    found = (
-        c.product
-        for c in vendor.contributions
-        if c.product.lower() in wanted and (limit is None or month_index(c.month) <= limit)
-    )
-    return tuple(dict.fromkeys(found))
-
-
 # --- evaluation: contribution histories beside an award file ---------------------------------
 
 

@@ -35,10 +35,10 @@ from matching.fairness import (
     fair_correction,
     fair_minimums,
     fair_order,
-    gini,
     merit_order,
     position_exposure,
 )
+from matching.inequality import gini
 from matching.learn import Decision, History, concat, decide, fit_weights
 from matching.ranker import Index
 from matching.types import DEFAULT_SETTINGS, FEATURES, Settings, TaskProfile, Weights

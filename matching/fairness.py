@@ -205,16 +205,6 @@ def fair_order(
     return order, moved
 
 
-def gini(values: Sequence[float] | np.ndarray) -> float:
-    """Gini coefficient of non-negative values (0 = equal, towards 1 = concentrated)."""
-    array = np.sort(np.asarray(values, dtype=np.float64))
-    n = len(array)
-    if n == 0 or array.sum() == 0:
-        return 0.0
-    cumulative = np.cumsum(array)
-    return float((n + 1 - 2 * (cumulative / cumulative[-1]).sum()) / n)
-
-
 def sme_share(top_lists: Iterable[Sequence[int]], sme_ids: set[int], depth: int = 10) -> float:
     """Share of the first `depth` places that went to SME vendors."""
     places = sme = 0

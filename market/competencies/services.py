@@ -594,7 +594,3 @@ async def refresh_vendor_index(vendor_id: int) -> str:
         state.runs += 1
         await state.save(update_fields=["profile_updated_at", "refreshed_at", "runs"])
     return "refreshed"
-
-
-async def index_state(vendor_id: int) -> MatchingIndexState | None:
-    return await MatchingIndexState.get_or_none(vendor_id=vendor_id)

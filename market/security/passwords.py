@@ -32,10 +32,6 @@ async def hash_password(password: str) -> str:
     return await run_in_threadpool(_hasher().hash, password)
 
 
-def hash_password_sync(password: str) -> str:
-    return _hasher().hash(password)
-
-
 # A hash to verify against when the account is unknown, made with the very parameters of
 # the profile in use: an unknown account then costs what a wrong password does.
 _DUMMY_HASHES: dict[str, str] = {}

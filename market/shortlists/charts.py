@@ -64,8 +64,3 @@ def contribution_bars(contributions: Mapping[str, float], scale: float = 0.0) ->
             )
         )
     return bars
-
-
-def share_width(share: float) -> float:
-    """A share 0..1 as an SVG width in a 0..100 viewBox."""
-    return round(max(0.0, min(share, 1.0)) * 100, 2)

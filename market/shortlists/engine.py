@@ -254,8 +254,3 @@ async def score_rows(
 
         found.append(await asyncio.to_thread(compute))
     return found
-
-
-def loaded_info() -> dict[str, Any]:
-    """What this process has loaded (for the secretariat's page and tests)."""
-    return {key: {"version": v.version, "vendors": len(v.index)} for key, v in _cache.items()}

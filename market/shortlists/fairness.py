@@ -17,21 +17,9 @@ from market.shortlists.models import ExposureLedger, ShortlistEntry
 from market.shortlists.services import EXPOSURE_DEPTH
 from market.tasks.models import Invitation
 from market.vendors.models import SIZE_CLASSES, SME_CLASSES, Vendor, size_class_for
+from matching.inequality import gini
 
 TOP_VENDORS = 25
-
-
-def gini(values: list[float]) -> float:
-    """Gini coefficient of non-negative values (0 = equal, towards 1 = concentrated)."""
-    ordered = sorted(values)
-    n, total = len(ordered), sum(ordered)
-    if n == 0 or total <= 0:
-        return 0.0
-    running, area = 0.0, 0.0
-    for value in ordered:
-        running += value
-        area += running / total
-    return (n + 1 - 2 * area) / n
 
 
 @dataclass

@@ -374,11 +374,6 @@ async def refresh_exposure(vendor_ids: Iterable[int]) -> None:
             await ExposureLedger.filter(vendor_id=vendor_id).update(**fields)
 
 
-async def exposure_of(vendor_id: int) -> float:
-    row = await ExposureLedger.get_or_none(vendor_id=vendor_id)
-    return row.exposure if row else 0.0
-
-
 # --- reading ----------------------------------------------------------------------------------
 
 

@@ -8,9 +8,9 @@ from matching.fairness import (
     fair_correction,
     fair_minimums,
     fair_order,
-    gini,
     sme_share,
 )
+from matching.inequality import gini
 from matching.learn import History, evaluate_before_replace, fit_weights
 from matching.types import DEFAULT_WEIGHTS, FEATURES
 
