@@ -6,40 +6,45 @@ from dataclasses import dataclass
 
 from market.i18n import LazyString
 from market.i18n import lazy_gettext as _l
+from market.urls import url
 
 
 @dataclass(frozen=True)
 class MenuItem:
     label: LazyString
-    url: str
+    route: str  # the route's name in market/routes.py
     roles: tuple[str, ...] = ()  # empty: everyone
     signed_in: bool = False
 
+    @property
+    def url(self) -> str:
+        return url(self.route)
+
 
 MENU: list[MenuItem] = [
-    MenuItem(_l("Home"), "/"),
-    MenuItem(_l("Audit log"), "/secretariat/audit", ("secretariat",)),
-    MenuItem(_l("Directory"), "/directory"),
-    MenuItem(_l("My profile"), "/vendor/profile", ("vendor_admin", "vendor_member")),
-    MenuItem(_l("Taxonomy"), "/secretariat/taxonomy", ("secretariat",)),
-    MenuItem(_l("Solutions"), "/solutions"),
-    MenuItem(_l("Wishes"), "/wishes", ("municipality",)),
-    MenuItem(_l("Tasks"), "/tasks"),  # public: open tasks; coordinators also see their own
-    MenuItem(_l("Releases"), "/releases", ("coordinator",)),
-    MenuItem(_l("Partners register"), "/partners"),
-    MenuItem(_l("Code of Conduct"), "/conduct"),
-    MenuItem(_l("My company"), "/my-company", ("vendor_admin", "vendor_member")),
-    MenuItem(_l("Opportunities"), "/opportunities", ("vendor_admin", "vendor_member")),  # 8
-    MenuItem(_l("My bids"), "/my-bids", ("vendor_admin", "vendor_member")),
-    MenuItem(_l("Code of Conduct desk"), "/secretariat/conduct", ("secretariat",)),
-    MenuItem(_l("Matching weights"), "/secretariat/matching", ("secretariat",)),
-    MenuItem(_l("Fairness"), "/secretariat/fairness", ("secretariat",)),
-    MenuItem(_l("Statistics"), "/statistics"),
-    MenuItem(_l("Alerts"), "/account/alerts", ("vendor_admin", "vendor_member", "coordinator")),
-    MenuItem(_l("Alert settings"), "/secretariat/alerts", ("secretariat",)),
-    MenuItem(_l("Privacy desk"), "/secretariat/privacy", ("secretariat",)),
-    MenuItem(_l("Git identities"), "/vendor/identities", ("vendor_admin", "vendor_member")),
-    MenuItem(_l("Contributions"), "/secretariat/contributions", ("secretariat",)),
+    MenuItem(_l("Home"), "home"),
+    MenuItem(_l("Audit log"), "audit.log", ("secretariat",)),
+    MenuItem(_l("Directory"), "competencies.directory"),
+    MenuItem(_l("My profile"), "competencies.profile", ("vendor_admin", "vendor_member")),
+    MenuItem(_l("Taxonomy"), "competencies.taxonomy", ("secretariat",)),
+    MenuItem(_l("Solutions"), "solutions.list"),
+    MenuItem(_l("Wishes"), "wishes.list", ("municipality",)),
+    MenuItem(_l("Tasks"), "tasks.list"),  # public: open tasks; coordinators also see their own
+    MenuItem(_l("Releases"), "releases.list", ("coordinator",)),
+    MenuItem(_l("Partners register"), "vendors.partners"),
+    MenuItem(_l("Code of Conduct"), "conduct.current"),
+    MenuItem(_l("My company"), "vendors.my_company", ("vendor_admin", "vendor_member")),
+    MenuItem(_l("Opportunities"), "bids.opportunities", ("vendor_admin", "vendor_member")),  # 8
+    MenuItem(_l("My bids"), "bids.mine", ("vendor_admin", "vendor_member")),
+    MenuItem(_l("Code of Conduct desk"), "conduct.desk", ("secretariat",)),
+    MenuItem(_l("Matching weights"), "shortlists.weights", ("secretariat",)),
+    MenuItem(_l("Fairness"), "shortlists.fairness", ("secretariat",)),
+    MenuItem(_l("Statistics"), "opendata.statistics"),
+    MenuItem(_l("Alerts"), "alerts.preferences", ("vendor_admin", "vendor_member", "coordinator")),
+    MenuItem(_l("Alert settings"), "alerts.settings", ("secretariat",)),
+    MenuItem(_l("Privacy desk"), "privacy.desk", ("secretariat",)),
+    MenuItem(_l("Git identities"), "contributions.identities", ("vendor_admin", "vendor_member")),
+    MenuItem(_l("Contributions"), "contributions.desk", ("secretariat",)),
 ]
 
 

@@ -219,7 +219,7 @@ def error_response(request: Request, exc: DomainError) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return JSONResponse(error_payload(exc), status_code=exc.status, headers=headers)
     if exc.status == 401:
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return RedirectResponse(url("accounts.login", next=request.url.path), status_code=303)
     template = f"errors/{exc.status}.html" if exc.status in (403, 404, 429) else "errors/error.html"
     try:
         return render(request, template, status_code=exc.status, error=exc)

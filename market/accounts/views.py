@@ -15,6 +15,7 @@ from market.errors import (
 )
 from market.i18n import gettext as _
 from market.security.sessions import end_session, start_session
+from market.urls import url
 from market.web import client_address, flash, form_data, redirect, render, safe_next
 
 
@@ -74,7 +75,7 @@ async def logout(request: Request) -> Response:
         )
     request.state.set_session = ""
     flash(request, _("You are signed out."))
-    return redirect(request, "/")
+    return redirect(request, url("home"))
 
 
 async def logout_everywhere(request: Request) -> Response:
@@ -84,7 +85,7 @@ async def logout_everywhere(request: Request) -> Response:
     )
     request.state.set_session = ""
     flash(request, _("You are signed out on every device."))
-    return redirect(request, "/login")
+    return redirect(request, url("accounts.login"))
 
 
 async def forgot_password(request: Request) -> Response:
@@ -106,7 +107,7 @@ async def forgot_password(request: Request) -> Response:
         request.app.state.settings, email, address=client_address(request)
     )
     flash(request, _("If the address belongs to an account, a reset link is on its way."))
-    return redirect(request, "/login")
+    return redirect(request, url("accounts.login"))
 
 
 async def reset_password(request: Request) -> Response:
@@ -142,7 +143,7 @@ async def reset_password(request: Request) -> Response:
             summary=exc.message,
         )
     flash(request, _("Your password is changed. Sign in with the new one."))
-    return redirect(request, "/login")
+    return redirect(request, url("accounts.login"))
 
 
 async def account(request: Request) -> Response:
@@ -185,7 +186,7 @@ async def change_password(request: Request) -> Response:
         )
     request.state.set_session = ""
     flash(request, _("Your password is changed. Sign in again."))
-    return redirect(request, "/login")
+    return redirect(request, url("accounts.login"))
 
 
 async def create_token(request: Request) -> Response:
@@ -208,7 +209,7 @@ async def create_token(request: Request) -> Response:
 async def revoke_token(request: Request) -> Response:
     await services.revoke_token(request.state.user, int(request.path_params["id"]))
     flash(request, _("The token is revoked."))
-    return redirect(request, "/account")
+    return redirect(request, url("accounts.account"))
 
 
 async def switch_role(request: Request) -> Response:
@@ -219,7 +220,7 @@ async def switch_role(request: Request) -> Response:
     if session is not None and (role == "" or role in user.roles):
         session.active_role = role
         await session.save(update_fields=["active_role"])
-    return redirect(request, safe_next(values.get("next"), "/"))
+    return redirect(request, safe_next(values.get("next"), url("home")))
 
 
 async def set_language(request: Request) -> Response:
@@ -227,7 +228,7 @@ async def set_language(request: Request) -> Response:
     language = values.get("language", "da")
     if request.state.user is not None:
         await services.set_language(request.state.user, language)
-    response = redirect(request, safe_next(values.get("next"), "/"))
+    response = redirect(request, safe_next(values.get("next"), url("home")))
     if language in ("da", "en"):
         response.set_cookie("pm_lang", language, max_age=31536000, samesite="lax")
     return response

@@ -12,6 +12,7 @@ from market import clock
 from market.errors import NotFound
 from market.i18n import gettext as _
 from market.parsing import whole_number
+from market.urls import url
 from market.web import flash, form_data, redirect, render
 
 CLOCK_ENVIRONMENTS = {"development", "test"}
@@ -27,7 +28,7 @@ async def dev_clock(request: Request) -> Response:
     if values.get("action") == "reset":
         clock.reset()
         flash(request, _("The clock shows the real time again."))
-        return redirect(request, "/dev/clock")
+        return redirect(request, url("dev.clock"))
     raw = values.get("seconds", "").strip()
     seconds = whole_number(raw.removeprefix("-"))
     if seconds is None or seconds > MAX_SHIFT:
@@ -35,4 +36,4 @@ async def dev_clock(request: Request) -> Response:
         return render(request, "core/dev_clock.html", 422, errors={"seconds": error}, values=values)
     clock.shift(dt.timedelta(seconds=-seconds if raw.startswith("-") else seconds))
     flash(request, _("The clock is moved."))
-    return redirect(request, "/dev/clock")
+    return redirect(request, url("dev.clock"))

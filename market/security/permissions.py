@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from market.errors import NotAuthenticated, PermissionDenied
 from market.i18n import gettext as _
+from market.urls import url
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -69,16 +70,10 @@ def guard(endpoint: Endpoint, allow: Allow, *, api: bool) -> Endpoint:
             if api:
                 raise NotAuthenticated(_("Sign in first: send a bearer token."))
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            return RedirectResponse(f"/login?next={_quote(target)}", status_code=303)
+            return RedirectResponse(url("accounts.login", next=target), status_code=303)
         if not allow.admits(user):
             raise PermissionDenied(denied_reason(allow))
         return await endpoint(request)
 
     guarded.allow = allow  # type: ignore[attr-defined]
     return guarded
-
-
-def _quote(value: str) -> str:
-    from urllib.parse import quote
-
-    return quote(value, safe="/")
