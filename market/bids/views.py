@@ -19,6 +19,7 @@ from market.errors import DomainError, NotFound
 from market.i18n import gettext as _
 from market.parsing import amount, whole_number
 from market.tasks.rules import bidding_open
+from market.urls import url
 from market.web import (
     client_address,
     confirm_first,
@@ -161,7 +162,7 @@ async def bid_form(request: Request) -> Response:
                     "the hash of exactly what you submitted."
                 ),
             )
-            return redirect(request, f"/bids/{saved.id}")
+            return redirect(request, url("bids.detail", id=saved.id))
     blockers = await bidders.bid_blockers(task, vendor)
     return render(
         request,
@@ -212,7 +213,7 @@ async def bid_withdraw(request: Request) -> Response:
             _("No e-mail is sent."),
         ],
         button=_("Withdraw the bid"),
-        back=f"/bids/{path_id(request)}",
+        back=url("bids.detail", id=path_id(request)),
     )
     if asked is not None:
         return asked
@@ -224,9 +225,9 @@ async def bid_withdraw(request: Request) -> Response:
         if isinstance(exc, NotFound):
             raise
         flash(request, exc.message, "error")
-        return redirect(request, f"/bids/{path_id(request)}")
+        return redirect(request, url("bids.detail", id=path_id(request)))
     flash(request, _("Your bid is withdrawn. You may bid again until the deadline."))
-    return redirect(request, f"/bids/{bid.id}")
+    return redirect(request, url("bids.detail", id=bid.id))
 
 
 async def receipt(request: Request) -> Response:
@@ -290,7 +291,7 @@ async def _act(request: Request, action: Any, success: str) -> Response:
             request, errors=exc.fields, message=exc.message, status_code=exc.status
         )
     flash(request, success)
-    return redirect(request, f"/tasks/{path_id(request)}/evaluation")
+    return redirect(request, url("bids.evaluation", id=path_id(request)))
 
 
 async def declare(request: Request) -> Response:
@@ -383,7 +384,7 @@ async def award(request: Request) -> Response:
                 ),
             ],
             button=_("Award the task"),
-            back=f"/tasks/{path_id(request)}/evaluation",
+            back=url("bids.evaluation", id=path_id(request)),
             shown=[
                 (_("Winning bid"), winner or "–"),
                 (_("Justification"), values.get("justification", "")),
@@ -431,7 +432,7 @@ async def delivery(request: Request) -> Response:
             _("No e-mail is sent."),
         ],
         button=_("Register the delivery"),
-        back=f"/tasks/{path_id(request)}/evaluation",
+        back=url("bids.evaluation", id=path_id(request)),
         shown=[
             (_("Accepted"), _("Yes") if values.get("accepted") == "1" else _("No")),
             (_("On time"), _("Yes") if values.get("on_time") == "1" else _("No")),

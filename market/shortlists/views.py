@@ -14,6 +14,7 @@ from market.errors import DomainError
 from market.i18n import gettext as _
 from market.shortlists import fairness, learning, services
 from market.shortlists.charts import FEATURE_LABELS, contribution_bars
+from market.urls import url
 from market.web import (
     client_address,
     confirm_first,
@@ -72,14 +73,14 @@ async def shortlist_invite(request: Request) -> Response:
         request,
         _("%(count)d vendors are invited and told by e-mail.") % {"count": len(invitations)},
     )
-    return redirect(request, f"/tasks/{task_id}/shortlist")
+    return redirect(request, url("shortlists.task", id=task_id))
 
 
 async def shortlist_recompute(request: Request) -> Response:
     await form_data(request)
     await services.request_recompute(path_id(request), request.state.user)
     flash(request, _("The shortlist is being computed again."))
-    return redirect(request, f"/tasks/{path_id(request)}/shortlist")
+    return redirect(request, url("shortlists.task", id=path_id(request)))
 
 
 # --- secretariat --------------------------------------------------------------------------
@@ -129,7 +130,7 @@ async def weights(request: Request) -> Response:
                 _("No e-mail is sent."),
             ],
             button=_("Reset the weights"),
-            back="/secretariat/matching",
+            back=url("shortlists.weights"),
         )
         if asked is not None:
             return asked
@@ -144,7 +145,7 @@ async def weights(request: Request) -> Response:
     except DomainError as exc:
         return await _weights_page(request, values, exc.fields, exc.message, exc.status)
     flash(request, _("The matching weights are saved. Open shortlists are computed again."))
-    return redirect(request, "/secretariat/matching")
+    return redirect(request, url("shortlists.weights"))
 
 
 async def learn(request: Request) -> Response:
@@ -154,7 +155,7 @@ async def learn(request: Request) -> Response:
     except DomainError as exc:
         return await _weights_page(request, None, exc.fields, exc.message, exc.status)
     flash(request, _("A model is being learned from the award history."))
-    return redirect(request, "/secretariat/matching")
+    return redirect(request, url("shortlists.weights"))
 
 
 async def fairness_page(request: Request) -> Response:

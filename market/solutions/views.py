@@ -12,6 +12,7 @@ from market.i18n import gettext as _
 from market.i18n import ngettext
 from market.solutions import jira, services
 from market.solutions.models import PRIORITIES, WishStatus
+from market.urls import url
 from market.web import (
     client_address,
     flash,
@@ -112,7 +113,7 @@ async def wish_new(request: Request) -> Response:
                 message=exc.message,
             )
         flash(request, _("Your wish is registered."))
-        return redirect(request, f"/wishes/{wish.id}")
+        return redirect(request, url("wishes.detail", id=wish.id))
     return render(
         request,
         "solutions/wish_new.html",
@@ -180,7 +181,7 @@ async def _wish_action(request: Request, action: str) -> Response:
         return await wish_detail(
             request, errors=exc.fields, message=exc.message, status_code=exc.status
         )
-    return redirect(request, f"/wishes/{wish_id}")
+    return redirect(request, url("wishes.detail", id=wish_id))
 
 
 async def wish_support(request: Request) -> Response:
@@ -267,7 +268,7 @@ async def release_new(request: Request) -> Response:
                 message=exc.message,
             )
         flash(request, _("The release is created. Now pick the wishes it delivers."))
-        return redirect(request, f"/releases/{release.id}")
+        return redirect(request, url("releases.board", id=release.id))
     return render(
         request, "solutions/release_new.html", solution=solution, values=values, errors={}
     )
@@ -315,4 +316,4 @@ async def release_plan(request: Request) -> Response:
         )
         % {"n": len(wishes)},
     )
-    return redirect(request, f"/releases/{path_id(request)}")
+    return redirect(request, url("releases.board", id=path_id(request)))

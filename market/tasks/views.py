@@ -17,6 +17,7 @@ from market.i18n import gettext as _
 from market.solutions import services as solutions
 from market.tasks import questions, rules, services
 from market.tasks.models import TaskStatus
+from market.urls import url
 from market.vendors import services as vendors
 from market.web import (
     DEFAULT_CRITERION_NAMES,
@@ -226,7 +227,7 @@ async def task_new(request: Request) -> Response:
             status_code=exc.status,
         )
     flash(request, _("The task is saved as a draft. Publish it when it is ready."))
-    return redirect(request, f"/tasks/{task.id}")
+    return redirect(request, url("tasks.detail", id=task.id))
 
 
 async def task_edit(request: Request) -> Response:
@@ -264,7 +265,7 @@ async def task_edit(request: Request) -> Response:
             status_code=exc.status,
         )
     flash(request, _("The task is saved."))
-    return redirect(request, f"/tasks/{task.id}")
+    return redirect(request, url("tasks.detail", id=task.id))
 
 
 async def task_detail(
@@ -305,7 +306,7 @@ async def _action(request: Request, run: Any, success: str, target: str = "") ->
             request, errors=exc.fields, message=exc.message, status_code=exc.status, values=values
         )
     flash(request, success)
-    return redirect(request, target or f"/tasks/{path_id(request)}")
+    return redirect(request, target or url("tasks.detail", id=path_id(request)))
 
 
 async def task_publish(request: Request) -> Response:
@@ -324,7 +325,7 @@ async def task_publish(request: Request) -> Response:
             ),
         ],
         button=_("Publish the task"),
-        back=f"/tasks/{path_id(request)}",
+        back=url("tasks.detail", id=path_id(request)),
     )
     if asked is not None:
         return asked
@@ -335,7 +336,10 @@ async def task_publish(request: Request) -> Response:
         )
 
     return await _action(
-        request, run, _("The task is published: vendors can now bid."), f"/tasks/{path_id(request)}"
+        request,
+        run,
+        _("The task is published: vendors can now bid."),
+        url("tasks.detail", id=path_id(request)),
     )
 
 
@@ -345,7 +349,9 @@ async def task_cancel(request: Request) -> Response:
             path_id(request), actor=request.state.user, address=client_address(request)
         )
 
-    return await _action(request, run, _("The task is cancelled."), f"/tasks/{path_id(request)}")
+    return await _action(
+        request, run, _("The task is cancelled."), url("tasks.detail", id=path_id(request))
+    )
 
 
 async def task_invite(request: Request) -> Response:
@@ -370,7 +376,10 @@ async def task_invite(request: Request) -> Response:
         )
 
     return await _action(
-        request, run, _("The vendors are invited and told by e-mail."), f"/tasks/{path_id(request)}"
+        request,
+        run,
+        _("The vendors are invited and told by e-mail."),
+        url("tasks.detail", id=path_id(request)),
     )
 
 
@@ -387,7 +396,7 @@ async def question_ask(request: Request) -> Response:
         request,
         run,
         _("Your question is sent. The answer is published to all bidders."),
-        f"/tasks/{path_id(request)}",
+        url("tasks.detail", id=path_id(request)),
     )
 
 
@@ -407,10 +416,10 @@ async def question_answer(request: Request) -> Response:
         task_id = await questions.task_id_of(path_id(request))
         if task_id is None:
             raise NotFound(_("There is no such question.")) from exc
-        return redirect(request, f"/tasks/{task_id}")
+        return redirect(request, url("tasks.detail", id=task_id))
     question = await answer.question
     flash(request, _("The answer is published to every vendor concerned."))
-    return redirect(request, f"/tasks/{question.task_id}#questions")
+    return redirect(request, url("tasks.detail", id=question.task_id, _anchor="questions"))
 
 
 async def task_follow(request: Request) -> Response:
@@ -423,4 +432,4 @@ async def task_follow(request: Request) -> Response:
         if follow
         else _("Your company no longer follows the task."),
     )
-    return redirect(request, f"/tasks/{path_id(request)}")
+    return redirect(request, url("tasks.detail", id=path_id(request)))
