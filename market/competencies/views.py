@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import re
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,6 +18,7 @@ from market.errors import DomainError, NotFound
 from market.i18n import get_language
 from market.i18n import gettext as _
 from market.i18n import lazy_gettext as _l
+from market.urls import url
 from market.vendors import services as vendors
 from market.vendors.models import SIZE_CLASSES, Vendor
 from market.web import (
@@ -173,7 +173,7 @@ async def profile_edit(request: Request) -> Response:
             request, vendor, values, languages, exc.fields, status=exc.status, message=exc.message
         )
     flash(request, _("Your profile is saved."))
-    return redirect(request, "/vendor/profile")
+    return redirect(request, url("competencies.profile"))
 
 
 # --- the directory --------------------------------------------------------------------------
@@ -225,7 +225,6 @@ async def directory(request: Request) -> Response:
         product_options=[
             (p.code, p.label_en if get_language() == "en" else p.label_da) for p in products
         ],
-        base_url="/directory?" + (urlencode(filters) + "&" if filters else ""),
         eligibility_known=await directory_service.eligibility_for([]) is not None,
         **_labels(),
     )
@@ -282,7 +281,6 @@ async def _render_taxonomy(
         )
     except DomainError:
         rows, total, kind = [], 0, ""
-    filters = {k: v for k, v in (("q", q), ("kind", kind)) if v}
     return render(
         request,
         "competencies/taxonomy.html",
@@ -297,7 +295,6 @@ async def _render_taxonomy(
         values=values,
         errors=errors,
         error_message=message,
-        base_url="/secretariat/taxonomy?" + (urlencode(filters) + "&" if filters else ""),
         **_labels(),
     )
 
@@ -319,7 +316,7 @@ async def taxonomy(request: Request) -> Response:
     except DomainError as exc:
         return await _render_taxonomy(request, values, exc.fields, exc.status, exc.message)
     flash(request, _("The code %(code)s is added.") % {"code": competency.code})
-    return redirect(request, f"/secretariat/taxonomy?q={competency.code}")
+    return redirect(request, url("competencies.taxonomy", q=competency.code))
 
 
 async def taxonomy_edit(request: Request) -> Response:
@@ -375,4 +372,4 @@ async def taxonomy_edit(request: Request) -> Response:
             error_message=exc.message,
             **_labels(),
         )
-    return redirect(request, f"/secretariat/taxonomy?q={competency.code}")
+    return redirect(request, url("competencies.taxonomy", q=competency.code))

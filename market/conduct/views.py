@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,6 +16,7 @@ from market.errors import DomainError, NotFound
 from market.i18n import format_date, ngettext
 from market.i18n import gettext as _
 from market.parsing import whole_number
+from market.urls import url
 from market.vendors import services as vendors
 from market.web import (
     client_address,
@@ -87,7 +87,7 @@ async def sign(request: Request) -> Response:
                 request,
                 _("Thank you. The Code of Conduct is signed; the secretariat will countersign it."),
             )
-            return redirect(request, f"/my-company/signatures/{signature.id}")
+            return redirect(request, url("conduct.receipt", id=signature.id))
     return render(
         request,
         "conduct/sign.html",
@@ -185,7 +185,7 @@ async def publish(request: Request) -> Response:
                 _("Open shortlists are computed again."),
             ],
             button=_("Publish the version"),
-            back="/secretariat/conduct/versions",
+            back=url("conduct.publish"),
             shown=[
                 (_("Title"), values.get("title", "")),
                 (_("Effective from"), _shown_date(values.get("effective_from", ""))),
@@ -217,7 +217,7 @@ async def publish(request: Request) -> Response:
             errors=exc.fields or {"version": exc.message},
         )
     flash(request, _("Version %(v)s is published.") % {"v": version.label})
-    return redirect(request, "/secretariat/conduct")
+    return redirect(request, url("conduct.desk"))
 
 
 async def _decide(request: Request, decision: str, done: str) -> Response:
@@ -234,9 +234,9 @@ async def _decide(request: Request, decision: str, done: str) -> Response:
         if isinstance(exc, NotFound):
             raise
         flash(request, exc.fields.get("reason", exc.message), "error")
-        return redirect(request, "/secretariat/conduct")
+        return redirect(request, url("conduct.desk"))
     flash(request, done)
-    return redirect(request, "/secretariat/conduct")
+    return redirect(request, url("conduct.desk"))
 
 
 async def countersign(request: Request) -> Response:
@@ -265,7 +265,7 @@ async def revoke(request: Request) -> Response:
             _("The person who signed gets an e-mail with the reason."),
         ],
         button=_("Revoke the signature"),
-        back="/secretariat/conduct",
+        back=url("conduct.desk"),
     )
     if asked is not None:
         return asked
@@ -293,7 +293,6 @@ async def vendor_list(request: Request) -> Response:
         total=total,
         page=page,
         pages=max(1, -(-total // VENDORS_PER_PAGE)),
-        filters=urlencode({k: v for k, v in (("q", q), ("state", state), ("status", status)) if v}),
         state=state,
         status=status,
         q=q,
@@ -328,9 +327,9 @@ async def _vendor_action(request: Request, action: str) -> Response:
         if isinstance(exc, NotFound):
             raise
         flash(request, exc.fields.get("reason", exc.message), "error")
-        return redirect(request, "/secretariat/vendors")
+        return redirect(request, url("conduct.vendors"))
     flash(request, message)
-    return redirect(request, "/secretariat/vendors")
+    return redirect(request, url("conduct.vendors"))
 
 
 async def suspend(request: Request) -> Response:
@@ -343,7 +342,7 @@ async def suspend(request: Request) -> Response:
             _("No e-mail is sent: tell the vendor yourself."),
         ],
         button=_("Suspend the vendor"),
-        back="/secretariat/vendors",
+        back=url("conduct.vendors"),
         undo=_("You can reinstate the vendor later, with a reason."),
     )
     if asked is not None:
@@ -374,7 +373,7 @@ async def run_reminders(request: Request) -> Response:
         if sent
         else _("No vendor needed a reminder: every vendor has acted or was reminded lately."),
     )
-    return redirect(request, "/secretariat/conduct")
+    return redirect(request, url("conduct.desk"))
 
 
 async def register_csv(request: Request) -> Response:

@@ -9,6 +9,7 @@ from market.contributions import figures, services
 from market.contributions.models import IdentityKind
 from market.errors import DomainError
 from market.i18n import gettext as _
+from market.urls import url
 from market.vendors.services import own_vendor
 from market.web import client_address, flash, form_data, form_ids, read_form, redirect, render
 
@@ -47,7 +48,7 @@ async def my_identities(request: Request) -> Response:
             )
         else:
             flash(request, _("Your identities are saved."))
-            return redirect(request, "/vendor/identities")
+            return redirect(request, url("contributions.identities"))
     identities = await services.identities_of(vendor.id)
     return render(
         request,
@@ -84,4 +85,4 @@ async def confirm(request: Request) -> Response:
         flash(request, exc.message, "error")
     else:
         flash(request, _("The identities are confirmed."))
-    return redirect(request, "/secretariat/contributions")
+    return redirect(request, url("contributions.desk"))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -11,6 +9,7 @@ from market.conduct.states import STATE_LABELS, standing
 from market.errors import DomainError, NotFound
 from market.i18n import get_language
 from market.i18n import gettext as _
+from market.urls import url
 from market.vendors import services
 from market.web import (
     client_address,
@@ -50,7 +49,7 @@ async def register(request: Request) -> Response:
         )
     await _sign_in(request, user)
     flash(request, _("Your company is registered. Next: sign the Code of Conduct."))
-    return redirect(request, "/my-company")
+    return redirect(request, url("vendors.my_company"))
 
 
 async def _sign_in(request: Request, user: object) -> None:
@@ -89,7 +88,6 @@ async def partners(request: Request) -> Response:
         page=page,
         pages=pages,
         filters={"q": q, "sort": sort},
-        query=urlencode({"q": q, "sort": sort}),
     )
 
 
@@ -156,7 +154,7 @@ async def invite(request: Request) -> Response:
             request, errors=exc.fields or {"email": exc.message}, values=values, status=exc.status
         )
     flash(request, _("The invitation is sent to %(email)s.") % {"email": values.get("email")})
-    return redirect(request, "/my-company")
+    return redirect(request, url("vendors.my_company"))
 
 
 async def accept_invitation(request: Request) -> Response:
@@ -204,4 +202,4 @@ async def accept_invitation(request: Request) -> Response:
     flash(
         request, _("Welcome to %(vendor)s on Partner Market.") % {"vendor": invitation.vendor.name}
     )
-    return redirect(request, "/my-company")
+    return redirect(request, url("vendors.my_company"))
