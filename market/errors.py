@@ -200,7 +200,7 @@ class AlreadyExists(Conflict):
 
 
 class AlreadyDone(Conflict):
-    """The one-time step is done already (signed, declared, decided, recorded, queued)."""
+    """The one-time step is done already (signed, declared, decided, asked, recorded, queued)."""
 
 
 class OwnRequest(Conflict):

@@ -259,12 +259,15 @@ async def form_failure(
     An error that is not about the form (not signed in, not allowed, not found: `on_form` is
     False) is raised again, so the error page answers as it does for a GET. `field` names the
     field an error without fields belongs to; `context` is the page's own (and may replace
-    `errors`, `message` or `values` for a page whose form names them differently).
+    `errors` or `message` for a page whose form names them differently).
     """
     if not exc.on_form:
         raise exc
     errors = dict(exc.fields) or ({field: exc.message} if field else {})
-    shown = {"errors": errors, "message": exc.message, "values": kept_values(values), **context}
+    shown = {"errors": errors, "message": exc.message}
+    if values is not None:  # None: the page fills its form itself (or names it differently)
+        shown["values"] = kept_values(values)
+    shown.update(context)
     if isinstance(page, str):
         return render(request, page, status_code=exc.status, **shown)
     return await page(request, status_code=exc.status, **shown)
