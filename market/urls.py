@@ -50,5 +50,5 @@ def url(name: str, /, _anchor: str = "", **params: object) -> str:
     ]
     path = str(route.url_path_for(name, **path_params))
     if query:
-        path += "?" + urlencode(query)
+        path += "?" + urlencode(query, safe="/")  # a path in `next=` stays readable
     return f"{path}#{_anchor}" if _anchor else path
