@@ -24,7 +24,13 @@ from market.accounts.models import (
 )
 from market.audit.services import record
 from market.db import transaction
-from market.errors import Conflict, NotAuthenticated, NotFound, TooManyAttempts, ValidationFailed
+from market.errors import (
+    AlreadyExists,
+    NotAuthenticated,
+    NotFound,
+    TooManyAttempts,
+    ValidationFailed,
+)
 from market.i18n import gettext as _
 from market.mail.services import queue_mail
 from market.parsing import ONE_LINE, single_line
@@ -160,7 +166,7 @@ async def create_user(
                 after={"email": email, "roles": user.roles, "organisation": organisation.name},
             )
     except IntegrityError as exc:
-        raise Conflict(
+        raise AlreadyExists(
             _("A user with this e-mail address already exists."),
             {"email": _("This e-mail address is already registered.")},
         ) from exc

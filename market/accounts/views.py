@@ -12,11 +12,20 @@ from market.errors import (
     NotFound,
     PermissionDenied,
     TooManyAttempts,
+    ValidationFailed,
 )
 from market.i18n import gettext as _
 from market.security.sessions import end_session, start_session
 from market.urls import url
-from market.web import client_address, flash, form_data, redirect, render, safe_next
+from market.web import (
+    client_address,
+    flash,
+    form_data,
+    form_failure,
+    redirect,
+    render,
+    safe_next,
+)
 
 
 async def login(request: Request) -> Response:
@@ -42,7 +51,7 @@ async def login(request: Request) -> Response:
             status_code=status,
             values=values,
             errors={"email": exc.message},
-            summary=exc.message,
+            message=exc.message,
         )
     # A new session id at every login; the CSRF token is rotated with it.
     old = request.state.session
@@ -95,14 +104,8 @@ async def forgot_password(request: Request) -> Response:
     email = values.get("email", "").strip()
     if not services.valid_email(services.normalise_email(email)):
         message = _("Enter a valid e-mail address.")
-        return render(
-            request,
-            "accounts/forgot.html",
-            status_code=400,
-            values=values,
-            errors={"email": message},
-            summary=message,
-        )
+        problem = ValidationFailed(message, {"email": message})
+        return await form_failure(request, "accounts/forgot.html", problem, values)
     await services.request_password_reset(
         request.app.state.settings, email, address=client_address(request)
     )
@@ -119,28 +122,14 @@ async def reset_password(request: Request) -> Response:
         return render(request, "accounts/reset.html", errors={}, secret=secret)
     values = await form_data(request)
     password = values.get("password", "")
-    if password != values.get("password_repeat", ""):
-        message = _("The two passwords are not the same.")
-        return render(
-            request,
-            "accounts/reset.html",
-            status_code=400,
-            secret=secret,
-            errors={"password_repeat": message},
-            summary=message,
-        )
     try:
+        if password != values.get("password_repeat", ""):
+            different = _("The two passwords are not the same.")
+            raise ValidationFailed(different, {"password_repeat": different})
         await services.complete_password_reset(secret, password, address=client_address(request))
     except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        return render(
-            request,
-            "accounts/reset.html",
-            status_code=400,
-            secret=secret,
-            errors=exc.fields or {"password": exc.message},
-            summary=exc.message,
+        return await form_failure(
+            request, "accounts/reset.html", exc, values, field="password", secret=secret
         )
     flash(request, _("Your password is changed. Sign in with the new one."))
     return redirect(request, url("accounts.login"))
@@ -160,29 +149,25 @@ async def change_password(request: Request) -> Response:
     from market.security.passwords import verify_password
 
     ok, _new = await verify_password(user.password_hash, values.get("current_password", ""))
-    errors: dict[str, str] = {}
-    if not ok:
-        errors["current_password"] = _("The current password is wrong.")
-    elif values.get("password", "") != values.get("password_repeat", ""):
-        errors["password_repeat"] = _("The two passwords are not the same.")
-    if not errors:
-        try:
-            await services.change_password(
-                user, values.get("password", ""), actor=user, address=client_address(request)
-            )
-        except DomainError as exc:
-            errors = exc.fields or {"password": exc.message}
-    if errors:
-        tokens = await services.list_tokens(user)
-        return render(
+    try:
+        if not ok:
+            wrong = _("The current password is wrong.")
+            raise ValidationFailed(wrong, {"current_password": wrong})
+        if values.get("password", "") != values.get("password_repeat", ""):
+            different = _("The two passwords are not the same.")
+            raise ValidationFailed(different, {"password_repeat": different})
+        await services.change_password(
+            user, values.get("password", ""), actor=user, address=client_address(request)
+        )
+    except DomainError as exc:
+        return await form_failure(
             request,
             "accounts/account.html",
-            status_code=400,
-            tokens=tokens,
-            errors=errors,
-            values={},
+            exc,
+            values,
+            field="password",
+            tokens=await services.list_tokens(user),
             new_token=None,
-            summary=_("The password was not changed."),
         )
     request.state.set_session = ""
     flash(request, _("Your password is changed. Sign in again."))
