@@ -18,7 +18,14 @@ from market.conduct.standing import current as current_standings
 from market.conduct.standing import eligible_vendors
 from market.conduct.standing import page_of as standing_page
 from market.db import after_commit, transaction
-from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from market.errors import (
+    AlreadyExists,
+    Conflict,
+    NotFound,
+    NotVendorAdmin,
+    ValidationFailed,
+    WrongStatus,
+)
 from market.i18n import gettext as _
 from market.i18n import render_message
 from market.parsing import ONE_LINE, single_line, whole_number
@@ -107,11 +114,11 @@ def _check(data: Registration) -> dict[str, str]:
     return errors
 
 
-class EmailTaken(Conflict):
+class EmailTaken(AlreadyExists):
     """The registration's e-mail address has an account already."""
 
 
-class CvrTaken(Conflict):
+class CvrTaken(AlreadyExists):
     """The registration's CVR number is registered already."""
 
 
@@ -129,13 +136,13 @@ async def register_vendor(
         return await _register(data, address)
     except EmailTaken:
         message = await _email_taken(data)
-        raise Conflict(message, {"email": message}) from None
+        raise EmailTaken(message, {"email": message}) from None
     except CvrTaken as exc:
         # Every problem at once: a taken e-mail address is reported beside the CVR number.
         owner = await accounts.get_user_by_email(data.email)
         if owner is None:
             raise
-        raise Conflict(exc.message, {**exc.fields, "email": await _email_taken(data)}) from None
+        raise CvrTaken(exc.message, {**exc.fields, "email": await _email_taken(data)}) from None
 
 
 async def _email_taken(data: Registration) -> str:
@@ -312,7 +319,7 @@ async def suspend(vendor_id: int, reason: str, *, actor: User, address: str = ""
             suspended_at=clock.now(), suspension_reason=reason.strip()[:2000]
         )
         if not claimed:
-            raise Conflict(_("%(name)s is already suspended.") % {"name": vendor.name})
+            raise WrongStatus(_("%(name)s is already suspended.") % {"name": vendor.name})
         await record(
             "vendor.suspended",
             actor=actor,
@@ -340,7 +347,7 @@ async def reinstate(vendor_id: int, reason: str, *, actor: User, address: str = 
             suspended_at=None, suspension_reason=""
         )
         if not claimed:
-            raise Conflict(_("%(name)s is not suspended.") % {"name": vendor.name})
+            raise WrongStatus(_("%(name)s is not suspended.") % {"name": vendor.name})
         await record(
             "vendor.reinstated",
             actor=actor,
@@ -364,7 +371,7 @@ async def invite(
 ) -> VendorInvitation:
     """A vendor_admin invites a colleague; the link carries a single-use secret."""
     if not actor.has_role("vendor_admin") or actor.organisation_id != vendor.organisation_id:
-        raise PermissionDenied(_("Only an administrator of this vendor may invite colleagues."))
+        raise NotVendorAdmin(_("Only an administrator of this vendor may invite colleagues."))
     email = accounts.normalise_email(email)
     errors = {}
     if not accounts.valid_email(email) or "\x00" in email:

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from market.conduct.states import STATE_LABELS, standing
-from market.errors import DomainError, NotFound
+from market.errors import DomainError, NotFound, ValidationFailed
 from market.i18n import get_language
 from market.i18n import gettext as _
 from market.urls import url
@@ -15,6 +15,7 @@ from market.web import (
     client_address,
     flash,
     form_data,
+    form_failure,
     page_param,
     redirect,
     render,
@@ -38,15 +39,7 @@ async def register(request: Request) -> Response:
             data, address=client_address(request), settings=request.app.state.settings
         )
     except DomainError as exc:
-        kept = {k: values.get(k, "") for k in REGISTER_FIELDS if k not in exc.fields}
-        return render(
-            request,
-            "vendors/register.html",
-            status_code=exc.status,
-            values=kept,
-            errors=exc.fields or {"name": exc.message},
-            error_message=exc.message,
-        )
+        return await form_failure(request, "vendors/register.html", exc, values, field="name")
     await _sign_in(request, user)
     flash(request, _("Your company is registered. Next: sign the Code of Conduct."))
     return redirect(request, url("vendors.my_company"))
@@ -106,7 +99,8 @@ async def my_company(
     *,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
-    status: int = 200,
+    message: str = "",
+    status_code: int = 200,
 ) -> Response:
     from market.conduct.services import vendor_signatures
 
@@ -115,7 +109,7 @@ async def my_company(
     return render(
         request,
         "vendors/my_company.html",
-        status_code=status,
+        status_code=status_code,
         vendor=vendor,
         standing=await standing(vendor),
         state_labels=STATE_LABELS,
@@ -127,6 +121,7 @@ async def my_company(
         is_admin=user.has_role("vendor_admin"),
         errors=errors or {},
         values=values or {},
+        message=message,
     )
 
 
@@ -148,11 +143,7 @@ async def invite(request: Request) -> Response:
             address=client_address(request),
         )
     except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        return await my_company(
-            request, errors=exc.fields or {"email": exc.message}, values=values, status=exc.status
-        )
+        return await form_failure(request, my_company, exc, values, field="email")
     flash(request, _("The invitation is sent to %(email)s.") % {"email": values.get("email")})
     return redirect(request, url("vendors.my_company"))
 
@@ -172,31 +163,26 @@ async def accept_invitation(request: Request) -> Response:
             errors={},
         )
     values = await form_data(request)
-    errors: dict[str, str] = {}
-    if values.get("password", "") != values.get("password_repeat", ""):
-        errors["password_repeat"] = _("The two passwords are not the same.")
-    else:
-        try:
-            user = await services.accept_invitation(
-                secret,
-                name=values.get("name", ""),
-                password=values.get("password", ""),
-                language=get_language(),
-                address=client_address(request),
-            )
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            errors = exc.fields or {"password": exc.message}
-    if errors:
-        return render(
+    try:
+        if values.get("password", "") != values.get("password_repeat", ""):
+            different = _("The two passwords are not the same.")
+            raise ValidationFailed(different, {"password_repeat": different})
+        user = await services.accept_invitation(
+            secret,
+            name=values.get("name", ""),
+            password=values.get("password", ""),
+            language=get_language(),
+            address=client_address(request),
+        )
+    except DomainError as exc:
+        return await form_failure(
             request,
             "vendors/accept.html",
-            status_code=422,
+            exc,
+            values,
+            field="password",
             invitation=invitation,
             secret=secret,
-            values={"name": values.get("name", "")},
-            errors=errors,
         )
     await _sign_in(request, user)
     flash(

@@ -94,7 +94,7 @@ async def test_duplicate_cvr_is_409_and_duplicate_email_leaves_nothing_behind(cl
     assert not await Vendor.filter(cvr=same_email["cvr"]).exists()
 
 
-async def test_web_form_names_wrong_fields_and_keeps_the_right_values(client) -> None:
+async def test_web_form_names_wrong_fields_and_keeps_every_value(client) -> None:
     body = registration(cvr="12345678")
     response = await factories.post_form(
         client,
@@ -106,7 +106,8 @@ async def test_web_form_names_wrong_fields_and_keeps_the_right_values(client) ->
     html = response.text
     assert 'href="#field-cvr"' in html
     assert f'value="{body["name"]}"' in html and f'value="{body["email"]}"' in html
-    assert 'value="12345678"' not in html
+    # The wrong value stays beside its error, to be corrected rather than typed again.
+    assert 'value="12345678"' in html
     assert body["password"] not in html
 
 
