@@ -36,7 +36,15 @@ from market.conduct.states import REGISTER_STATUSES, Standing, State, in_force, 
 from market.conduct.states import eligibility as eligibility
 from market.conduct.states import eligibility_many as eligibility_many
 from market.db import after_commit, transaction
-from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from market.errors import (
+    AlreadyDone,
+    AlreadyExists,
+    Conflict,
+    NotFound,
+    NotVendorAdmin,
+    ValidationFailed,
+    WrongStatus,
+)
 from market.i18n import gettext as _
 from market.i18n import lazy_gettext as _l
 from market.parsing import ONE_LINE, single_line
@@ -171,7 +179,7 @@ async def publish_version(
             # Who is eligible may change with a version in force: every open shortlist.
             await after_commit("recompute_open_shortlists")
     except IntegrityError as exc:
-        raise Conflict(
+        raise AlreadyExists(
             _("Version %(v)s is already published.") % {"v": values["version"]},
             {"version": _("This version label is already used.")},
         ) from exc
@@ -232,7 +240,7 @@ async def sign(
 ) -> Signature:
     """Record a vendor_admin's signature of one version, with an audit event and a receipt."""
     if not user.has_role("vendor_admin") or user.organisation_id != vendor.organisation_id:
-        raise PermissionDenied(_("Only an administrator of this vendor may sign for it."))
+        raise NotVendorAdmin(_("Only an administrator of this vendor may sign for it."))
     bad = [
         n
         for n in ("version", "sha256", "signer_name", "signer_title")
@@ -300,7 +308,7 @@ async def sign(
             await refresh_standing([vendor.id])
             await after_commit("conduct_changed", vendor.id, clock.now().isoformat())
     except IntegrityError as exc:
-        raise Conflict(
+        raise AlreadyDone(
             _("%(vendor)s has already signed version %(v)s.")
             % {"vendor": vendor.name, "v": version.label}
         ) from exc
@@ -361,7 +369,7 @@ async def decide_signature(
         raise ValidationFailed(_("Give a reason."), {"reason": _("Give a reason.")})
     status = signature_status(signature, await signature_decisions(signature))
     if status not in TRANSITIONS[decision]:
-        raise Conflict(
+        raise WrongStatus(
             _("This signature is %(status)s: it cannot be %(decision)s now.")
             % {"status": _(status), "decision": _(decision)}
         )
@@ -388,7 +396,7 @@ async def decide_signature(
             await refresh_standing([signature.vendor_id])
             await after_commit("conduct_changed", signature.vendor_id, clock.now().isoformat())
     except IntegrityError as exc:
-        raise Conflict(_("This signature has already been decided.")) from exc
+        raise AlreadyDone(_("This signature has already been decided.")) from exc
     await _mail_decision(signature, row)
     return row
 

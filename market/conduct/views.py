@@ -22,7 +22,9 @@ from market.web import (
     client_address,
     confirm_first,
     flash,
+    flash_failure,
     form_data,
+    form_failure,
     page_param,
     redirect,
     render,
@@ -58,9 +60,13 @@ async def sign(request: Request) -> Response:
     version = await services.current_version()
     if version is None:
         raise NotFound(_("No Code of Conduct is in force yet."))
+    page: dict[str, Any] = {
+        "vendor": vendor,
+        "version": version,
+        "html": render_markdown(version.text),
+        "standing": await standing(vendor),
+    }
     values: dict[str, str] = {"signer_name": user.name}
-    errors: dict[str, str] = {}
-    status = 200
     if request.method == "POST":
         values = await form_data(request)
         data = services.SignInput(
@@ -79,26 +85,15 @@ async def sign(request: Request) -> Response:
                 user_agent=request.headers.get("user-agent", ""),
             )
         except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            errors, status = exc.fields or {"accept": exc.message}, exc.status
-        else:
-            flash(
-                request,
-                _("Thank you. The Code of Conduct is signed; the secretariat will countersign it."),
+            return await form_failure(
+                request, "conduct/sign.html", exc, values, field="accept", **page
             )
-            return redirect(request, url("conduct.receipt", id=signature.id))
-    return render(
-        request,
-        "conduct/sign.html",
-        status_code=status,
-        vendor=vendor,
-        version=version,
-        html=render_markdown(version.text),
-        values=values,
-        errors=errors,
-        standing=await standing(vendor),
-    )
+        flash(
+            request,
+            _("Thank you. The Code of Conduct is signed; the secretariat will countersign it."),
+        )
+        return redirect(request, url("conduct.receipt", id=signature.id))
+    return render(request, "conduct/sign.html", values=values, errors={}, **page)
 
 
 async def receipt(request: Request) -> Response:
@@ -209,13 +204,7 @@ async def publish(request: Request) -> Response:
             address=client_address(request),
         )
     except DomainError as exc:
-        return render(
-            request,
-            "conduct/publish.html",
-            status_code=exc.status,
-            values=values,
-            errors=exc.fields or {"version": exc.message},
-        )
+        return await form_failure(request, "conduct/publish.html", exc, values, field="version")
     flash(request, _("Version %(v)s is published.") % {"v": version.label})
     return redirect(request, url("conduct.desk"))
 
@@ -231,10 +220,7 @@ async def _decide(request: Request, decision: str, done: str) -> Response:
             address=client_address(request),
         )
     except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        flash(request, exc.fields.get("reason", exc.message), "error")
-        return redirect(request, url("conduct.desk"))
+        return flash_failure(request, exc, url("conduct.desk"))
     flash(request, done)
     return redirect(request, url("conduct.desk"))
 
@@ -324,10 +310,7 @@ async def _vendor_action(request: Request, action: str) -> Response:
             await services.remind_now(found, actor=actor, address=address)
             message = _("A reminder is sent to %(name)s.") % {"name": found.name}
     except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        flash(request, exc.fields.get("reason", exc.message), "error")
-        return redirect(request, url("conduct.vendors"))
+        return flash_failure(request, exc, url("conduct.vendors"))
     flash(request, message)
     return redirect(request, url("conduct.vendors"))
 
