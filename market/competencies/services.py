@@ -23,7 +23,12 @@ from market.competencies.models import (
     VendorReference,
 )
 from market.db import after_commit, transaction
-from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from market.errors import (
+    AlreadyExists,
+    NotFound,
+    NotVendorAdmin,
+    ValidationFailed,
+)
 from market.i18n import gettext as _
 from market.vendors.models import Vendor
 
@@ -291,7 +296,7 @@ async def add_code(
                 address=address,
             )
     except IntegrityError as exc:
-        raise Conflict(
+        raise AlreadyExists(
             _("The code %(code)s already exists.") % {"code": norm},
             {"code": _("Already in the taxonomy.")},
         ) from exc
@@ -396,7 +401,7 @@ async def vendor_for_edit(vendor_id: int, user: User) -> Vendor:
     if vendor is None:
         raise NotFound(_("There is no such vendor."))
     if not may_edit(user, vendor):
-        raise PermissionDenied(_("Only the vendor's own users may change its profile."))
+        raise NotVendorAdmin(_("Only the vendor's own users may change its profile."))
     return vendor
 
 

@@ -25,6 +25,7 @@ from market.web import (
     client_address,
     flash,
     form_data,
+    form_failure,
     page_param,
     read_form,
     redirect,
@@ -118,7 +119,7 @@ async def _render_editor(
     values: dict[str, Any],
     languages: list[str],
     errors: dict[str, str],
-    status: int = 200,
+    status_code: int = 200,
     message: str = "",
 ) -> Response:
     held = await services.vendor_competencies(vendor.id)
@@ -135,12 +136,12 @@ async def _render_editor(
     return render(
         request,
         "competencies/profile_edit.html",
-        status_code=status,
+        status_code=status_code,
         vendor=vendor,
         values=values,
         languages=languages,
         errors=errors,
-        error_message=message,
+        message=message,
         completeness=done,
         chosen=[(c, lvl, found.get(services.normalise_code(c))) for c, lvl in chosen],
         reference_rows=range(reference_count + BLANK_REFERENCES),
@@ -169,8 +170,8 @@ async def profile_edit(request: Request) -> Response:
             vendor.id, data, actor=request.state.user, address=client_address(request)
         )
     except DomainError as exc:
-        return await _render_editor(
-            request, vendor, values, languages, exc.fields, status=exc.status, message=exc.message
+        return await form_failure(
+            request, _render_editor, exc, values, vendor=vendor, languages=languages
         )
     flash(request, _("Your profile is saved."))
     return redirect(request, url("competencies.profile"))
@@ -197,10 +198,11 @@ async def directory(request: Request) -> Response:
     page = page_param(request)
     per_page = 25
     errors: dict[str, str] = {}
+    status = 200
     try:
         entries, total = await directory_service.search(query, page=page, per_page=per_page)
-    except DomainError as exc:
-        entries, total, errors = [], 0, exc.fields
+    except DomainError as exc:  # a query string, not a form: the list is empty, the error shown
+        entries, total, errors, status = [], 0, exc.fields, exc.status
     products, _total = await services.search_taxonomy(kind="product", per_page=200)
     filters = {k: v for k, v in vars(query).items() if v}
     if query.eligible:
@@ -208,7 +210,7 @@ async def directory(request: Request) -> Response:
     return render(
         request,
         "competencies/directory.html",
-        status_code=422 if errors else 200,
+        status_code=status,
         entries=entries,
         activity=await activity_of([e.vendor.id for e in entries]),
         total=total,
@@ -269,7 +271,7 @@ async def _render_taxonomy(
     request: Request,
     values: dict[str, str],
     errors: dict[str, str],
-    status: int = 200,
+    status_code: int = 200,
     message: str = "",
 ) -> Response:
     params = request.query_params
@@ -284,7 +286,7 @@ async def _render_taxonomy(
     return render(
         request,
         "competencies/taxonomy.html",
-        status_code=status,
+        status_code=status_code,
         rows=rows,
         total=total,
         page=page,
@@ -294,7 +296,7 @@ async def _render_taxonomy(
         kind_options=[(k, str(KIND_LABELS[k])) for k in KINDS],
         values=values,
         errors=errors,
-        error_message=message,
+        message=message,
         **_labels(),
     )
 
@@ -314,7 +316,7 @@ async def taxonomy(request: Request) -> Response:
             address=client_address(request),
         )
     except DomainError as exc:
-        return await _render_taxonomy(request, values, exc.fields, exc.status, exc.message)
+        return await form_failure(request, _render_taxonomy, exc, values)
     flash(request, _("The code %(code)s is added.") % {"code": competency.code})
     return redirect(request, url("competencies.taxonomy", q=competency.code))
 
@@ -331,7 +333,6 @@ async def taxonomy_edit(request: Request) -> Response:
             competency=competency,
             values=values,
             errors={},
-            error_message=None,
             **_labels(),
         )
     values = await form_data(request)
@@ -362,14 +363,7 @@ async def taxonomy_edit(request: Request) -> Response:
         found = await services.get_competency(code)
         if found is None:
             raise
-        return render(
-            request,
-            "competencies/taxonomy_edit.html",
-            status_code=exc.status,
-            competency=found,
-            values=values,
-            errors=exc.fields,
-            error_message=exc.message,
-            **_labels(),
+        return await form_failure(
+            request, "competencies/taxonomy_edit.html", exc, values, competency=found, **_labels()
         )
     return redirect(request, url("competencies.taxonomy", q=competency.code))
