@@ -14,7 +14,16 @@ from market.errors import DomainError
 from market.i18n import LANGUAGES, set_language
 from market.i18n import gettext as _
 from market.solutions.models import Solution
-from market.web import client_address, flash, form_data, read_form, redirect, render
+from market.web import (
+    client_address,
+    flash,
+    form_data,
+    form_failure,
+    kept_values,
+    read_form,
+    redirect,
+    render,
+)
 
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
@@ -44,7 +53,6 @@ async def _page(request: Request, status_code: int = 200, **values: Any) -> Resp
             "errors": {},
             "search_values": {},
             "search_errors": {},
-            "summary": None,
             "searches": await services.saved_searches(user),
             "links": await services.feed_links(settings, user),
             "products": await Solution.all().order_by("name").values_list("name", flat=True),
@@ -70,9 +78,7 @@ async def preferences(request: Request) -> Response:
             request.state.user, values, address=client_address(request)
         )
     except DomainError as exc:
-        return await _page(
-            request, exc.status, values=values, errors=exc.fields, summary=exc.message
-        )
+        return await form_failure(request, _page, exc, values)
     flash(request, _("Your alert settings are saved."))
     return redirect(request, request.url_for("alerts.preferences").path)
 
@@ -84,8 +90,13 @@ async def search_add(request: Request) -> Response:
         await services.save_search(request.state.user, body, address=client_address(request))
     except DomainError as exc:
         errors = {("search_codes" if k == "codes" else k): v for k, v in exc.fields.items()}
-        return await _page(
-            request, exc.status, search_values=values, search_errors=errors, summary=exc.message
+        return await form_failure(
+            request,
+            _page,
+            exc,
+            errors={},
+            search_errors=errors,
+            search_values=kept_values(values),
         )
     flash(request, _("The search is saved: new tasks that match it will be in your alerts."))
     return redirect(request, request.url_for("alerts.preferences").path)
@@ -164,23 +175,13 @@ async def fit_settings(request: Request) -> Response:
         "min_score": "" if row.min_score is None else str(row.min_score),
     }
     if request.method == "GET":
-        return render(
-            request, "alerts/settings.html", values=current, errors={}, summary=None, row=row
-        )
+        return render(request, "alerts/settings.html", values=current, errors={}, row=row)
     values = await form_data(request)
     try:
         await services.update_fit_settings(
             values, actor=request.state.user, address=client_address(request)
         )
     except DomainError as exc:
-        return render(
-            request,
-            "alerts/settings.html",
-            status_code=exc.status,
-            values=values,
-            errors=exc.fields,
-            summary=exc.message,
-            row=row,
-        )
+        return await form_failure(request, "alerts/settings.html", exc, values, row=row)
     flash(request, _("The alert settings are saved."))
     return redirect(request, request.url_for("alerts.settings").path)
