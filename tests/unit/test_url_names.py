@@ -134,8 +134,9 @@ def test_every_route_name_in_python_exists() -> None:
             if at is None or len(node.args) <= at:
                 continue
             name = node.args[at]
-            if isinstance(name, ast.Constant) and name.value not in known:
-                unknown.append(f"{source.relative_to(MARKET.parent)}:{node.lineno}: {name.value}")
+            value = name.value if isinstance(name, ast.Constant) else None
+            if isinstance(value, str) and value not in known:
+                unknown.append(f"{source.relative_to(MARKET.parent)}:{node.lineno}: {value}")
     assert not unknown, "no route has these names:\n" + "\n".join(unknown)
 
 
