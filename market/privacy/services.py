@@ -27,7 +27,7 @@ from market.audit.services import record
 from market.bids.models import Bid, BidRevision
 from market.conduct.models import Signature
 from market.db import transaction
-from market.errors import Conflict, NotFound, ValidationFailed
+from market.errors import AlreadyDone, NotFound, OwnRequest, ValidationFailed
 from market.i18n import gettext as _
 from market.mail.models import MailStatus, OutboxMessage
 from market.privacy import export
@@ -138,10 +138,10 @@ async def request_erasure(
 ) -> ErasureRequest:
     """Open an erasure request (one open request per user; the database enforces it)."""
     if is_erased(user):
-        raise Conflict(_("This account has already been erased."))
+        raise AlreadyDone(_("This account has already been erased."))
     already = _("You have already asked for erasure; the secretariat will answer.")
     if await open_request(user) is not None:
-        raise Conflict(already)  # the unique index decides under a race (below)
+        raise AlreadyDone(already)  # the unique index decides under a race (below)
     vendor = await _vendor_of(user)
     successor = await _successor(user, vendor, data.successor_email)
     await _check_last_admin(user, vendor, successor, data.close_vendor)
@@ -165,7 +165,7 @@ async def request_erasure(
                 address=address,
             )
     except IntegrityError as exc:
-        raise Conflict(already) from exc
+        raise AlreadyDone(already) from exc
     return request
 
 
@@ -189,12 +189,12 @@ async def _claim(request_id: int, actor: User) -> ErasureRequest:
     if request is None:
         raise NotFound(_("There is no such erasure request."))
     if request.user_id == actor.id:  # four eyes: a 409, the request waits for a colleague
-        raise Conflict(_("Another member of the secretariat must decide your own request."))
+        raise OwnRequest(_("Another member of the secretariat must decide your own request."))
     claimed = await ErasureRequest.filter(id=request.id, pending_user_id__isnull=False).update(
         pending_user_id=None, decided_at=clock.now(), decided_by_id=actor.id
     )
     if not claimed:
-        raise Conflict(_("This erasure request has already been decided."))
+        raise AlreadyDone(_("This erasure request has already been decided."))
     await request.refresh_from_db()
     return request
 

@@ -20,6 +20,7 @@ from market.web import (
     confirm_first,
     flash,
     form_data,
+    form_failure,
     redirect,
     render,
     templates,
@@ -49,7 +50,11 @@ async def privacy_page(request: Request) -> Response:
 
 
 async def _account_page(
-    request: Request, status_code: int = 200, errors: dict[str, str] | None = None, values=None
+    request: Request,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    message: str = "",
 ) -> Response:
     user = request.state.user
     return render(
@@ -60,7 +65,7 @@ async def _account_page(
         vendor_admin=user.has_role("vendor_admin"),
         errors=errors or {},
         values=values or {},
-        summary=_("Your request was not sent.") if errors else None,
+        message=message,
     )
 
 
@@ -103,8 +108,7 @@ async def request_erasure(request: Request) -> Response:
     try:
         await services.request_erasure(user, data, actor=user, address=client_address(request))
     except DomainError as exc:
-        errors = exc.fields or {"reason": exc.message}
-        return await _account_page(request, exc.status, errors, values)
+        return await form_failure(request, _account_page, exc, values, field="reason")
     flash(request, _("Your request for erasure is sent. The secretariat will answer by e-mail."))
     return redirect(request, _path(request, "privacy.account"))
 
@@ -113,7 +117,11 @@ async def request_erasure(request: Request) -> Response:
 
 
 async def _desk(
-    request: Request, status_code: int = 200, errors: dict[str, str] | None = None, values=None
+    request: Request,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    message: str = "",
 ) -> Response:
     return render(
         request,
@@ -125,7 +133,7 @@ async def _desk(
         plan=await retention.plan(),
         errors=errors or {},
         values=values or {},
-        summary=_("Nothing was changed.") if errors else None,
+        message=message,
     )
 
 
@@ -142,7 +150,7 @@ async def subject_data(request: Request) -> Response:
         if subject is None:
             raise NotFound(_("There is no such user."))
     except DomainError as exc:
-        return await _desk(request, exc.status, exc.fields, {"email": email})
+        return await form_failure(request, _desk, exc, {"email": email}, field="email")
     data = await services.export_data(
         subject, actor=request.state.user, address=client_address(request), on_request=True
     )
@@ -174,7 +182,7 @@ async def erase_on_request(request: Request) -> Response:
             subject, data, actor=request.state.user, address=client_address(request)
         )
     except DomainError as exc:
-        return await _desk(request, exc.status, {"requests": exc.message})
+        return await form_failure(request, _desk, exc, field="requests")
     flash(request, _("The erasure request is registered; approve it below."))
     return redirect(request, _path(request, "privacy.desk"))
 
@@ -201,7 +209,7 @@ async def approve(request: Request) -> Response:
             request.path_params["id"], actor=request.state.user, address=client_address(request)
         )
     except DomainError as exc:
-        return await _desk(request, exc.status, {"requests": exc.message})
+        return await form_failure(request, _desk, exc, field="requests")
     flash(request, _("The user is erased."))
     return redirect(request, _path(request, "privacy.desk"))
 
@@ -216,8 +224,7 @@ async def reject(request: Request) -> Response:
             address=client_address(request),
         )
     except DomainError as exc:
-        message = exc.fields.get("reason") or exc.message
-        return await _desk(request, exc.status, {"requests": message})
+        return await form_failure(request, _desk, exc, field="requests")
     flash(request, _("The erasure request is rejected."))
     return redirect(request, _path(request, "privacy.desk"))
 
@@ -229,7 +236,7 @@ async def set_periods(request: Request) -> Response:
             values, actor=request.state.user, address=client_address(request)
         )
     except DomainError as exc:
-        return await _desk(request, exc.status, exc.fields, values)
+        return await form_failure(request, _desk, exc, values)
     flash(request, _("The retention periods are saved."))
     return redirect(request, _path(request, "privacy.desk"))
 
