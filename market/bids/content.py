@@ -24,7 +24,15 @@ from market.bids.bidders import bid_blockers, own_vendor
 from market.bids.models import Bid, BidAttachment, BidRevision, BidStatus
 from market.bids.receipts import receipt_mail
 from market.db import transaction
-from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from market.errors import (
+    AlreadyBid,
+    BiddingClosed,
+    BidWithdrawn,
+    ChangedMeanwhile,
+    NotEligible,
+    NotFound,
+    ValidationFailed,
+)
 from market.i18n import format_datetime
 from market.i18n import gettext as _
 from market.parsing import is_negative, json_whole_number
@@ -111,8 +119,8 @@ def read_content(body: dict[str, Any], *, draft: bool) -> dict[str, Any]:
     return content
 
 
-def _closed(task: Task) -> Conflict:
-    return Conflict(
+def _closed(task: Task) -> BiddingClosed:
+    return BiddingClosed(
         _(
             "Bidding closed at %(deadline)s. Nothing was saved: the version you submitted "
             "before the deadline, if any, stands."
@@ -179,7 +187,7 @@ async def _add_revision(
         else query.filter(withdrawn_at__isnull=True)
     )
     if not await query.update(**changes):
-        raise Conflict(_("The bid was changed meanwhile: reload it and try again."))
+        raise ChangedMeanwhile(_("The bid was changed meanwhile: reload it and try again."))
     await bid.refresh_from_db()
     return revision
 
@@ -240,7 +248,7 @@ async def submit_bid(
         raise _closed(task)
     blockers = await bid_blockers(task, vendor)
     if blockers:
-        raise PermissionDenied(
+        raise NotEligible(
             _("Your company cannot bid on this task: %(reasons)s.")
             % {"reasons": "; ".join(blockers)}
         )
@@ -257,9 +265,9 @@ async def submit_bid(
     async def revive(task: Task, stored: list[tuple[Upload, str, str]]) -> tuple[Bid, BidRevision]:
         bid = await Bid.filter(task_id=task.id, vendor_id=vendor.id).select_for_update().first()
         if bid is None:
-            raise Conflict(_("The bid was changed meanwhile: reload it and try again."))
+            raise ChangedMeanwhile(_("The bid was changed meanwhile: reload it and try again."))
         if bid.withdrawn_at is None:
-            raise Conflict(
+            raise AlreadyBid(
                 _(
                     "Your company already has a bid on this task: revise that bid "
                     "instead (PUT /api/v1/bids/%(id)d)."
@@ -286,7 +294,9 @@ async def submit_bid(
             bid, revision = await _write(task.id, revive, stored)
     except IntegrityError as exc:
         discard(stored, folder)
-        raise Conflict(_("The bid was changed meanwhile: reload it and try again.")) from exc
+        raise ChangedMeanwhile(
+            _("The bid was changed meanwhile: reload it and try again.")
+        ) from exc
     except BaseException:
         discard(stored, folder)
         raise
@@ -329,10 +339,10 @@ async def revise_bid(
     if not bidding_open(task):
         raise _closed(task)
     if bid.withdrawn_at is not None:
-        raise Conflict(_("This bid is withdrawn. Submit a new bid on the task to bid again."))
+        raise BidWithdrawn(_("This bid is withdrawn. Submit a new bid on the task to bid again."))
     blockers = await bid_blockers(task, bid.vendor)
     if blockers:
-        raise PermissionDenied(
+        raise NotEligible(
             _("Your company cannot bid on this task: %(reasons)s.")
             % {"reasons": "; ".join(blockers)}
         )
@@ -345,7 +355,9 @@ async def revise_bid(
         current = await Bid.filter(id=bid.id).select_for_update().first()
         assert current is not None
         if current.withdrawn_at is not None:
-            raise Conflict(_("This bid is withdrawn. Submit a new bid on the task to bid again."))
+            raise BidWithdrawn(
+                _("This bid is withdrawn. Submit a new bid on the task to bid again.")
+            )
         content["attachments"] = await attach(current, stored, removing, actor, storage_bytes)
         revision = await _add_revision(current, content, draft=draft, actor=actor)
         await _audit(
@@ -358,7 +370,9 @@ async def revise_bid(
         saved, revision = await _write(task.id, write, stored)
     except IntegrityError as exc:
         discard(stored, folder)
-        raise Conflict(_("The bid was changed meanwhile: reload it and try again.")) from exc
+        raise ChangedMeanwhile(
+            _("The bid was changed meanwhile: reload it and try again.")
+        ) from exc
     except BaseException:
         discard(stored, folder)
         raise
@@ -375,7 +389,7 @@ async def withdraw_bid(bid_id: int, *, actor: User, address: str = "") -> Bid:
             withdrawn_at=clock.now()
         )
         if not updated:
-            raise Conflict(_("This bid is already withdrawn."))
+            raise BidWithdrawn(_("This bid is already withdrawn."))
         await bid.refresh_from_db()
         await _audit("bid.withdrawn", bid, None, actor, address)
     return bid

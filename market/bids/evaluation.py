@@ -23,7 +23,19 @@ from market.bids.models import (
 )
 from market.competencies.services import queue_index_refresh
 from market.db import after_commit, is_id, transaction
-from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from market.errors import (
+    AlreadyAwarded,
+    AlreadyDone,
+    AlreadyExists,
+    NotAwardable,
+    NotAwardedYet,
+    NotCoordinator,
+    NotEvaluator,
+    NotFound,
+    ReadingBlocked,
+    SealedUntilDeadline,
+    ValidationFailed,
+)
 from market.i18n import format_datetime
 from market.i18n import gettext as _
 from market.tasks.models import Task, TaskStatus
@@ -47,22 +59,22 @@ async def task_for(task_id: int) -> Task:
 
 async def _require_coordinator(task: Task, user: User) -> None:
     if not await access.is_coordinator(user, task):
-        raise PermissionDenied(_("Only the coordinators of this task's solution may do this."))
+        raise NotCoordinator(_("Only the coordinators of this task's solution may do this."))
 
 
 async def _require_evaluator(task: Task, user: User) -> None:
     if not await access.is_evaluator(user, task):
-        raise PermissionDenied(_("Only the evaluators of this task may do this."))
+        raise NotEvaluator(_("Only the evaluators of this task may do this."))
 
 
 async def _require_reader(task: Task, user: User) -> None:
     """Evaluator, after the deadline (409 before), with a no-conflict declaration (403)."""
     await _require_evaluator(task, user)
     if access.sealed(task):
-        raise Conflict(access.sealed_message(task))
+        raise SealedUntilDeadline(access.sealed_message(task))
     block = await access.reading_block(task, user)
     if block:
-        raise PermissionDenied(block)
+        raise ReadingBlocked(block)
 
 
 # --- the panel -------------------------------------------------------------------------------
@@ -96,7 +108,9 @@ async def add_panel_member(
                 address=address,
             )
     except IntegrityError as exc:
-        raise Conflict(_("%(email)s is on the panel already.") % {"email": member.email}) from exc
+        raise AlreadyExists(
+            _("%(email)s is on the panel already.") % {"email": member.email}
+        ) from exc
     return row
 
 
@@ -147,7 +161,7 @@ async def declare(
                 address=address,
             )
     except IntegrityError as exc:
-        raise Conflict(_("You have already made your declaration for this task.")) from exc
+        raise AlreadyDone(_("You have already made your declaration for this task.")) from exc
     return declaration
 
 
@@ -190,7 +204,7 @@ async def task_bids(task_id: int, user: User) -> dict[str, Any]:
         return {"task": task, "sealed": True, "count": len(bids), "bids": []}
     block = await access.reading_block(task, user)
     if block:
-        raise PermissionDenied(block)
+        raise ReadingBlocked(block)
     return {"task": task, "sealed": False, "count": len(bids), "bids": bids}
 
 
@@ -240,7 +254,7 @@ async def score_bid(
     task = await task_for(task_id)
     await _require_reader(task, actor)
     if effective_status(task) in (TaskStatus.AWARDED, TaskStatus.DELIVERED):
-        raise Conflict(_("The task is awarded: the scores are final."))
+        raise AlreadyAwarded(_("The task is awarded: the scores are final."))
     bid_id = body.get("bid_id")
     bid = None
     if is_id(bid_id):
@@ -406,13 +420,13 @@ async def award(task_id: int, body: dict[str, Any], *, actor: User, address: str
     task = await task_for(task_id)
     await _require_coordinator(task, actor)
     if access.sealed(task):
-        raise Conflict(
+        raise SealedUntilDeadline(
             _("The task cannot be awarded before the bid deadline, %(deadline)s.")
             % {"deadline": format_datetime(clock.to_local(task.bid_deadline), seconds=True)}
         )
     block = await access.reading_block(task, actor)
     if block:
-        raise PermissionDenied(block)
+        raise ReadingBlocked(block)
     justification = body.get("justification")
     errors: dict[str, str] = {}
     if not isinstance(justification, str) or not justification.strip():
@@ -427,9 +441,9 @@ async def award(task_id: int, body: dict[str, Any], *, actor: User, address: str
         raise ValidationFailed(_("The task was not awarded: correct the fields named."), errors)
     assert bid is not None and isinstance(justification, str)
     if bid.status == BidStatus.WITHDRAWN:
-        raise Conflict(_("That bid was withdrawn by the vendor and cannot be awarded."))
+        raise NotAwardable(_("That bid was withdrawn by the vendor and cannot be awarded."))
     if bid.status == BidStatus.DRAFT:
-        raise Conflict(_("That bid was never submitted (it is a draft) and cannot be awarded."))
+        raise NotAwardable(_("That bid was never submitted (it is a draft) and cannot be awarded."))
     try:
         async with transaction():
             locked = await Task.filter(id=task.id).select_for_update().first()
@@ -457,7 +471,7 @@ async def award(task_id: int, body: dict[str, Any], *, actor: User, address: str
             # The award changes the winner's record (award count, workload) in the matching.
             await queue_index_refresh(bid.vendor_id)
     except IntegrityError as exc:
-        raise Conflict(_("The task is already awarded.")) from exc
+        raise AlreadyAwarded(_("The task is already awarded.")) from exc
     return row
 
 
@@ -553,7 +567,7 @@ async def rate_delivery(
     await _require_coordinator(task, actor)
     award_row = await Award.get_or_none(task_id=task.id).select_related("bid")
     if award_row is None:
-        raise Conflict(_("The task has not been awarded yet."))
+        raise NotAwardedYet(_("The task has not been awarded yet."))
     accepted, quality, on_time, comment = _read_rating(body)
     try:
         async with transaction():
@@ -590,7 +604,7 @@ async def rate_delivery(
             await queue_index_refresh(award_row.bid.vendor_id)
             await after_commit("record_ocds_releases", [task.id])
     except IntegrityError as exc:
-        raise Conflict(_("The delivery is already recorded.")) from exc
+        raise AlreadyDone(_("The delivery is already recorded.")) from exc
     return rating
 
 

@@ -15,7 +15,7 @@ from market.bids import content as bid_content
 from market.bids import opportunities as open_tasks
 from market.bids.attachments import Upload
 from market.bids.models import BidStatus
-from market.errors import DomainError, NotFound
+from market.errors import DomainError, ValidationFailed
 from market.i18n import gettext as _
 from market.parsing import amount, whole_number
 from market.tasks.rules import bidding_open
@@ -24,7 +24,9 @@ from market.web import (
     client_address,
     confirm_first,
     flash,
+    flash_failure,
     form_data,
+    form_failure,
     form_id,
     form_ids,
     page_param,
@@ -124,9 +126,18 @@ async def bid_form(request: Request) -> Response:
     content = await bid_content.working_content(bid) if bid is not None else {}
     attachments = list(content.get("attachments", []))
     values = form_from_content(content)
-    errors: dict[str, str] = {}
-    message = ""
-    status = 200
+
+    async def page() -> dict[str, Any]:
+        return {
+            "task": task,
+            "bid": live,
+            "attachments": attachments,
+            "blockers": await bidders.bid_blockers(task, vendor),
+            "open": bidding_open(task),
+            "max_mb": f"{settings.max_upload_bytes / 1_000_000:g}",
+            "max_bytes": settings.max_upload_bytes,
+        }
+
     if request.method == "POST":
         values = await form_data(request)
         body = body_from_form(values)
@@ -149,36 +160,18 @@ async def bid_form(request: Request) -> Response:
             else:
                 saved = await bid_content.revise_bid(live.id, body, remove_ids=remove, **options)
         except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            errors, message, status = exc.fields, exc.message, exc.status
-        else:
-            flash(
-                request,
-                _("Your draft is saved. It does not count until you submit it.")
-                if body["draft"]
-                else _(
-                    "Your bid is submitted. The receipt below carries "
-                    "the hash of exactly what you submitted."
-                ),
-            )
-            return redirect(request, url("bids.detail", id=saved.id))
-    blockers = await bidders.bid_blockers(task, vendor)
-    return render(
-        request,
-        "bids/form.html",
-        status_code=status,
-        task=task,
-        bid=live,
-        values=values,
-        errors=errors,
-        message=message,
-        attachments=attachments,
-        blockers=blockers,
-        open=bidding_open(task),
-        max_mb=f"{settings.max_upload_bytes / 1_000_000:g}",
-        max_bytes=settings.max_upload_bytes,
-    )
+            return await form_failure(request, "bids/form.html", exc, values, **await page())
+        flash(
+            request,
+            _("Your draft is saved. It does not count until you submit it.")
+            if body["draft"]
+            else _(
+                "Your bid is submitted. The receipt below carries "
+                "the hash of exactly what you submitted."
+            ),
+        )
+        return redirect(request, url("bids.detail", id=saved.id))
+    return render(request, "bids/form.html", values=values, errors={}, **await page())
 
 
 async def bid_page(request: Request) -> Response:
@@ -222,10 +215,7 @@ async def bid_withdraw(request: Request) -> Response:
             path_id(request), actor=request.state.user, address=client_address(request)
         )
     except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        flash(request, exc.message, "error")
-        return redirect(request, url("bids.detail", id=path_id(request)))
+        return flash_failure(request, exc, url("bids.detail", id=path_id(request)))
     flash(request, _("Your bid is withdrawn. You may bid again until the deadline."))
     return redirect(request, url("bids.detail", id=bid.id))
 
@@ -285,11 +275,7 @@ async def _act(request: Request, action: Any, success: str) -> Response:
     try:
         await action()
     except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        return await evaluation_page(
-            request, errors=exc.fields, message=exc.message, status_code=exc.status
-        )
+        return await form_failure(request, evaluation_page, exc)
     flash(request, success)
     return redirect(request, url("bids.evaluation", id=path_id(request)))
 
@@ -298,21 +284,14 @@ async def declare(request: Request) -> Response:
     values = await form_data(request)
     form = await read_form(request)
     choice = values.get("declaration")
+    not_recorded = _("Your declaration is not recorded yet.")
     if choice not in ("none", "conflict"):
-        return await evaluation_page(
-            request,
-            errors={"declaration": _("Choose whether you have a conflict of interest.")},
-            message=_("Your declaration is not recorded yet."),
-            status_code=422,
-        )
+        missing = {"declaration": _("Choose whether you have a conflict of interest.")}
+        return await form_failure(request, evaluation_page, ValidationFailed(not_recorded, missing))
     ids = form_ids(form.getlist("conflict_vendor_id"))
     if choice == "conflict" and not ids:
-        return await evaluation_page(
-            request,
-            errors={"conflict_vendor_id": _("Tick the companies you have a conflict with.")},
-            message=_("Your declaration is not recorded yet."),
-            status_code=422,
-        )
+        missing = {"conflict_vendor_id": _("Tick the companies you have a conflict with.")}
+        return await form_failure(request, evaluation_page, ValidationFailed(not_recorded, missing))
     body: dict[str, Any] = (
         {"conflict_vendor_ids": ids} if choice == "conflict" else {"no_conflict": True}
     )
@@ -417,12 +396,8 @@ async def delivery(request: Request) -> Response:
     if not quality:
         missing["quality"] = _("Choose the quality from 1 to 5.")
     if missing:
-        return await evaluation_page(
-            request,
-            errors=missing,
-            message=_("The delivery is not registered yet."),
-            status_code=422,
-        )
+        not_registered = ValidationFailed(_("The delivery is not registered yet."), missing)
+        return await form_failure(request, evaluation_page, not_registered)
     asked = await confirm_first(
         request,
         title=_("Register the delivery?"),
