@@ -31,7 +31,12 @@ from market.contributions.models import (
     VendorIdentity,
 )
 from market.db import after_commit, transaction
-from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from market.errors import (
+    AlreadyExists,
+    NotFound,
+    NotVendorAdmin,
+    ValidationFailed,
+)
 from market.i18n import gettext as _
 from market.shortlists import services as shortlists
 from market.solutions.models import Solution
@@ -502,9 +507,7 @@ async def _admin_domains(vendor: Vendor) -> set[str]:
 
 def _may_declare(user: User, vendor: Vendor) -> None:
     if not (user.has_role("vendor_admin") and user.organisation_id == vendor.organisation_id):
-        raise PermissionDenied(
-            _("Only an administrator of this vendor may declare its identities.")
-        )
+        raise NotVendorAdmin(_("Only an administrator of this vendor may declare its identities."))
 
 
 async def get_vendor(vendor_id: int) -> Vendor:
@@ -605,7 +608,7 @@ async def confirm_identities(
                 async with transaction():
                     await identity.save()
             except IntegrityError as exc:
-                raise Conflict(
+                raise AlreadyExists(
                     _("%(label)s is already confirmed for another vendor.")
                     % {"label": identity.label}
                 ) from exc

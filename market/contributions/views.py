@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -11,7 +13,17 @@ from market.errors import DomainError
 from market.i18n import gettext as _
 from market.urls import url
 from market.vendors.services import own_vendor
-from market.web import client_address, flash, form_data, form_ids, read_form, redirect, render
+from market.web import (
+    client_address,
+    flash,
+    flash_failure,
+    form_data,
+    form_failure,
+    form_ids,
+    read_form,
+    redirect,
+    render,
+)
 
 
 def _lines(text: str) -> list[str]:
@@ -21,10 +33,17 @@ def _lines(text: str) -> list[str]:
 async def my_identities(request: Request) -> Response:
     user = request.state.user
     vendor = await own_vendor(user)
-    errors: dict[str, str] = {}
-    values: dict[str, str] = {}
-    status = 200
-    message = ""
+
+    async def page() -> dict[str, Any]:
+        identities = await services.identities_of(vendor.id)
+        return {
+            "vendor": vendor,
+            "domains": [i for i in identities if i.kind == IdentityKind.DOMAIN],
+            "authors": [i for i in identities if i.kind != IdentityKind.DOMAIN],
+            "activity": (await figures.activity_of([vendor.id]))[vendor.id],
+            "is_admin": user.has_role("vendor_admin"),
+        }
+
     if request.method == "POST":
         form = await read_form(request)
         values = {k: str(form.get(k) or "") for k in ("domains", "authors")}
@@ -41,28 +60,17 @@ async def my_identities(request: Request) -> Response:
                 keep=keep,
             )
         except DomainError as exc:
-            errors, status, message = (
-                exc.fields or {"domains": exc.message},
-                exc.status,
-                exc.message,
+            return await form_failure(
+                request,
+                "contributions/identities.html",
+                exc,
+                values,
+                field="domains",
+                **await page(),
             )
-        else:
-            flash(request, _("Your identities are saved."))
-            return redirect(request, url("contributions.identities"))
-    identities = await services.identities_of(vendor.id)
-    return render(
-        request,
-        "contributions/identities.html",
-        status_code=status,
-        vendor=vendor,
-        domains=[i for i in identities if i.kind == IdentityKind.DOMAIN],
-        authors=[i for i in identities if i.kind != IdentityKind.DOMAIN],
-        activity=(await figures.activity_of([vendor.id]))[vendor.id],
-        is_admin=user.has_role("vendor_admin"),
-        values=values,
-        errors=errors,
-        message=message,
-    )
+        flash(request, _("Your identities are saved."))
+        return redirect(request, url("contributions.identities"))
+    return render(request, "contributions/identities.html", values={}, errors={}, **await page())
 
 
 async def desk(request: Request) -> Response:
@@ -82,7 +90,6 @@ async def confirm(request: Request) -> Response:
             vendor_id, actor=request.state.user, address=client_address(request)
         )
     except DomainError as exc:
-        flash(request, exc.message, "error")
-    else:
-        flash(request, _("The identities are confirmed."))
+        return flash_failure(request, exc, url("contributions.desk"))
+    flash(request, _("The identities are confirmed."))
     return redirect(request, url("contributions.desk"))
