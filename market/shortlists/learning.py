@@ -13,7 +13,7 @@ from market import clock
 from market.accounts.models import User
 from market.audit.services import record
 from market.db import after_commit, transaction
-from market.errors import Conflict
+from market.errors import AlreadyDone
 from market.i18n import gettext as _
 from market.shortlists import services
 from market.shortlists.models import MatchingModel
@@ -37,7 +37,7 @@ async def latest_models(limit: int = 5) -> list[MatchingModel]:
 async def request_learning(*, actor: User, address: str = "") -> MatchingModel:
     """Queue a learning run (audited). 409 while one is still queued."""
     if await MatchingModel.filter(status="queued").exists():
-        raise Conflict(_("A learning run is already queued."))
+        raise AlreadyDone(_("A learning run is already queued."))
     async with transaction():
         model = await MatchingModel.create(model_version="", requested_by_id=actor.id)
         await record(

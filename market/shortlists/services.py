@@ -22,7 +22,7 @@ from market.accounts.models import User
 from market.alerts.models import AlertItem
 from market.audit.services import record
 from market.db import after_commit, transaction
-from market.errors import PermissionDenied, ValidationFailed
+from market.errors import NotCoordinator, ValidationFailed
 from market.i18n import DEFAULT_LANGUAGE, render_message, set_language
 from market.i18n import gettext as _
 from market.shortlists.models import (
@@ -384,7 +384,7 @@ async def staff_task(task_id: int, user: Any) -> Task:
         return task
     if await solutions.is_coordinator(user, task.solution_id):
         return task
-    raise PermissionDenied(
+    raise NotCoordinator(
         _("Only the coordinators of this task's solution and the secretariat see its shortlist.")
     )
 

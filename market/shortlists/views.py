@@ -20,6 +20,7 @@ from market.web import (
     confirm_first,
     flash,
     form_data,
+    form_failure,
     form_ids,
     read_form,
     redirect,
@@ -66,9 +67,7 @@ async def shortlist_invite(request: Request) -> Response:
             task_id, ids, actor=request.state.user, address=client_address(request)
         )
     except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
-        return await shortlist_page(request, exc.fields, exc.message, exc.status)
+        return await form_failure(request, shortlist_page, exc)
     flash(
         request,
         _("%(count)d vendors are invited and told by e-mail.") % {"count": len(invitations)},
@@ -143,7 +142,7 @@ async def weights(request: Request) -> Response:
                 chosen, fairness, actor=request.state.user, address=client_address(request)
             )
     except DomainError as exc:
-        return await _weights_page(request, values, exc.fields, exc.message, exc.status)
+        return await form_failure(request, _weights_page, exc, values)
     flash(request, _("The matching weights are saved. Open shortlists are computed again."))
     return redirect(request, url("shortlists.weights"))
 
@@ -153,7 +152,7 @@ async def learn(request: Request) -> Response:
     try:
         await learning.request_learning(actor=request.state.user, address=client_address(request))
     except DomainError as exc:
-        return await _weights_page(request, None, exc.fields, exc.message, exc.status)
+        return await form_failure(request, _weights_page, exc)
     flash(request, _("A model is being learned from the award history."))
     return redirect(request, url("shortlists.weights"))
 
