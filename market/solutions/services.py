@@ -15,7 +15,15 @@ from market import clock
 from market.accounts.models import Organisation, OrganisationKind, User
 from market.audit.services import record
 from market.db import is_id, transaction
-from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from market.errors import (
+    AlreadyDone,
+    AlreadyExists,
+    NotCoordinator,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    WrongStatus,
+)
 from market.i18n import gettext as _
 from market.parsing import ONE_LINE, amount, json_whole_number, single_line
 from market.solutions.models import (
@@ -82,7 +90,7 @@ async def coordinated_solutions(user: Any) -> list[Solution]:
 async def require_coordinator(user: Any, solution: Solution) -> None:
     """403 with a human reason unless `user` coordinates `solution`."""
     if not await is_coordinator(user, solution.id):
-        raise PermissionDenied(
+        raise NotCoordinator(
             _("Only the coordinators of %(solution)s may do this.") % {"solution": solution.name}
         )
 
@@ -128,7 +136,7 @@ async def create_solution(
                 address=address,
             )
     except IntegrityError as exc:
-        raise Conflict(
+        raise AlreadyExists(
             _("A solution with this name already exists."),
             {"name": _("This name is already used.")},
         ) from exc
@@ -284,7 +292,7 @@ async def support_wish(
     if org.kind not in (OrganisationKind.MUNICIPALITY, OrganisationKind.MEMBER):
         raise PermissionDenied(_("Only municipalities can support wishes."))
     if wish.status in (WishStatus.DONE, WishStatus.REJECTED):
-        raise Conflict(_("This wish is closed and cannot be supported any more."))
+        raise WrongStatus(_("This wish is closed and cannot be supported any more."))
     existing = await WishSupport.get_or_none(wish_id=wish.id, organisation_id=org.id)
     if existing is not None and pledge_dkk and pledge_dkk != existing.pledge_dkk:
         # Already a supporter (a municipality's own wish counts from the start): a new pledge
@@ -316,7 +324,7 @@ async def support_wish(
                 address=address,
             )
     except IntegrityError as exc:
-        raise Conflict(
+        raise AlreadyDone(
             _("%(organisation)s already supports this wish.") % {"organisation": org.name}
         ) from exc
     return support
@@ -492,7 +500,7 @@ async def create_release(
                 address=address,
             )
     except IntegrityError as exc:
-        raise Conflict(
+        raise AlreadyExists(
             _("This solution already has a release with that name."),
             {"name": _("This name is already used.")},
         ) from exc
@@ -526,7 +534,7 @@ async def plan_wishes(
         )
     closed = [w.id for w in wishes if w.status in (WishStatus.DONE, WishStatus.REJECTED)]
     if closed:
-        raise Conflict(
+        raise WrongStatus(
             _("Done or rejected wishes cannot be planned."),
             {"wish_ids": ", ".join(map(str, closed))},
         )

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from market.api import path_id
-from market.errors import DomainError, NotFound
+from market.errors import DomainError, NotFound, ValidationFailed
 from market.i18n import gettext as _
 from market.i18n import ngettext
 from market.solutions import jira, services
@@ -17,6 +17,7 @@ from market.web import (
     client_address,
     flash,
     form_data,
+    form_failure,
     form_id,
     form_ids,
     page_param,
@@ -102,15 +103,13 @@ async def wish_new(request: Request) -> Response:
                 address=client_address(request),
             )
         except DomainError as exc:
-            return render(
+            return await form_failure(
                 request,
                 "solutions/wish_new.html",
-                status_code=exc.status,
+                exc,
+                values,
                 solution=solution,
-                values=values,
-                errors=exc.fields,
                 priorities=_priority_options(),
-                message=exc.message,
             )
         flash(request, _("Your wish is registered."))
         return redirect(request, url("wishes.detail", id=wish.id))
@@ -176,11 +175,7 @@ async def _wish_action(request: Request, action: str) -> Response:
             )
             flash(request, _("The status of the wish is changed."))
     except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
-        return await wish_detail(
-            request, errors=exc.fields, message=exc.message, status_code=exc.status
-        )
+        return await form_failure(request, wish_detail, exc)
     return redirect(request, url("wishes.detail", id=wish_id))
 
 
@@ -205,33 +200,27 @@ async def jira_import(request: Request) -> Response:
         return render(
             request, "solutions/jira_import.html", solution=solution, errors={}, report=None
         )
-    errors: dict[str, str] = {}
-    report = None
-    raw = b""
-    async with request.form() as form:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            errors["file"] = _("Choose the CSV file exported from Jira.")
-        else:
+    try:
+        async with request.form() as form:
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                missing = _("Choose the CSV file exported from Jira.")
+                raise ValidationFailed(missing, {"file": missing})
             raw = await upload.read()
-    if not errors:
         try:
-            report = await jira.import_jira(
-                solution, jira.decode_export(raw), actor=request.state.user
-            )
+            text = jira.decode_export(raw)
         except jira.EncodingUnknown:
-            errors["file"] = _(
+            unknown = _(
                 "The file is not UTF-8 or UTF-16 text: export it from Jira as CSV in UTF-8."
             )
-        except DomainError as exc:
-            errors = exc.fields or {"file": exc.message}
+            raise ValidationFailed(unknown, {"file": unknown}) from None
+        report = await jira.import_jira(solution, text, actor=request.state.user)
+    except DomainError as exc:
+        return await form_failure(
+            request, "solutions/jira_import.html", exc, field="file", solution=solution, report=None
+        )
     return render(
-        request,
-        "solutions/jira_import.html",
-        status_code=422 if errors else 200,
-        solution=solution,
-        errors=errors,
-        report=report,
+        request, "solutions/jira_import.html", solution=solution, errors={}, report=report
     )
 
 
@@ -258,14 +247,8 @@ async def release_new(request: Request) -> Response:
                 address=client_address(request),
             )
         except DomainError as exc:
-            return render(
-                request,
-                "solutions/release_new.html",
-                status_code=exc.status,
-                solution=solution,
-                values=values,
-                errors=exc.fields,
-                message=exc.message,
+            return await form_failure(
+                request, "solutions/release_new.html", exc, values, solution=solution
             )
         flash(request, _("The release is created. Now pick the wishes it delivers."))
         return redirect(request, url("releases.board", id=release.id))
@@ -302,11 +285,7 @@ async def release_plan(request: Request) -> Response:
             path_id(request), ids, actor=request.state.user, address=client_address(request)
         )
     except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
-        return await release_board(
-            request, errors=exc.fields, message=exc.message, status_code=exc.status
-        )
+        return await form_failure(request, release_board, exc)
     flash(
         request,
         ngettext(
