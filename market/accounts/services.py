@@ -11,7 +11,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
-from market import clock
+from market import clock, urls
 from market.accounts import throttle
 from market.accounts.models import (
     ROLES,
@@ -410,7 +410,7 @@ async def request_password_reset(settings: Settings, email: str, *, address: str
         key=f"password-reset:{reset.id}",
         language=user.language,
         user=user,
-        link=f"{settings.base_url}/password/reset/[[reset:{reset.id}]]",
+        link=settings.base_url + urls.url("accounts.reset", secret=f"[[reset:{reset.id}]]"),
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
-from market import clock
+from market import clock, urls
 from market.accounts.models import User
 from market.alerts import services
 from market.alerts.models import (
@@ -211,7 +211,7 @@ async def send(
         "user": user,
         "base_url": settings.base_url,
         "unsubscribe_url": services.unsubscribe_url(settings, user.id, kind),
-        "preferences_url": f"{settings.base_url}/account/alerts",
+        "preferences_url": settings.base_url + urls.url("alerts.preferences"),
         **values,
     }
     subject, text, html = mail.render_mail(template, language, values)

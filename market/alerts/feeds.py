@@ -7,7 +7,7 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
-from market import clock
+from market import clock, urls
 from market.accounts.models import User
 from market.alerts import delivery, services
 from market.alerts.models import Frequency
@@ -89,12 +89,14 @@ def atom(settings: Settings, title: str, self_url: str, entries: list[FeedEntry]
     updated = max((e.task.updated_at for e in entries), default=clock.now())
     ET.SubElement(feed, f"{{{ATOM}}}updated").text = _stamp(updated)
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=self_url)
-    ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=f"{settings.base_url}/tasks")
+    ET.SubElement(
+        feed, f"{{{ATOM}}}link", rel="alternate", href=settings.base_url + urls.url("tasks.list")
+    )
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     ET.SubElement(author, f"{{{ATOM}}}name").text = "Partner Market"
     for item in entries:
         task = item.task
-        url = f"{settings.base_url}/tasks/{task.id}"
+        url = settings.base_url + urls.url("tasks.detail", id=task.id)
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         ET.SubElement(entry, f"{{{ATOM}}}id").text = url
         ET.SubElement(entry, f"{{{ATOM}}}title").text = task.title
@@ -202,13 +204,13 @@ async def user_deadlines(settings: Settings, user: User) -> list[Deadline]:
                 won = task.status in (TaskStatus.AWARDED, TaskStatus.DELIVERED) and bool(
                     bids.get(task.id)
                 )
-                url = f"{settings.base_url}/tasks/{task.id}"
+                url = settings.base_url + urls.url("tasks.detail", id=task.id)
                 found.extend(_task_deadlines(task, url, delivery_too=won))
     if user.has_role("coordinator"):
         for task in await Task.filter(
             solution__coordinators__id=user.id, published_at__isnull=False
         ).exclude(status=TaskStatus.CANCELLED):
-            url = f"{settings.base_url}/tasks/{task.id}"
+            url = settings.base_url + urls.url("tasks.detail", id=task.id)
             found.extend(_task_deadlines(task, url, delivery_too=True))
     unique = {d.uid: d for d in found}
     return sorted(unique.values(), key=lambda d: d.uid)

@@ -12,7 +12,7 @@ from typing import Any
 from itsdangerous import BadSignature, URLSafeSerializer
 from tortoise.exceptions import IntegrityError
 
-from market import clock
+from market import clock, urls
 from market.accounts.models import User
 from market.alerts.models import AlertPreference, AlertSettings, Frequency, SavedSearch
 from market.audit.services import record
@@ -250,8 +250,11 @@ class FeedLinks:
 
 async def feed_links(settings: Settings, user: User) -> FeedLinks:
     row = await ensure_preference(user)
-    base = f"{settings.base_url}/feeds/{user.id}/{feed_secret(settings, row)}"
-    return FeedLinks(calendar_url=f"{base}/calendar.ics", feed_url=f"{base}/tasks.atom")
+    owner = {"user_id": user.id, "secret": feed_secret(settings, row)}
+    return FeedLinks(
+        calendar_url=settings.base_url + urls.url("alerts.calendar", **owner),
+        feed_url=settings.base_url + urls.url("alerts.private_feed", **owner),
+    )
 
 
 async def feed_owner(settings: Settings, user_id: int, secret: str) -> User:
@@ -291,7 +294,7 @@ def _unsubscribe_serializer(settings: Settings) -> URLSafeSerializer:
 def unsubscribe_url(settings: Settings, user_id: int, kind: str = "alerts") -> str:
     """The absolute, signed link that turns a list off without signing in."""
     token = _unsubscribe_serializer(settings).dumps({"u": user_id, "l": kind})
-    return f"{settings.base_url}/alerts/unsubscribe/{token}"
+    return settings.base_url + urls.url("alerts.unsubscribe", token=token)
 
 
 def read_unsubscribe(settings: Settings, token: str) -> tuple[int, str]:

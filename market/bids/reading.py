@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from market import clock
+from market import clock, urls
 from market.accounts.models import User
 from market.bids import access
 from market.bids.attachments import attachment_folder
@@ -96,7 +96,7 @@ def bid_json(view: BidView) -> dict[str, Any]:
         "draft": bool(view.as_vendor and latest is not None and latest.kind == BidStatus.DRAFT),
         **{name: content.get(name) for name in FIELDS},
         "attachments": [
-            {**a, "url": f"/bids/{bid.id}/attachments/{a['id']}"}
+            {**a, "url": urls.url("bids.attachment", id=bid.id, attachment_id=a["id"])}
             for a in content.get("attachments", [])
         ],
         "submitted_at": local_time(bid.submitted_at),

@@ -25,7 +25,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from market import clock
+from market import clock, urls
 from market.accounts.models import Organisation, OrganisationKind
 from market.bids.models import Award, DeliveryRating
 from market.opendata.models import OcdsRelease
@@ -495,7 +495,7 @@ def _package(settings: Settings, url: str, page: int, published: str) -> dict[st
         "publishedDate": published,
         "publisher": _publisher(settings),
         "license": LICENSE,
-        "publicationPolicy": f"{settings.base_url}/statistics",
+        "publicationPolicy": settings.base_url + urls.url("opendata.statistics"),
     }
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
-from market import clock, exports
+from market import clock, exports, urls
 from market.accounts import services as accounts
 from market.accounts.models import Organisation, OrganisationKind, User
 from market.audit.services import record
@@ -415,7 +415,7 @@ async def invite(
         language=actor.language,
         vendor=vendor,
         inviter=actor,
-        link=f"{base_url}/invitations/{secret}",
+        link=base_url + urls.url("vendors.accept", secret=secret),
         role=role,
     )
     return invitation
