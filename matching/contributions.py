@@ -19,7 +19,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -67,6 +67,13 @@ def from_records(records: Iterable[Sequence[Any] | Mapping[str, Any]]) -> tuple[
     return tuple(result)
 
 
+class HasContributions(Protocol):
+    """A vendor as the contribution table reads it."""
+
+    @property
+    def contributions(self) -> tuple[Contribution, ...]: ...
+
+
 @dataclass(frozen=True)
 class ContributionTable:
     """Every contributing vendor's months as flat arrays (`rows`: the vendor's index row)."""
@@ -79,7 +86,7 @@ class ContributionTable:
     languages: tuple[frozenset[str], ...]
 
     @classmethod
-    def build(cls, vendors: Sequence[VendorProfile]) -> ContributionTable:
+    def build(cls, vendors: Sequence[HasContributions]) -> ContributionTable:
         """The table of `vendors` in index order (vendors without contributions add nothing)."""
         rows, products, months, commits, lines, languages = [], [], [], [], [], []
         for row, vendor in enumerate(vendors):

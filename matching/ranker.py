@@ -20,7 +20,6 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp  # type: ignore[import-untyped]
@@ -28,6 +27,7 @@ from sklearn.utils import murmurhash3_32  # type: ignore[import-untyped]
 
 from matching import contributions as contrib
 from matching import features as ft
+from matching.counts import SEGMENT_ROWS, TermCounts
 from matching.fairness import (
     FAIR_SHARE_NOTE,
     ExposureLedger,
@@ -36,21 +36,21 @@ from matching.fairness import (
     fair_order,
     merit_order,
 )
+from matching.profiles import Explained, ProfileStore, vendor_from_record
 from matching.taxonomy import Taxonomy, display_code
 from matching.text import (
-    block_weights,
     explainable,
+    idf_from_df,
     make_vectorizers,
     query_weights,
     term_counts,
     word_analyzer,
 )
-from matching.text import similarity as text_similarity
 from matching.types import (
     DEFAULT_SETTINGS,
     FEATURES,
+    Contribution,
     Match,
-    PastAward,
     Settings,
     TaskProfile,
     VendorProfile,
@@ -67,12 +67,12 @@ TEXT_BLOCKS = {
 NO_CAPACITY = "no capacity before the delivery date"
 CAPACITY_UNKNOWN = "capacity unknown: not checked"
 CHUNK = 1024
-FORMAT = "matching-index/2"
+FORMAT = "matching-index/3"
 
 
 @dataclass
 class _Rows:
-    text: sp.csc_matrix  # uint8 term counts, vendors x (4 blocks x text_features)
+    text: TermCounts  # uint8 term counts, vendors x (4 blocks x text_features), segmented
     codes: sp.csr_matrix
     products: sp.csr_matrix
     buyers: sp.csr_matrix
@@ -162,7 +162,7 @@ class Index:
         self._code_vocab = ft.Vocabulary()
         self._product_vocab = ft.Vocabulary()
         self._buyer_vocab = ft.Vocabulary()
-        self._vendors: dict[int, VendorProfile] = {}
+        self._vendors = ProfileStore()
         self._ids = np.zeros(0, dtype=np.int64)
         self._rows = self._build_rows([])
         self._compiled: _Compiled | None = None
@@ -179,11 +179,18 @@ class Index:
     ) -> Index:
         """An index over `vendors` (a later duplicate id replaces an earlier one)."""
         index = cls(settings, taxonomy_parents)
-        unique = {vendor.id: vendor for vendor in vendors}
-        ordered = [unique[key] for key in sorted(unique)]
-        index._vendors = {vendor.id: vendor for vendor in ordered}
-        index._ids = np.asarray([vendor.id for vendor in ordered], dtype=np.int64)
-        index._rows = index._build_rows(ordered)
+        # Profiles are stored compressed as they arrive, then read back one segment of rows
+        # at a time, so that the build never holds every profile or every raw count at once.
+        for vendor in vendors:
+            index._vendors.put(vendor)
+        ids = sorted(index._vendors)
+        index._ids = np.asarray(ids, dtype=np.int64)
+        parts = []
+        for start in range(0, len(ids), SEGMENT_ROWS):
+            chunk = [index._vendors.get(i) for i in ids[start : start + SEGMENT_ROWS]]
+            parts.append(index._build_rows([v for v in chunk if v is not None]))
+        if parts:
+            index._rows = index._concat_rows(parts)
         return index
 
     def upsert(self, vendor: VendorProfile) -> None:
@@ -194,7 +201,7 @@ class Index:
         self._rows = self._splice(new, position, 1 if exists else 0)
         if not exists:
             self._ids = np.insert(self._ids, position, vendor.id)
-        self._vendors[vendor.id] = vendor
+        self._vendors.put(vendor)
         self._compiled = None
 
     def remove(self, vendor_id: int) -> None:
@@ -204,7 +211,7 @@ class Index:
             return
         self._rows = self._splice(self._build_rows([]), position, 1)
         self._ids = np.delete(self._ids, position)
-        del self._vendors[vendor_id]
+        self._vendors.remove(vendor_id)
         self._compiled = None
 
     def upsert_many(self, vendors: Iterable[VendorProfile]) -> None:
@@ -223,7 +230,8 @@ class Index:
         ]
         self._rows = self._take(self._build_rows(ordered), source)
         self._ids = ids[order]
-        self._vendors.update(unique)
+        for vendor in ordered:
+            self._vendors.put(vendor)
         self._compiled = None
 
     def remove_many(self, vendor_ids: Iterable[int]) -> None:
@@ -234,7 +242,7 @@ class Index:
             return
         self._rows = self._take(self._build_rows([]), np.flatnonzero(keep))
         for vendor_id in self._ids[~keep].tolist():
-            del self._vendors[vendor_id]
+            self._vendors.remove(vendor_id)
         self._ids = self._ids[keep]
         self._compiled = None
 
@@ -247,6 +255,20 @@ class Index:
 
     def vendor(self, vendor_id: int) -> VendorProfile | None:
         return self._vendors.get(vendor_id)
+
+    def _concat_rows(self, parts: Sequence[_Rows]) -> _Rows:
+        """Row blocks built one after another, stacked (earlier blocks widened to the
+        vocabularies as they are now)."""
+        sparse = {}
+        for name in SPARSE_ROWS:
+            width = max(getattr(p, name).shape[1] for p in parts)
+            blocks = [_widen(getattr(p, name), width) for p in parts]
+            sparse[name] = sp.vstack(blocks, format="csr", dtype=blocks[0].dtype)
+        return _Rows(
+            text=TermCounts.concat([p.text for p in parts], parts[0].text.columns),
+            numbers=np.concatenate([p.numbers for p in parts]),
+            **sparse,
+        )
 
     def _build_rows(self, vendors: Sequence[VendorProfile]) -> _Rows:
         text = self._text_counts(vendors)
@@ -265,7 +287,7 @@ class Index:
             undated=ft.sparse_rows([e[1] for e in experience], self._code_vocab, np.float64),
         )
 
-    def _text_counts(self, vendors: Sequence[VendorProfile]) -> sp.csc_matrix:
+    def _text_counts(self, vendors: Sequence[VendorProfile]) -> TermCounts:
         """The uint8 counts of the four text blocks, side by side, built block by block.
 
         In chunks of vendors (the vectorizer's intermediates would dwarf the uint8 counts), and
@@ -299,7 +321,7 @@ class Index:
         shape = (len(vendors), width * len(TEXT_BLOCKS))
         if indptr[-1] < np.iinfo(np.int32).max:
             indptr = indptr.astype(np.int32)
-        return sp.csc_matrix((data, indices, indptr), shape=shape)
+        return TermCounts.from_csc(sp.csc_matrix((data, indices, indptr), shape=shape))
 
     def _splice(self, new: _Rows, position: int, replace: int) -> _Rows:
         def splice(old: sp.csr_matrix, row: sp.csr_matrix) -> sp.csr_matrix:
@@ -312,8 +334,15 @@ class Index:
         numbers = np.concatenate(
             [rows.numbers[:position], new.numbers, rows.numbers[position + replace :]]
         )
-        text = splice(rows.text.tocsr(), new.text.tocsr()).tocsc()
-        text.sort_indices()
+        n = rows.text.shape[0]
+        source = np.concatenate(
+            [
+                np.arange(position),
+                n + np.arange(new.text.shape[0]),
+                np.arange(position + replace, n),
+            ]
+        ).astype(np.int64)
+        text = rows.text.take(new.text.to_csc(), source)
         return _Rows(
             text=text,
             numbers=numbers,
@@ -329,8 +358,7 @@ class Index:
             return both.astype(old.dtype)[source]
 
         rows = self._rows
-        text = take(rows.text.tocsr(), new.text.tocsr()).tocsc()
-        text.sort_indices()
+        text = rows.text.take(new.text.to_csc(), source)
         return _Rows(
             text=text,
             numbers=np.concatenate([rows.numbers, new.numbers])[source],
@@ -341,7 +369,14 @@ class Index:
         if self._compiled is not None:
             return self._compiled
         settings = self.settings
-        idfs, norms = block_weights(self._rows.text, len(TEXT_BLOCKS), settings.max_df)
+        text = self._rows.text
+        width = settings.text_features
+        df = text.df()
+        idfs = [
+            idf_from_df(df[j * width : (j + 1) * width], text.shape[0], settings.max_df)
+            for j in range(len(TEXT_BLOCKS))
+        ]
+        norms = text.block_norms(idfs)
         buyers = self._rows.buyers.copy()
         buyers.data = (1.0 - np.exp(-buyers.data / settings.buyer_scale)).astype(np.float32)
         self._compiled = _Compiled(
@@ -393,8 +428,7 @@ class Index:
         query = query or self.query(task)
         width = settings.text_features
         idf = np.concatenate([compiled.idf[block] for block in TEXT_BLOCKS])
-        similarity = text_similarity(
-            self._rows.text,
+        similarity = self._rows.text.similarity(
             query.columns,
             query.vector * idf[query.columns],
             query.columns // width,
@@ -513,13 +547,16 @@ class Index:
         moved: bool = False,
         memo: dict[tuple[str, str], float] | None = None,
     ) -> Match:
-        vendor = self._vendors[int(table.vendor_ids[row])]
+        vendor_id = int(table.vendor_ids[row])
+        profile_eligible = bool(self._rows.numbers[row, ft.COL["eligible"]] > 0)
+        # What explanations read is decoded only for the explained and the excluded vendors.
+        vendor = self._vendors.explained(vendor_id) if explain or not profile_eligible else None
         contributions = {
             name: float(table.features[row, j] * table.weights[j])
             for j, name in enumerate(FEATURES)
         }
         contributions["fair_rotation"] = float(table.fairness[row])
-        reasons = list(vendor.ineligible_reasons if not vendor.eligible else ())
+        reasons = list(vendor.ineligible_reasons if vendor and not profile_eligible else ())
         if not table.capacity_ok[row]:
             reasons.append(NO_CAPACITY)
         notes = (CAPACITY_UNKNOWN,) if table.capacity_unknown[row] else ()
@@ -529,16 +566,16 @@ class Index:
             notes = (*notes, contrib.CONTRIBUTION_NOTE)
         return Match(
             rank=rank,
-            vendor_id=vendor.id,
+            vendor_id=vendor_id,
             score=float(math.fsum(contributions.values())),
             eligible=bool(table.eligible[row]),
             reasons=tuple(reasons),
             contributions=contributions,
-            matched_codes=self.matched_codes(task, vendor, memo) if explain else (),
+            matched_codes=self.matched_codes(task, vendor, memo) if vendor and explain else (),
             top_terms=terms.get(row, ()) if explain else (),
             notes=notes,
-            sme=vendor.sme,
-            won_in_area=won_in_area(task, vendor, self.taxonomy) if explain else (),
+            sme=bool(table.sme[row]) if table.sme is not None else False,
+            won_in_area=won_in_area(task, vendor, self.taxonomy) if vendor and explain else (),
         )
 
     def _contribution_columns(
@@ -546,7 +583,7 @@ class Index:
     ) -> dict[str, np.ndarray]:
         """The contribution features (rebuilt with the compiled index, i.e. after changes)."""
         if self._contributions is None or self._contributions[0] is not compiled:
-            vendors = [self._vendors[int(i)] for i in self._ids]
+            vendors = [_Contributions(self._vendors.contributions(int(i))) for i in self._ids]
             self._contributions = (compiled, contrib.ContributionTable.build(vendors))
         table = self._contributions[1]
         return contrib.feature_columns(table, len(self._ids), task, today, self.settings)
@@ -556,7 +593,7 @@ class Index:
     def matched_codes(
         self,
         task: TaskProfile,
-        vendor: VendorProfile,
+        vendor: VendorProfile | Explained,
         memo: dict[tuple[str, str], float] | None = None,
     ) -> tuple[tuple[str, str, float], ...]:
         """(task code, the vendor's closest code, closeness) for every task code it touches.
@@ -615,24 +652,17 @@ class Index:
         weights = np.maximum(idf["profile_word"][columns], idf["past_word"][columns])
         weights = weights * (1 + np.log([task_terms[w] for w in words]))
         blocks = list(TEXT_BLOCKS)
-        present = np.zeros((len(rows), len(words)), dtype=bool)
-        counts = self._rows.text
-        wanted = np.asarray(rows, dtype=np.int64)
-        # Only the explained rows are looked up: in each word's column (row numbers sorted),
-        # a binary search per row; no vendor outside `rows` is touched.
-        for block in ("profile_word", "past_word"):
-            offset = blocks.index(block) * width
-            for j, column in enumerate(columns + offset):
-                lo, hi = counts.indptr[column], counts.indptr[column + 1]
-                if lo == hi:
-                    continue
-                stored = counts.indices[lo:hi]
-                at = np.minimum(np.searchsorted(stored, wanted), hi - lo - 1)
-                present[:, j] |= stored[at] == wanted
-        # Rarest first (ties by the word): one order for every row.
+        # Rarest first (ties by the word): one order for every row; words of weight 0 (in
+        # more than max_df of the vendors) are never shown and not looked up.
         order = sorted(range(len(words)), key=lambda j: (-float(weights[j]), words[j]))
         order = [j for j in order if weights[j] > 0]
-        ranked = present[:, order]
+        wanted = np.asarray(rows, dtype=np.int64)
+        ranked = np.zeros((len(rows), len(order)), dtype=bool)
+        # Only the explained rows are looked up: a binary search per (row, word) in the
+        # word's column; no vendor outside `rows` is touched.
+        for block in ("profile_word", "past_word"):
+            offset = blocks.index(block) * width
+            ranked |= self._rows.text.contains(wanted, columns[order] + offset)
         result = {}
         for i, row in enumerate(rows):
             result[int(row)] = tuple(words[order[j]] for j in np.flatnonzero(ranked[i])[:limit])
@@ -648,7 +678,8 @@ class Index:
         """
         rows = self._rows
         arrays: dict[str, np.ndarray] = {"ids": self._ids, "numbers": rows.numbers}
-        for name in ("text", *SPARSE_ROWS):
+        arrays.update(rows.text.to_arrays("text"))
+        for name in SPARSE_ROWS:
             matrix = getattr(rows, name)
             arrays[f"{name}_data"] = matrix.data
             arrays[f"{name}_indices"] = matrix.indices
@@ -663,7 +694,7 @@ class Index:
                 name: list(getattr(self, f"_{name}_vocab").columns)
                 for name in ("code", "product", "buyer")
             },
-            "vendors": [_vendor_record(self._vendors[int(i)]) for i in self._ids],
+            "vendors": [self._vendors.record(int(i)) for i in self._ids],
         }
         arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
         buffer = io.BytesIO()
@@ -695,17 +726,17 @@ class Index:
 
         index._ids = arrays["ids"].astype(np.int64)
         index._rows = _Rows(
-            text=matrix("text", sp.csc_matrix),
+            text=TermCounts.from_arrays(arrays, "text"),
             numbers=arrays["numbers"],
             **{name: matrix(name, sp.csr_matrix) for name in SPARSE_ROWS},
         )
-        vendors = [_vendor_from_record(record) for record in header["vendors"]]
-        index._vendors = {vendor.id: vendor for vendor in vendors}
+        for record in header["vendors"]:
+            index._vendors.put(vendor_from_record(record))
         return index
 
 
 def won_in_area(
-    task: TaskProfile, vendor: VendorProfile, taxonomy: Taxonomy
+    task: TaskProfile, vendor: VendorProfile | Explained, taxonomy: Taxonomy
 ) -> tuple[tuple[str, int, int], ...]:
     """For each task code: the narrowest node of its chain under which the vendor won dated
     tasks, as (code, how many, year of the first). Undated awards are not counted here."""
@@ -732,37 +763,6 @@ def won_in_area(
     return tuple(found.values())
 
 
-def _vendor_record(vendor: VendorProfile) -> dict[str, object]:
-    record = dataclasses.asdict(vendor)
-    record["capacity_from"] = vendor.capacity_from.isoformat() if vendor.capacity_from else None
-    record["past_awards"] = [
-        {"date": a.date.isoformat() if a.date else None, "codes": list(a.codes), "buyer": a.buyer}
-        for a in vendor.past_awards
-    ]
-    return record
-
-
-def _vendor_from_record(record: dict[str, Any]) -> VendorProfile:
-    values = dict(record)
-    values["codes"] = dict(values["codes"])
-    for name in ("products", "past_task_texts", "past_codes", "past_buyers", "ratings"):
-        values[name] = tuple(values[name])
-    values["on_time"] = tuple(bool(v) for v in values["on_time"])
-    values["ineligible_reasons"] = tuple(values["ineligible_reasons"])
-    values["contributions"] = contrib.from_records(values.get("contributions") or ())
-    values["past_awards"] = tuple(
-        PastAward(
-            date=dt.date.fromisoformat(str(a["date"])) if a.get("date") else None,
-            codes=tuple(a.get("codes") or ()),
-            buyer=str(a.get("buyer") or ""),
-        )
-        for a in values.get("past_awards") or ()
-    )
-    start = values["capacity_from"]
-    values["capacity_from"] = dt.date.fromisoformat(str(start)) if start else None
-    return VendorProfile(**values)
-
-
 def _settings_from_dict(values: dict[str, object]) -> Settings:
     """Settings from `dataclasses.asdict` output that went through JSON (lists back to tuples)."""
     fields = {f.name for f in dataclasses.fields(Settings)}
@@ -779,6 +779,11 @@ def _settings_from_dict(values: dict[str, object]) -> Settings:
         else:
             converted[name] = value
     return Settings(**converted)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class _Contributions:
+    contributions: tuple[Contribution, ...]
 
 
 def _widen(matrix: sp.csr_matrix, width: int) -> sp.csr_matrix:

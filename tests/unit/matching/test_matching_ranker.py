@@ -20,7 +20,7 @@ from matching import (
 )
 from matching.bench import synthetic_tasks, synthetic_vendors
 from matching.fairness import FAIR_SHARE_NOTE
-from matching.ranker import CAPACITY_UNKNOWN, NO_CAPACITY
+from matching.ranker import CAPACITY_UNKNOWN, FORMAT, NO_CAPACITY
 
 TODAY = dt.date(2025, 1, 1)
 
@@ -352,7 +352,7 @@ def test_index_round_trips_through_bytes_and_ranks_identically():
             the_task, exposure=exposure, today=TODAY
         )
     with pytest.raises(ValueError):
-        Index.from_bytes(data.replace(b"matching-index/2", b"matching-index/0"))
+        Index.from_bytes(data.replace(FORMAT.encode(), b"matching-index/0"))
 
 
 def test_shared_words_come_from_the_hashed_counts():
