@@ -9,6 +9,7 @@ from market.accounts.services import get_user_by_email, secretariat
 from market.conduct import services as conduct
 from market.conduct.models import ConductVersion, Decision
 from market.conduct.states import State
+from market.demo.accounts import DEMO_PASSWORD
 from market.vendors import services
 from market.vendors.models import Vendor
 
@@ -102,8 +103,6 @@ async def _sign(vendor: Vendor, admin: User, version: ConductVersion, title: str
 
 
 async def load() -> list[str]:
-    from market.demo import DEMO_PASSWORD
-
     version_1 = await conduct.ensure_seed_conduct()
     staff = await secretariat()
     desk = await User.filter(organisation_id=staff.id).first()
