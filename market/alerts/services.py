@@ -250,11 +250,10 @@ class FeedLinks:
 
 async def feed_links(settings: Settings, user: User) -> FeedLinks:
     row = await ensure_preference(user)
-    owner = {"user_id": user.id, "secret": feed_secret(settings, row)}
-    return FeedLinks(
-        calendar_url=settings.base_url + urls.url("alerts.calendar", **owner),
-        feed_url=settings.base_url + urls.url("alerts.private_feed", **owner),
-    )
+    secret = feed_secret(settings, row)
+    calendar = urls.url("alerts.calendar", user_id=user.id, secret=secret)
+    feed = urls.url("alerts.private_feed", user_id=user.id, secret=secret)
+    return FeedLinks(calendar_url=settings.base_url + calendar, feed_url=settings.base_url + feed)
 
 
 async def feed_owner(settings: Settings, user_id: int, secret: str) -> User:

@@ -1,7 +1,8 @@
 // Competency picker: an accessible combobox (ARIA 1.2 pattern) over GET /api/v1/competencies
 // that fills a plain text field: "code level" lines (a vendor profile, data-levels set) or
 // "code, code" (a task's competencies). Without JavaScript the text field is the form. Each
-// picker names its parts with data-prefix and its text field with data-target.
+// picker names its parts with data-prefix, its text field with data-target and the search
+// address with data-search-url (the page writes it from the route name).
 (function () {
   "use strict";
 
@@ -163,7 +164,7 @@
       var q = input.value.trim();
       if (q.length < 2) { close(); return; }
       var mine = ++serial;
-      fetch("/api/v1/competencies?per_page=15&q=" + encodeURIComponent(q), {
+      fetch(data.searchUrl + "?per_page=15&q=" + encodeURIComponent(q), {
         headers: { Accept: "application/json" }, credentials: "same-origin"
       }).then(function (answer) { return answer.ok ? answer.json() : { items: [] }; })
         .then(function (body) { if (mine === serial) { show(body.items || []); } })

@@ -66,6 +66,17 @@ def test_no_template_writes_an_internal_path() -> None:
     assert not found, "use url('route.name', ...) instead of:\n" + "\n".join(found)
 
 
+def test_no_script_of_ours_writes_an_internal_path() -> None:
+    """Scripts read addresses from the page (data-*-url attributes written with url(...))."""
+    scripts = [p for p in (MARKET / "static").glob("*.js")]
+    found = [
+        f"{script.name}: {match.group(0)}"
+        for script in scripts
+        for match in re.finditer(r"""["'`]/[a-z][^"'`]*["'`]""", script.read_text(encoding="utf-8"))
+    ]
+    assert scripts and not found, "pass the address in a data-*-url attribute:\n" + "\n".join(found)
+
+
 def _route_names_in(template: Path) -> Iterator[str]:
     text = template.read_text(encoding="utf-8")
     for match in URL_CALL.finditer(text):
