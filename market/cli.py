@@ -259,7 +259,7 @@ def demo(if_empty: bool, vendors: int, tasks: int) -> None:
             loaded = await load_demo(if_empty=if_empty)
             await runner.drain()
             if vendors or tasks:
-                from market.scale_demo import load_scale
+                from market.demo.scale import load_scale
 
                 loaded += await load_scale(vendors, tasks)
         finally:
