@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import urlencode
 
+from starlette.convertors import Convertor
 from starlette.routing import BaseRoute, Mount, NoMatchFound, Route
 
-# Route name -> route, for a lookup per link instead of a walk over every route (and an
-# exception per miss) as Starlette's Router.url_path_for does.
-_named: dict[str, Route | Mount] = {}
+# Route name -> (path with {param} holes, the params' convertors): one dict lookup per link,
+# where Starlette's Router.url_path_for walks every route and raises an exception per miss.
+_named: dict[str, tuple[str, dict[str, Convertor[object]]]] = {}
 
 
 def configure(routes: Iterable[BaseRoute]) -> None:
@@ -23,7 +24,7 @@ def configure(routes: Iterable[BaseRoute]) -> None:
     _named.clear()
     for route in routes:
         if isinstance(route, Route | Mount) and route.name:
-            _named[route.name] = route
+            _named[route.name] = (route.path_format, dict(route.param_convertors))
 
 
 def names() -> frozenset[str]:
@@ -35,20 +36,25 @@ def url(name: str, /, _anchor: str = "", **params: object) -> str:
     """The path of route `name` (relative to the host). Parameters the route's path takes fill
     it; the others form the query string, in the order given, leaving out None (a list
     value repeats its key). `_anchor` adds a #fragment."""
-    route = _named.get(name)
-    if route is None:
+    found = _named.get(name)
+    if found is None:
         if not _named:
             raise LookupError(f"no route {name!r}: urls.configure(routes) was not called")
         raise NoMatchFound(name, params)
-    path_names = route.param_convertors.keys()
-    path_params = {key: value for key, value in params.items() if key in path_names}
-    query = [
-        (key, item)
-        for key, value in params.items()
-        if key not in path_names and value is not None
-        for item in (value if isinstance(value, list | tuple) else [value])
-    ]
-    path = str(route.url_path_for(name, **path_params))
+    path, convertors = found
+    filled = 0
+    query: list[tuple[str, object]] = []
+    for key, value in params.items():
+        convertor = convertors.get(key)
+        if convertor is not None:
+            path = path.replace("{" + key + "}", convertor.to_string(value))
+            filled += 1
+        elif isinstance(value, list | tuple):
+            query.extend((key, item) for item in value)
+        elif value is not None:
+            query.append((key, value))
+    if filled != len(convertors):
+        raise NoMatchFound(name, params)
     if query:
         path += "?" + urlencode(query, safe="/")  # a path in `next=` stays readable
     return f"{path}#{_anchor}" if _anchor else path
