@@ -9,11 +9,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from market import clock
-from market.errors import NotFound
+from market.errors import NotFound, ValidationFailed
 from market.i18n import gettext as _
 from market.parsing import whole_number
 from market.urls import url
-from market.web import flash, form_data, redirect, render
+from market.web import flash, form_data, form_failure, redirect, render
 
 CLOCK_ENVIRONMENTS = {"development", "test"}
 MAX_SHIFT = 10 * 366 * 24 * 3600  # ten years either way
@@ -33,7 +33,8 @@ async def dev_clock(request: Request) -> Response:
     seconds = whole_number(raw.removeprefix("-"))
     if seconds is None or seconds > MAX_SHIFT:
         error = _("Write a whole number of seconds, e.g. 3600 or -60.")
-        return render(request, "core/dev_clock.html", 422, errors={"seconds": error}, values=values)
+        wrong = ValidationFailed(error, {"seconds": error})
+        return await form_failure(request, "core/dev_clock.html", wrong, values)
     clock.shift(dt.timedelta(seconds=-seconds if raw.startswith("-") else seconds))
     flash(request, _("The clock is moved."))
     return redirect(request, url("dev.clock"))

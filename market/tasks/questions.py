@@ -12,7 +12,13 @@ from market import clock
 from market.accounts.models import User
 from market.audit.services import record
 from market.db import transaction
-from market.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from market.errors import (
+    NotEligible,
+    NotFound,
+    PermissionDenied,
+    QuestionDeadlinePassed,
+    ValidationFailed,
+)
 from market.i18n import gettext as _
 from market.solutions import services as solutions
 from market.tasks.models import Answer, Invitation, Question, Task, TaskStatus
@@ -67,10 +73,10 @@ async def ask_question(task_id: int, text: str, *, actor: User, address: str = "
             _("Write your question first."), {"text": _("This field is required.")}
         )
     if effective_status(task) != TaskStatus.PUBLISHED or clock.now() >= task.question_deadline:
-        raise Conflict(_("The question deadline has passed."))
+        raise QuestionDeadlinePassed(_("The question deadline has passed."))
     verdict = await may_ask(task, vendor)
     if not verdict.eligible:
-        raise PermissionDenied(
+        raise NotEligible(
             _("Your company cannot ask questions on this task: %(reasons)s")
             % {"reasons": " ".join(verdict.reasons) or _("it is not eligible.")}
         )

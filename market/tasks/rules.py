@@ -9,7 +9,7 @@ from typing import Any
 
 from market import clock
 from market.accounts.services import find_municipality
-from market.errors import Conflict
+from market.errors import DeadlineMovedEarlier, DeadlinePassed, WrongStatus
 from market.i18n import format_datetime
 from market.i18n import gettext as _
 from market.parsing import is_negative, json_whole_number, whole_number
@@ -54,12 +54,12 @@ def transition(task: Task, to: str, now: dt.datetime | None = None) -> str:
     now = now or clock.now()
     current = effective_status(task, now)
     if to not in TRANSITIONS.get(current, set()):
-        raise Conflict(
+        raise WrongStatus(
             _("A task that is %(current)s cannot become %(to)s.")
             % {"current": _(current), "to": _(to)}
         )
     if to == TaskStatus.PUBLISHED and now >= task.bid_deadline:
-        raise Conflict(_("The bid deadline has passed: move it before publishing."))
+        raise DeadlinePassed(_("The bid deadline has passed: move it before publishing."))
     task.status = to
     if to == TaskStatus.PUBLISHED:
         task.published_at = now
@@ -307,4 +307,4 @@ def check_published_deadlines(task: Task, body: dict[str, Any]) -> None:
             "A published task's question deadline can only move later (now %(deadline)s)."
         ) % {"deadline": _local_time(task.question_deadline)}
     if errors:
-        raise Conflict(next(iter(errors.values())), errors)
+        raise DeadlineMovedEarlier(next(iter(errors.values())), errors)

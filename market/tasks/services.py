@@ -12,7 +12,7 @@ from market.accounts.models import User
 from market.audit.services import record
 from market.bids.models import Bid
 from market.db import after_commit, is_id, transaction
-from market.errors import Conflict, NotFound, ValidationFailed
+from market.errors import ChangedMeanwhile, NotFound, ValidationFailed, WrongStatus
 from market.i18n import gettext as _
 from market.parsing import ONE_LINE, json_whole_number, single_line, whole_number
 from market.solutions import services as solutions
@@ -233,7 +233,7 @@ async def update_task(
     await solutions.require_coordinator(actor, solution)
     status = effective_status(task)
     if status not in (TaskStatus.DRAFT, TaskStatus.PUBLISHED):
-        raise Conflict(
+        raise WrongStatus(
             _("A task that is %(status)s can no longer be edited.") % {"status": _(status)}
         )
     touched = {k: v for k, v in body.items() if k in EDITABLE}
@@ -325,7 +325,7 @@ async def _move(task_id: int, to: str, *, actor: User, address: str) -> Task:
             cancelled_at=task.cancelled_at,
         )
         if not updated:
-            raise Conflict(_("The task was changed meanwhile: reload and try again."))
+            raise ChangedMeanwhile(_("The task was changed meanwhile: reload and try again."))
         await record(
             f"task.{to}",
             actor=actor,
@@ -509,7 +509,7 @@ async def invite_vendors(
             },
         )
     if not bidding_open(task):
-        raise Conflict(_("Vendors can only be invited while the task is open for bids."))
+        raise WrongStatus(_("Vendors can only be invited while the task is open for bids."))
     invitations = []
     for vendor in vendors:
         try:

@@ -25,7 +25,9 @@ from market.web import (
     confirm_first,
     criterion_label,
     flash,
+    flash_failure,
     form_data,
+    form_failure,
     form_id,
     form_ids,
     page_param,
@@ -215,16 +217,8 @@ async def task_new(request: Request) -> Response:
     try:
         task = await services.create_task(body, actor=user, address=client_address(request))
     except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
-        return await _form_page(
-            request,
-            solution=solution,
-            values=values,
-            wish_ids=body["wish_ids"],
-            errors=exc.fields,
-            message=exc.message,
-            status_code=exc.status,
+        return await form_failure(
+            request, _form_page, exc, values, solution=solution, wish_ids=body["wish_ids"]
         )
     flash(request, _("The task is saved as a draft. Publish it when it is ready."))
     return redirect(request, url("tasks.detail", id=task.id))
@@ -252,17 +246,14 @@ async def task_edit(request: Request) -> Response:
     try:
         await services.update_task(task.id, edit, actor=user, address=client_address(request))
     except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
-        return await _form_page(
+        return await form_failure(
             request,
+            _form_page,
+            exc,
+            values,
             solution=solution,
-            values=values,
             wish_ids=body["wish_ids"],
             task=task,
-            errors=exc.fields,
-            message=exc.message,
-            status_code=exc.status,
         )
     flash(request, _("The task is saved."))
     return redirect(request, url("tasks.detail", id=task.id))
@@ -300,11 +291,7 @@ async def _action(request: Request, run: Any, success: str, target: str = "") ->
     try:
         await run(values)
     except DomainError as exc:
-        if exc.status in (403, 404) or not target:
-            raise
-        return await task_detail(
-            request, errors=exc.fields, message=exc.message, status_code=exc.status, values=values
-        )
+        return await form_failure(request, task_detail, exc, values)
     flash(request, success)
     return redirect(request, target or url("tasks.detail", id=path_id(request)))
 
@@ -410,13 +397,10 @@ async def question_answer(request: Request) -> Response:
             address=client_address(request),
         )
     except DomainError as exc:
-        if exc.status != 422:
-            raise
-        flash(request, exc.message, "error")
         task_id = await questions.task_id_of(path_id(request))
         if task_id is None:
             raise NotFound(_("There is no such question.")) from exc
-        return redirect(request, url("tasks.detail", id=task_id))
+        return flash_failure(request, exc, url("tasks.detail", id=task_id))
     question = await answer.question
     flash(request, _("The answer is published to every vendor concerned."))
     return redirect(request, url("tasks.detail", id=question.task_id, _anchor="questions"))
