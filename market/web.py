@@ -177,8 +177,7 @@ def context(request: Request, **values: Any) -> dict[str, Any]:
         "settings": request.app.state.settings,
         "now": clock.now(),
         "request_id": current_log_fields().get("request_id", ""),  # named on error pages
-        "summary": None,  # a form page's error summary, when it has one
-        "message": "",  # a form page's message above its errors, when it has one
+        "message": "",  # a form page's error summary above its errors, when it has one
     }
     base.update(values)
     return base
