@@ -162,6 +162,7 @@ def create_app(
             secret_key=str(settings.secret_key),
             secure=settings.secure_cookies,
             max_body=settings.max_upload_bytes,
+            error_response=error_response,
         ),
         Middleware(UnstorableQueryMiddleware),
     ]

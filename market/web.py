@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from contextvars import ContextVar
-from pathlib import Path
 from typing import Any
 
-import jinja2
-from babel.numbers import format_decimal
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup
 from starlette.datastructures import FormData
@@ -19,110 +13,19 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from market import clock
-from market.assets import static_url
+from market.api import MAX_PAGE
+from market.db import is_id
 from market.errors import BadRequest, DomainError
-from market.i18n import (
-    LazyString,
-    format_date,
-    format_datetime,
-    get_language,
-    gettext,
-    ngettext,
-    render_message,
-)
+from market.i18n import LazyString, get_language
 from market.i18n import gettext as _
 from market.i18n import lazy_gettext as _l
 from market.logs import current as current_log_fields
+from market.navigation import menu_for
 from market.parsing import storable, whole_number
-from market.settings import ROOT
+from market.templating import csrf_token, templates
 from market.urls import url
 
-# An installed wheel carries the templates inside the package (see setup.py); a checkout
-# reads the top-level folder.
-_PACKAGED_TEMPLATES = Path(__file__).resolve().parent / "templates"
-TEMPLATE_DIR = _PACKAGED_TEMPLATES if _PACKAGED_TEMPLATES.is_dir() else ROOT / "templates"
-# The CSRF token of the request being rendered: imported macros don't see the template context.
-_csrf_token: ContextVar[str] = ContextVar("market_csrf_token", default="")
 FLASH_COOKIE = "pm_flash"
-
-
-def _format_datetime(value: dt.datetime | None, with_zone: bool = True) -> str:
-    if value is None:
-        return ""
-    local = clock.to_local(value)
-    text = format_datetime(local)
-    return f"{text} {local.tzname()}" if with_zone else text
-
-
-def _format_date(value: dt.date | str | None) -> str:
-    if not value:
-        return ""
-    if isinstance(value, str):  # an ISO date or time from an API-shaped dict
-        value = dt.date.fromisoformat(value[:10])
-    return format_date(value)
-
-
-def _format_dkk(value: int | None) -> str:
-    if value is None:
-        return ""
-    text = format_decimal(value, format="#,##0", locale=get_language())
-    return f"{text} kr." if get_language() == "da" else f"DKK {text}"
-
-
-# The default award criteria are ours to translate; a criterion a coordinator named is theirs.
-DEFAULT_CRITERION_NAMES = frozenset({"price", "quality of approach", "delivery time"})
-
-
-def criterion_label(name: str) -> str:
-    return gettext(name) if name in DEFAULT_CRITERION_NAMES else name
-
-
-def _label(value: object) -> str:
-    """A stored code or message in the reader's language (see market.i18n.render_message)."""
-    return render_message(str(value)) if value not in (None, "") else ""
-
-
-def _format_number(value: float | int | None, digits: int = 2) -> str:
-    """A number in the page's locale (decimal comma and thousands dot in Danish)."""
-    if value is None:
-        return ""
-    # At least one decimal when decimals are asked for: a score reads 8,0 next to 7,75.
-    pattern = "#,##0" + ("." + "0" + "#" * (digits - 1) if digits else "")
-    return format_decimal(value, format=pattern, locale=get_language())
-
-
-def build_environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
-        # Plain-text templates (the text part of mail) are not HTML: escaping would show "&amp;".
-        autoescape=jinja2.select_autoescape(
-            disabled_extensions=("txt",), default=True, default_for_string=True
-        ),
-        extensions=["jinja2.ext.i18n"],
-        # A name a template uses but no view passes is a bug to see, not an empty string.
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters["datetime"] = _format_datetime
-    env.filters["date"] = _format_date
-    env.filters["dkk"] = _format_dkk
-    env.filters["number"] = _format_number
-    env.filters["criterion"] = criterion_label
-    # Codes (statuses, sizes, roles) in the reader's language. Never `_(value)` in a template:
-    # with newstyle gettext it marks its result safe, so user text would render as HTML.
-    env.filters["label"] = _label
-    env.filters["message"] = render_message
-    env.filters["tojson_attr"] = lambda v: json.dumps(v)
-    env.globals["get_language"] = get_language
-    env.globals["static"] = static_url
-    env.globals["url"] = url  # a path from a route name: url("tasks.detail", id=task.id)
-    env.globals["current_csrf_token"] = _csrf_token.get
-    return env
-
-
-templates = build_environment()
 
 
 def _flash_serializer(request: Request) -> URLSafeSerializer:
@@ -162,8 +65,6 @@ def _finish(request: Request, response: Response, consumed: bool) -> Response:
 
 
 def context(request: Request, **values: Any) -> dict[str, Any]:
-    from market.navigation import menu_for
-
     user = getattr(request.state, "user", None)
     session = getattr(request.state, "session", None)
     active_role = session.active_role if session is not None else ""
@@ -185,7 +86,7 @@ def context(request: Request, **values: Any) -> dict[str, Any]:
 
 def render(request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
     flashes = _read_flashes(request)
-    _csrf_token.set(getattr(request.state, "csrf_token", ""))
+    csrf_token.set(getattr(request.state, "csrf_token", ""))
     html = templates.get_template(template).render(context(request, flashes=flashes, **values))
     response = HTMLResponse(html, status_code=status_code)
     return _finish(request, response, consumed=bool(flashes))  # type: ignore[return-value]
@@ -374,8 +275,6 @@ def client_address(request: Request) -> str:
 
 def page_param(request: Request) -> int:
     """The `page` query parameter, between 1 and a page far past any last page."""
-    from market.api import MAX_PAGE
-
     raw = request.query_params.get("page", "").strip()
     if not raw:
         return 1
@@ -387,8 +286,6 @@ def page_param(request: Request) -> int:
 
 def form_id(raw: object) -> int | None:
     """An id posted in a form, or None when it is not one any row can have."""
-    from market.db import is_id
-
     value = whole_number(raw) if isinstance(raw, str) else None
     return value if is_id(value) else None
 

@@ -32,7 +32,7 @@ from market.errors import (
     ValidationFailed,
 )
 from market.i18n import gettext as _
-from market.mail.services import queue_mail
+from market.mail.services import queue_mail, register_secret_expander
 from market.parsing import ONE_LINE, single_line
 from market.security.passwords import hash_password, password_problem, verify_password
 from market.security.secrets import derived, digest, new_secret
@@ -433,6 +433,10 @@ async def expand_reset_links(settings: Settings, text: str) -> str:
         last = match.end()
     parts.append(text[last:])
     return "".join(parts)
+
+
+# Mail fills the reset links in when a message is sent or shown (mail imports nothing of ours).
+register_secret_expander(expand_reset_links)
 
 
 async def get_valid_reset(secret: str) -> PasswordReset | None:

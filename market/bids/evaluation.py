@@ -40,8 +40,8 @@ from market.i18n import format_datetime
 from market.i18n import gettext as _
 from market.tasks.models import Task, TaskStatus
 from market.tasks.rules import effective_status, transition
+from market.templating import DEFAULT_CRITERION_NAMES
 from market.vendors.models import Vendor
-from market.web import DEFAULT_CRITERION_NAMES
 
 PRICE_NAMES = {"price", "pris"}
 

@@ -6,9 +6,12 @@ import datetime as dt
 import itertools
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from email.message import EmailMessage
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
+import aiosmtplib
 from markupsafe import Markup, escape
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
@@ -19,6 +22,7 @@ from market.i18n import get_language, set_language
 from market.mail.models import MailStatus, OutboxMessage
 from market.parsing import one_line, single_line
 from market.settings import Settings
+from market.templating import render_string
 
 log = logging.getLogger(__name__)
 # Headers the outbox sets itself; extra headers cannot replace them.
@@ -73,18 +77,14 @@ def html_blocks(text: str) -> tuple[list[dict[str, Any]], list[Markup]]:
 
 def render_mail(template: str, language: str, values: dict[str, Any]) -> tuple[str, str, str]:
     """Subject, text and HTML of a mail template in the recipient's language."""
-    from market.web import templates
-
     previous = get_language()
     set_language(language)
     try:
         values = {"absolute": absolute, **values}
-        subject = templates.get_template(f"mail/{template}.subject.txt").render(**values).strip()
-        text = templates.get_template(f"mail/{template}.txt").render(**values).strip() + "\n"
+        subject = render_string(f"mail/{template}.subject.txt", **values).strip()
+        text = render_string(f"mail/{template}.txt", **values).strip() + "\n"
         blocks, footer = html_blocks(text)
-        html = templates.get_template("mail/_layout.html").render(
-            blocks=blocks, footer=footer, subject=subject
-        )
+        html = render_string("mail/_layout.html", blocks=blocks, footer=footer, subject=subject)
     finally:
         set_language(previous)
     return subject, text, html
@@ -170,11 +170,6 @@ async def send_mail(settings: Settings, message_id: int) -> str:
 
 
 async def _deliver(settings: Settings, message: OutboxMessage) -> None:
-    from email.message import EmailMessage
-    from urllib.parse import unquote, urlsplit
-
-    import aiosmtplib
-
     url = urlsplit(settings.smtp_url)
     email = EmailMessage()
     email["From"] = settings.mail_from
@@ -213,8 +208,20 @@ async def pending_ids(settings: Settings, limit: int = 200) -> list[int]:
     return [int(r) for r in rows]  # type: ignore[call-overload]
 
 
+# Domains that put single-use secrets into mail (accounts: password reset links) register how
+# to fill in their placeholders, so mail needs no arrow up to them.
+SecretExpander = Callable[[Settings, str], Awaitable[str]]
+_secret_expanders: list[SecretExpander] = []
+
+
+def register_secret_expander(expander: SecretExpander) -> None:
+    """Fill in a domain's secret placeholders whenever a mail body is sent or shown."""
+    if expander not in _secret_expanders:
+        _secret_expanders.append(expander)
+
+
 async def expand_secrets(settings: Settings, text: str) -> str:
     """Mail bodies keep placeholders for single-use secrets; fill them in to send or show."""
-    from market.accounts.services import expand_reset_links
-
-    return await expand_reset_links(settings, text)
+    for expander in _secret_expanders:
+        text = await expander(settings, text)
+    return text

@@ -7,14 +7,17 @@ except API calls authenticated by a bearer token, which a browser never sends by
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from market.errors import DomainError, PayloadTooLarge, PermissionDenied
 from market.i18n import gettext as _
 from market.security.secrets import new_secret, same
 
@@ -30,9 +33,22 @@ EXEMPT_PREFIXES = ("/alerts/unsubscribe/",)
 MULTIPART_FACTOR = 3
 
 
+# How the app answers a DomainError (market.web.error_response: a page or JSON): handed in by
+# the app, so this middleware needs no arrow up to the web layer.
+ErrorResponder = Callable[[Request, DomainError], Response]
+
+
 class CSRFMiddleware:
-    def __init__(self, app: ASGIApp, secret_key: str, secure: bool, max_body: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        secret_key: str,
+        secure: bool,
+        max_body: int,
+        error_response: ErrorResponder,
+    ) -> None:
         self.app = app
+        self.error_response = error_response
         self.serializer = URLSafeSerializer(secret_key, salt="csrf")
         self.secure = secure
         self.max_body = max_body
@@ -46,6 +62,15 @@ class CSRFMiddleware:
         except BadSignature:
             return None
         return value if isinstance(value, str) else None
+
+    async def _reject(
+        self, scope: Scope, receive: Receive, send: Send, status: int, message: str
+    ) -> None:
+        exc: DomainError = PayloadTooLarge(message) if status == 413 else PermissionDenied(message)
+        if status == 403:
+            exc.code = "csrf_failed"
+        response = self.error_response(Request(scope, receive), exc)
+        await response(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -75,11 +100,11 @@ class CSRFMiddleware:
                     "The files sent are too large: at most %(mb)s MB per file. Go back to the "
                     "form and choose a smaller file; what you typed is usually still there."
                 ) % {"mb": f"{self.max_body / 1_000_000:g}"}
-                await _reject(scope, receive, send, 413, message)
+                await self._reject(scope, receive, send, 413, message)
                 return
             submitted = headers.get(HEADER) or await _form_token(scope, body)
             if fresh or not submitted or not token or not same(submitted, token):
-                await _reject(
+                await self._reject(
                     scope,
                     receive,
                     send,
@@ -169,14 +194,3 @@ async def _form_token(scope: Scope, body: bytes) -> str | None:
         await form.close()  # uploaded files are spooled to temporary files: release them
         return value if isinstance(value, str) else None
     return None
-
-
-async def _reject(scope: Scope, receive: Receive, send: Send, status: int, message: str) -> None:
-    from market.errors import DomainError, PayloadTooLarge, PermissionDenied
-    from market.web import error_response
-
-    exc: DomainError = PayloadTooLarge(message) if status == 413 else PermissionDenied(message)
-    if status == 403:
-        exc.code = "csrf_failed"
-    response = error_response(Request(scope, receive), exc)
-    await response(scope, receive, send)

@@ -18,12 +18,11 @@ from market.solutions import services as solutions
 from market.tasks import questions, rules, services
 from market.tasks.models import TaskStatus
 from market.urls import url
+from market.templating import DEFAULT_CRITERION_NAMES, criterion_label
 from market.vendors import services as vendors
 from market.web import (
-    DEFAULT_CRITERION_NAMES,
     client_address,
     confirm_first,
-    criterion_label,
     flash,
     flash_failure,
     form_data,
