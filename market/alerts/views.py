@@ -14,6 +14,7 @@ from market.errors import DomainError
 from market.i18n import LANGUAGES, set_language
 from market.i18n import gettext as _
 from market.solutions.models import Solution
+from market.urls import url
 from market.web import (
     client_address,
     flash,
@@ -80,7 +81,7 @@ async def preferences(request: Request) -> Response:
     except DomainError as exc:
         return await form_failure(request, _page, exc, values)
     flash(request, _("Your alert settings are saved."))
-    return redirect(request, request.url_for("alerts.preferences").path)
+    return redirect(request, url("alerts.preferences"))
 
 
 async def search_add(request: Request) -> Response:
@@ -99,7 +100,7 @@ async def search_add(request: Request) -> Response:
             search_values=kept_values(values),
         )
     flash(request, _("The search is saved: new tasks that match it will be in your alerts."))
-    return redirect(request, request.url_for("alerts.preferences").path)
+    return redirect(request, url("alerts.preferences"))
 
 
 async def search_delete(request: Request) -> Response:
@@ -107,13 +108,13 @@ async def search_delete(request: Request) -> Response:
         request.state.user, int(request.path_params["id"]), address=client_address(request)
     )
     flash(request, _("The saved search is deleted."))
-    return redirect(request, request.url_for("alerts.preferences").path)
+    return redirect(request, url("alerts.preferences"))
 
 
 async def feeds_revoke(request: Request) -> Response:
     await services.revoke_feeds(request.state.user, address=client_address(request))
     flash(request, _("New feed addresses are made: the old ones no longer work."))
-    return redirect(request, request.url_for("alerts.preferences").path)
+    return redirect(request, url("alerts.preferences"))
 
 
 async def unsubscribe(request: Request) -> Response:
@@ -184,4 +185,4 @@ async def fit_settings(request: Request) -> Response:
     except DomainError as exc:
         return await form_failure(request, "alerts/settings.html", exc, values, row=row)
     flash(request, _("The alert settings are saved."))
-    return redirect(request, request.url_for("alerts.settings").path)
+    return redirect(request, url("alerts.settings"))

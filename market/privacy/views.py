@@ -15,6 +15,7 @@ from market.privacy import export, retention, services
 from market.privacy.models import ErasureStatus
 from market.privacy.names import display_name
 from market.privacy.register import PERIODS, REGISTER, Erasure
+from market.urls import url
 from market.web import (
     client_address,
     confirm_first,
@@ -28,10 +29,6 @@ from market.web import (
 
 # Every page shows an erased user's pseudonym in its own language.
 templates.filters["person"] = display_name
-
-
-def _path(request: Request, name: str, **params: object) -> str:
-    return str(request.app.url_path_for(name, **params))
 
 
 async def privacy_page(request: Request) -> Response:
@@ -110,7 +107,7 @@ async def request_erasure(request: Request) -> Response:
     except DomainError as exc:
         return await form_failure(request, _account_page, exc, values, field="reason")
     flash(request, _("Your request for erasure is sent. The secretariat will answer by e-mail."))
-    return redirect(request, _path(request, "privacy.account"))
+    return redirect(request, url("privacy.account"))
 
 
 # --- the secretariat ----------------------------------------------------------------------
@@ -184,7 +181,7 @@ async def erase_on_request(request: Request) -> Response:
     except DomainError as exc:
         return await form_failure(request, _desk, exc, field="requests")
     flash(request, _("The erasure request is registered; approve it below."))
-    return redirect(request, _path(request, "privacy.desk"))
+    return redirect(request, url("privacy.desk"))
 
 
 async def approve(request: Request) -> Response:
@@ -199,7 +196,7 @@ async def approve(request: Request) -> Response:
                 _("Bids, signatures and ratings are kept as procurement records, without it."),
             ],
             button=_("Approve and erase"),
-            back=_path(request, "privacy.desk"),
+            back=url("privacy.desk"),
             shown=[(_("E-mail address"), user.email)],
         )
         if asked is not None:
@@ -211,7 +208,7 @@ async def approve(request: Request) -> Response:
     except DomainError as exc:
         return await form_failure(request, _desk, exc, field="requests")
     flash(request, _("The user is erased."))
-    return redirect(request, _path(request, "privacy.desk"))
+    return redirect(request, url("privacy.desk"))
 
 
 async def reject(request: Request) -> Response:
@@ -226,7 +223,7 @@ async def reject(request: Request) -> Response:
     except DomainError as exc:
         return await form_failure(request, _desk, exc, field="requests")
     flash(request, _("The erasure request is rejected."))
-    return redirect(request, _path(request, "privacy.desk"))
+    return redirect(request, url("privacy.desk"))
 
 
 async def set_periods(request: Request) -> Response:
@@ -238,7 +235,7 @@ async def set_periods(request: Request) -> Response:
     except DomainError as exc:
         return await form_failure(request, _desk, exc, values)
     flash(request, _("The retention periods are saved."))
-    return redirect(request, _path(request, "privacy.desk"))
+    return redirect(request, url("privacy.desk"))
 
 
 async def run_retention(request: Request) -> Response:
@@ -246,4 +243,4 @@ async def run_retention(request: Request) -> Response:
     total = sum(o.count for o in outcomes)
     message = _("The retention job ran: %(count)s items deleted or anonymised.")
     flash(request, message % {"count": total})
-    return redirect(request, _path(request, "privacy.desk"))
+    return redirect(request, url("privacy.desk"))
