@@ -6,22 +6,21 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from market.errors import BadRequest, PayloadTooLarge, ValidationFailed
 from market.i18n import gettext as _
-from market.i18n import lazy_gettext as _l
-from market.openapi import OPS
+from market.openapi import OPS, answer_model
 from market.parsing import JSONProblem, check_json, whole_number
+from market.schemas import UNSTORABLE_TEXT
 
 MAX_JSON_DEPTH = 32
 MAX_PER_PAGE = 200
 MAX_PAGE = 1_000_000  # far past any last page; a larger offset overflows the database driver
 GLOBAL_QUERY = {"lang"}  # read by the language middleware on every page and answer
-UNSTORABLE_TEXT = _l(
-    "Contains a character that is not allowed (a NUL character or a lone surrogate)."
-)
 
 
 async def json_body(request: Request, *, allow_empty: bool = False) -> dict[str, Any]:
@@ -221,3 +220,54 @@ def int_field(
         errors[name] = _("Must be at most %(n)d.") % {"n": maximum}
         return None
     return value
+
+
+class AnswerDrift(AssertionError):
+    """An API answer holds a field its response model does not declare (or lacks one)."""
+
+
+class AnswerCheckMiddleware:
+    """With `settings.check_answers` (the test suite turns it on): every JSON answer of an API
+    route is validated against the model its operation declares for that status code, so a
+    new undeclared field fails the test that produced it instead of drifting from the
+    OpenAPI document. Routes still described by legacy dict schemas are not checked."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/v1/"):
+            await self.app(scope, receive, send)
+            return
+        start: Message = {}
+        body = bytearray()
+
+        async def check(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            if message["type"] != "http.response.body":
+                await send(message)
+                return
+            body.extend(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            _check_answer(scope, start, bytes(body))
+            await send(start)
+            await send({"type": "http.response.body", "body": bytes(body)})
+
+        await self.app(scope, receive, check)
+
+
+def _check_answer(scope: Scope, start: Message, body: bytes) -> None:
+    name = getattr(scope.get("route"), "name", None) or ""
+    model = answer_model(name, start.get("status", 0))
+    if model is None:
+        return
+    try:
+        model.model_validate_json(body)
+    except ValidationError as exc:
+        raise AnswerDrift(
+            f"{name} answered {start['status']} with what {model.__name__} does not declare: {exc}"
+        ) from None

@@ -18,6 +18,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from tortoise.exceptions import ValidationError as TortoiseValidationError
 
 from market import jobs, urls
+from market.api import AnswerCheckMiddleware
 from market.db import tortoise_config
 from market.errors import (
     BadRequest,
@@ -166,6 +167,8 @@ def create_app(
         ),
         Middleware(UnstorableQueryMiddleware),
     ]
+    if settings.check_answers:
+        middleware.append(Middleware(AnswerCheckMiddleware))
     app = Starlette(
         debug=settings.debug,
         routes=routes,

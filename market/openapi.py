@@ -1,15 +1,24 @@
-"""The OpenAPI 3.1 document of /api/v1, built from the route list and the schemas below.
+"""The OpenAPI 3.1 document of /api/v1, generated from the route list and the operations.
 
-Each API route's name maps to an `Op` (summary, request body, answers). The test suite checks
-that every API route has one, and schemathesis drives the API from this very document.
+Each API route's name maps to an `Op` (summary, request model, answer models, error codes),
+registered by the `@operation(...)` decorator on the endpoint in the domain's api.py. The
+schemas come from the pydantic models (`market.schemas`) of each domain's schemas.py, collected
+into `components`. The test suite checks that every API route has an operation and validates
+every JSON answer against its declared model; schemathesis drives the API from this document.
+
+Transition: domains not converted yet still describe their operations in OPS below with
+hand-written dict schemas (`obj`, `body`, `COMPONENTS`); converting a domain deletes them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from starlette.routing import BaseRoute, Route
 
 from market import __version__
@@ -101,48 +110,6 @@ COMPONENTS: dict[str, Schema] = {
         cvr=STR,
         size_class={"type": "string", "enum": ["micro", "small", "medium", "large"]},
     ),
-    "Task": obj(
-        ["id", "solution_id", "title", "status", "bid_deadline", "delivery_date", "budget_dkk"],
-        id=ID,
-        solution_id=ID,
-        title=STR,
-        description=STR,
-        required=arr(STR),
-        nice_to_have=arr(STR),
-        estimate_hours=INT,
-        budget_dkk=DKK,
-        bid_deadline=DATETIME,
-        question_deadline=DATETIME,
-        delivery_date=DATE,
-        criteria=arr(obj(["name", "weight"], name=STR, weight=INT)),
-        municipality_specific=BOOL,
-        status={
-            "type": "string",
-            "enum": ["draft", "published", "closed", "awarded", "delivered", "cancelled"],
-        },
-        bidding_open=BOOL,
-        published_at=NULLABLE_DATETIME,
-        created_at=DATETIME,
-    ),
-    "TaskDetail": {
-        "allOf": [
-            {"$ref": "#/components/schemas/Task"},
-            obj(
-                ["solution", "funding", "wish_ids", "changes"],
-                solution=obj(["id", "name"], id=ID, name=STR),
-                funding=arr(
-                    obj(
-                        ["municipality", "amount_dkk"],
-                        municipality=STR,
-                        municipality_code={"type": ["string", "null"]},
-                        amount_dkk=INT,
-                    )
-                ),
-                wish_ids=arr(ID),
-                changes=arr(obj(["field", "before", "after"], field=STR, before=STR, after=STR)),
-            ),
-        ]
-    },
     "Bid": obj(
         ["id", "task_id", "vendor_id", "status"],
         id=ID,
@@ -247,15 +214,69 @@ COMPONENTS["ErasureRequest"] = obj(
 )
 
 
+# A request body or an answer: a pydantic model, or (legacy) a hand-written JSON Schema.
+Body = type[BaseModel] | Schema
+
+
 @dataclass(frozen=True)
 class Op:
     summary: str
-    request: Schema | None = None
-    answers: dict[int, Schema] = field(default_factory=lambda: {200: obj()})
+    request: Body | None = None
+    # Answer models by status code (None: no body, as for 204).
+    answers: dict[int, Body | None] = field(default_factory=lambda: {200: obj()})
     errors: tuple[int, ...] = ()
     query: dict[str, Schema] = field(default_factory=dict)
     tag: str = ""
     empty_body_ok: bool = False
+
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def operation(
+    name: str,
+    summary: str,
+    *,
+    request: type[BaseModel] | None = None,
+    answers: dict[int, type[BaseModel] | None],
+    errors: tuple[int, ...] = (),
+    query: dict[str, Schema] | None = None,
+    tag: str = "",
+    empty_body_ok: bool = False,
+) -> Callable[[Endpoint], Endpoint]:
+    """Describe the API route called `name` (as in market/routes.py) on its endpoint:
+
+        @operation("api.tasks.create", "Create a draft task", request=TaskCreate,
+                   answers={201: TaskDetailOut}, errors=(401, 403, 404), tag="tasks")
+        async def create_task(request: Request) -> Response: ...
+
+    `errors`: the error codes the route answers besides 400, 413, 422, 429 (and 401/403 for a
+    route that needs a signed-in user, added from its `allow`)."""
+
+    def register(endpoint: Endpoint) -> Endpoint:
+        if name in OPS:
+            raise RuntimeError(f"{name} is described twice (delete its entry in OPS)")
+        OPS[name] = Op(summary, request, dict(answers), errors, query or {}, tag, empty_body_ok)
+        return endpoint
+
+    return register
+
+
+def request_fields(route_name: str) -> list[str]:
+    """The top-level fields of the route's request body (a model's or a legacy schema's)."""
+    op = OPS.get(route_name)
+    body = op.request if op else None
+    if isinstance(body, type):
+        return list(body.model_fields)
+    return list((body or {}).get("properties", {}))
+
+
+def answer_model(route_name: str, status: int) -> type[BaseModel] | None:
+    """The model that declares the answer of `route_name` with `status` (None: a legacy or
+    undeclared answer)."""
+    op = OPS.get(route_name)
+    declared = op.answers.get(status) if op else None
+    return declared if isinstance(declared, type) else None
 
 
 PAGINATION = {
@@ -269,50 +290,11 @@ OCDS_LINKS = obj(None, next=STR, prev=STR)
 CRITERION = obj(
     ["name", "weight"], name=SHORT, weight={"type": "integer", "minimum": 0, "maximum": 100}
 )
-TASK_STATUSES = ("draft", "published", "closed", "awarded", "delivered", "cancelled")
 BID_STATUS: Schema = {"type": "string", "enum": ["draft", "submitted", "withdrawn"]}
 WISH_STATUS: Schema = {
     "type": "string",
     "enum": ["new", "accepted", "planned", "done", "rejected"],
 }
-_TASK_PROPERTIES: dict[str, Schema] = {
-    "solution_id": ID,
-    "title": {"type": "string", "maxLength": 300},
-    "description": TEXT,
-    "required": arr(CODE, 100),
-    "nice_to_have": arr(CODE, 100),
-    "estimate_hours": {"type": "integer", "minimum": 1, "maximum": 2_000_000_000},
-    "budget_dkk": {"type": "integer", "minimum": 1, "maximum": 2_000_000_000},
-    "bid_deadline": DATETIME,
-    "question_deadline": DATETIME,
-    "delivery_date": DATE,
-    "wish_ids": arr(ID, 100),
-    "municipality_specific": BOOL,
-    "funding": arr(
-        obj(
-            ["municipality", "amount_dkk"],
-            municipality=SHORT,
-            amount_dkk={"type": "integer", "minimum": 1, "maximum": 2_000_000_000},
-        ),
-        98,
-    ),
-    "criteria": arr(CRITERION, 20),
-}
-TASK_FIELDS_REQUIRED = body(
-    [
-        "solution_id",
-        "title",
-        "description",
-        "required",
-        "estimate_hours",
-        "budget_dkk",
-        "bid_deadline",
-        "delivery_date",
-        "funding",
-    ],
-    **_TASK_PROPERTIES,
-)
-TASK_FIELDS = body(None, **{k: v for k, v in _TASK_PROPERTIES.items() if k != "solution_id"})
 
 
 def bid_fields(required: list[str] | None) -> Schema:
@@ -339,15 +321,6 @@ OPS: dict[str, Op] = {
     ),
     "api.auth.token_delete": Op(
         "Revoke the caller's token", answers={204: {}}, errors=(401,), tag="auth"
-    ),
-    "api.tasks.follow": Op(
-        "Follow (PUT) or stop following (DELETE) a published task: a follower is told of every "
-        "change and of a cancellation",
-        body(None),
-        answers={200: obj(["task_id", "following"], task_id=ID, following=BOOL)},
-        errors=(404,),
-        tag="tasks",
-        empty_body_ok=True,
     ),
     "api.me": Op(
         "Who the caller is: id, e-mail, name, roles, vendor and organisation",
@@ -675,20 +648,6 @@ OPS: dict[str, Op] = {
         (401, 403, 404, 409),
         tag="solutions",
     ),
-    "api.tasks.create": Op(
-        "Create a draft task",
-        TASK_FIELDS_REQUIRED,
-        {201: ref("TaskDetail")},
-        (401, 403, 404),
-        tag="tasks",
-    ),
-    "api.tasks.publish": Op(
-        "Publish a task (opens bidding)",
-        answers={200: ref("TaskDetail")},
-        errors=(401, 403, 404, 409),
-        empty_body_ok=True,
-        tag="tasks",
-    ),
     "api.tasks.shortlist": Op(
         "The ranked, explained shortlist of a task",
         answers={
@@ -722,80 +681,6 @@ OPS: dict[str, Op] = {
         },
         errors=(401, 403, 404),
         tag="matching",
-    ),
-    "api.tasks.invite": Op(
-        "Invite vendors to bid",
-        body(["vendor_ids"], vendor_ids=arr(ID, 200)),
-        {
-            201: obj(
-                ["task_id", "invitations"],
-                task_id=ID,
-                invitations=arr(obj(["id", "vendor_id"], id=ID, vendor_id=ID)),
-            )
-        },
-        (401, 403, 404, 409),
-        tag="tasks",
-    ),
-    "api.tasks.list": Op(
-        "Published tasks (and the caller's drafts)",
-        answers={200: page_of(ref("Task"))},
-        query={
-            **PAGINATION,
-            "solution_id": ID,
-            "status": {"type": "string", "enum": list(TASK_STATUSES)},
-        },
-        tag="tasks",
-    ),
-    "api.tasks.detail": Op(
-        "One task", answers={200: ref("TaskDetail")}, errors=(404,), tag="tasks"
-    ),
-    "api.tasks.update": Op(
-        "Change a task (a published task keeps a visible change log)",
-        TASK_FIELDS,
-        {200: ref("TaskDetail")},
-        (401, 403, 404, 409),
-        tag="tasks",
-    ),
-    "api.tasks.cancel": Op(
-        "Cancel a task",
-        answers={200: ref("TaskDetail")},
-        errors=(401, 403, 404, 409),
-        empty_body_ok=True,
-        tag="tasks",
-    ),
-    "api.tasks.questions": Op(
-        "The published answers to vendors' questions (and the caller's pending ones)",
-        answers={
-            200: obj(
-                ["items", "pending"],
-                items=arr(obj(["question", "answer"], question=STR, answer=STR)),
-                pending=arr(obj(["id", "question"], id=ID, question=STR)),
-            )
-        },
-        errors=(404,),
-        tag="tasks",
-    ),
-    "api.tasks.ask": Op(
-        "Ask a clarifying question (the asker stays anonymous)",
-        body(["text"], text={"type": "string", "maxLength": 5000}),
-        {201: obj(["id", "task_id", "text"], id=ID, task_id=ID, text=STR)},
-        (401, 403, 404, 409),
-        tag="tasks",
-    ),
-    "api.tasks.answer": Op(
-        "Answer a question; the answer is published to every vendor",
-        body(["text"], text={"type": "string", "maxLength": 10000}),
-        {
-            201: obj(
-                ["id", "question_id", "text", "published"],
-                id=ID,
-                question_id=ID,
-                text=STR,
-                published=BOOL,
-            )
-        },
-        (401, 403, 404, 409),
-        tag="tasks",
     ),
     "api.bids.opportunities": Op(
         "Tasks this vendor may bid on, and why",
@@ -1181,7 +1066,36 @@ def _path(route: Route) -> str:
     return re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
 
 
-def _operation(route: Route, method: str) -> dict[str, Any]:
+def _models(ops: list[Op]) -> tuple[dict[tuple[Any, str], Schema], dict[str, Schema]]:
+    """JSON Schemas of every model the operations name: {(model, mode): {"$ref": ...}} and
+    the components they refer to (request models as validated, answers as serialised)."""
+    wanted: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {}
+    for op in ops:
+        if isinstance(op.request, type):
+            wanted[(op.request, "validation")] = None
+        for model in op.answers.values():
+            if isinstance(model, type):
+                wanted[(model, "serialization")] = None
+    if not wanted:
+        return {}, {}
+    refs, defs = models_json_schema(
+        list(wanted),
+        ref_template="#/components/schemas/{model}",
+    )
+    schemas: dict[tuple[Any, str], Schema] = {key: value for key, value in refs.items()}
+    return schemas, dict(defs.get("$defs", {}))
+
+
+def _schema(body: Body | None, mode: str, refs: dict[tuple[Any, str], Schema]) -> Schema:
+    if isinstance(body, type):
+        return refs[(body, mode)]
+    return body or {}
+
+
+def _operation(
+    route: Route, method: str, refs: dict[tuple[Any, str], Schema] | None = None
+) -> dict[str, Any]:
+    refs = refs or {}
     name = route.name or ""
     op = OPS.get(name) or Op(name.removeprefix("api.").replace(".", " ").capitalize())
     allow = getattr(route.endpoint, "allow", None)
@@ -1204,14 +1118,17 @@ def _operation(route: Route, method: str) -> dict[str, Any]:
     if op.request is not None:
         operation["requestBody"] = {
             "required": not op.empty_body_ok,
-            "content": {"application/json": {"schema": op.request}},
+            "content": {"application/json": {"schema": _schema(op.request, "validation", refs)}},
         }
     responses: dict[str, Any] = {}
-    for code, schema in op.answers.items():
+    for code, body in op.answers.items():
         responses[str(code)] = (
             {"description": "No content"}
-            if code == 204
-            else {"description": "OK", "content": {"application/json": {"schema": schema}}}
+            if code == 204 or body is None
+            else {
+                "description": "OK",
+                "content": {"application/json": {"schema": _schema(body, "serialization", refs)}},
+            }
         )
     codes = set(op.errors) | PUBLIC_ERRORS
     if allow is not None and (allow.signed_in or allow.roles is not None):
@@ -1228,13 +1145,16 @@ def _operation(route: Route, method: str) -> dict[str, Any]:
 
 
 def build(routes: list[BaseRoute], base_url: str) -> dict[str, Any]:
+    api = [r for r in routes if isinstance(r, Route) and r.path.startswith("/api/v1/")]
+    refs, generated = _models([OPS[r.name] for r in api if r.name in OPS])
+    clash = generated.keys() & COMPONENTS.keys()
+    if clash:
+        raise RuntimeError(f"models named like hand-written schemas: {sorted(clash)}")
     paths: dict[str, dict[str, Any]] = {}
-    for route in routes:
-        if not isinstance(route, Route) or not route.path.startswith("/api/v1/"):
-            continue
+    for route in api:
         path = _path(route).removeprefix("/api/v1")
         for method in sorted((route.methods or set()) - {"HEAD"}):
-            paths.setdefault(path, {})[method.lower()] = _operation(route, method)
+            paths.setdefault(path, {})[method.lower()] = _operation(route, method, refs)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -1247,7 +1167,7 @@ def build(routes: list[BaseRoute], base_url: str) -> dict[str, Any]:
         "servers": [{"url": f"{base_url}/api/v1"}],
         "paths": dict(sorted(paths.items())),
         "components": {
-            "schemas": COMPONENTS,
+            "schemas": {**COMPONENTS, **dict(sorted(generated.items()))},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }

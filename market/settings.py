@@ -104,6 +104,9 @@ class Settings:
     ocds_publisher_scheme: str = "DK-CVR"
     ocds_publisher_uid: str = ""
     debug: bool = False
+    # Tests: every JSON answer of an API route is checked against the response model its
+    # operation declares, so an undeclared field fails (market.api.AnswerCheckMiddleware).
+    check_answers: bool = False
     # Logs and metrics: the level of the log lines; the addresses or networks (besides the
     # signed-in secretariat) that may read /metrics; where worker processes share metrics.
     log_level: str = "INFO"
@@ -172,6 +175,7 @@ class Settings:
             ocds_publisher_scheme=env.get("OCDS_PUBLISHER_SCHEME", cls.ocds_publisher_scheme),
             ocds_publisher_uid=env.get("OCDS_PUBLISHER_UID", cls.ocds_publisher_uid),
             debug=_bool(env.get("DEBUG")),
+            check_answers=_bool(env.get("CHECK_ANSWERS")),
             log_level=(env.get("LOG_LEVEL") or cls.log_level).upper(),
             contact_email=env.get("CONTACT_EMAIL") or cls.contact_email,
             security_contact=env.get("SECURITY_CONTACT") or cls.security_contact,

@@ -63,6 +63,7 @@ def settings(var_dir: Path, database_url: str) -> Settings:
             "DATABASE_URL": database_url,
             "REDIS_URL": REDIS_URL,
             "SECRET_KEY": "test-secret-key-" + "x" * 32,
+            "CHECK_ANSWERS": "1",
             "ARGON2_PROFILE": "fast",
             "ARQ_QUEUE": f"market:test:{secrets.token_hex(4)}",
         }

@@ -8,9 +8,11 @@ from typing import Any
 
 from market import clock
 from market.accounts.models import User
+from market.schemas import parse
 from market.solutions.models import Solution, Wish
 from market.tasks import services as tasks
 from market.tasks.models import Task
+from market.tasks.schemas import TaskCreate
 from tests import factories
 
 _seq = itertools.count(1)
@@ -65,7 +67,9 @@ def task_body(solution_id: int, **overrides: Any) -> dict[str, Any]:
 
 
 async def task(user: User, made: Solution, *, publish: bool = False, **overrides: Any) -> Task:
-    created = await tasks.create_task(task_body(made.id, **overrides), actor=user)
+    created = await tasks.create_task(
+        parse(TaskCreate, task_body(made.id, **overrides)), actor=user
+    )
     if publish:
         created = await tasks.publish_task(created.id, actor=user)
     return created

@@ -58,6 +58,7 @@ def serve_live(prefix: str) -> Iterator[LiveServer]:
             "MARKET_VAR_DIR": folder,
             "DATABASE_URL": f"sqlite://{database}",
             "SECRET_KEY": "live-test-secret-" + "y" * 32,
+            "CHECK_ANSWERS": "1",  # every API answer checked against its model
             "ARGON2_PROFILE": "fast",
             "BASE_URL": f"http://127.0.0.1:{port}",
         }

@@ -10,9 +10,11 @@ from market import clock
 from market.accounts.models import User
 from market.accounts.services import get_user_by_email
 from market.bids import content, evaluation
+from market.schemas import parse
 from market.solutions.models import Solution
 from market.tasks import services as tasks
 from market.tasks.models import Task
+from market.tasks.schemas import TaskCreate
 from market.vendors.models import Vendor
 
 COORDINATOR = "koordinator@demo.os2.dk"
@@ -22,22 +24,25 @@ DELIVERED = "Tilgængelighedsgennemgang af OS2forms-skabeloner (WCAG 2.1 AA)"
 
 def _task_body(
     solution: Solution, title: str, description: str, budget: int, funding: list[tuple[str, int]]
-) -> dict[str, Any]:
+) -> TaskCreate:
     deadline = clock.to_local(clock.now() + dt.timedelta(days=7)).replace(
         hour=12, minute=0, second=0, microsecond=0
     )
-    return {
-        "solution_id": solution.id,
-        "title": title,
-        "description": description,
-        "required": ["72000000", "tech:python"],
-        "nice_to_have": [],
-        "estimate_hours": budget // 900,
-        "budget_dkk": budget,
-        "bid_deadline": deadline.isoformat(),
-        "delivery_date": (deadline.date() + dt.timedelta(days=60)).isoformat(),
-        "funding": [{"municipality": m, "amount_dkk": a} for m, a in funding],
-    }
+    return parse(
+        TaskCreate,
+        {
+            "solution_id": solution.id,
+            "title": title,
+            "description": description,
+            "required": ["72000000", "tech:python"],
+            "nice_to_have": [],
+            "estimate_hours": budget // 900,
+            "budget_dkk": budget,
+            "bid_deadline": deadline.isoformat(),
+            "delivery_date": (deadline.date() + dt.timedelta(days=60)).isoformat(),
+            "funding": [{"municipality": m, "amount_dkk": a} for m, a in funding],
+        },
+    )
 
 
 def _bid(

@@ -7,9 +7,11 @@ from typing import Any
 
 from market import clock
 from market.accounts.services import get_user_by_email
+from market.schemas import parse
 from market.solutions.models import Solution, Wish
 from market.tasks import questions, services
 from market.tasks.models import Invitation, Task
+from market.tasks.schemas import TaskCreate
 from market.vendors.models import Vendor
 
 COORDINATOR = "koordinator@demo.os2.dk"
@@ -23,23 +25,26 @@ def _body(
     budget: int,
     funding: list[tuple[str, int]],
     **extra: Any,
-) -> dict[str, Any]:
+) -> TaskCreate:
     deadline = clock.to_local(clock.now() + dt.timedelta(days=days)).replace(
         hour=12, minute=0, second=0, microsecond=0
     )
-    return {
-        "solution_id": solution.id,
-        "title": title,
-        "description": description,
-        "required": ["72000000", "tech:python"],
-        "nice_to_have": ["tech:django"],
-        "estimate_hours": budget // 900,
-        "budget_dkk": budget,
-        "bid_deadline": deadline.isoformat(),
-        "delivery_date": (deadline.date() + dt.timedelta(days=75)).isoformat(),
-        "funding": [{"municipality": m, "amount_dkk": a} for m, a in funding],
-        **extra,
-    }
+    return parse(
+        TaskCreate,
+        {
+            "solution_id": solution.id,
+            "title": title,
+            "description": description,
+            "required": ["72000000", "tech:python"],
+            "nice_to_have": ["tech:django"],
+            "estimate_hours": budget // 900,
+            "budget_dkk": budget,
+            "bid_deadline": deadline.isoformat(),
+            "delivery_date": (deadline.date() + dt.timedelta(days=75)).isoformat(),
+            "funding": [{"municipality": m, "amount_dkk": a} for m, a in funding],
+            **extra,
+        },
+    )
 
 
 async def load() -> list[str]:

@@ -5,9 +5,28 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from market.api import answer, body_text, json_body, page_of, pagination, path_id, query_id
+from market.api import answer, json_body, page_of, pagination, path_id, query_id
+from market.openapi import PAGINATION, operation
+from market.schemas import MAX_ID, NoFields, parse
 from market.tasks import questions, services
+from market.tasks.schemas import (
+    STATUSES,
+    AnswerOut,
+    FollowOut,
+    InvitationsOut,
+    InviteVendors,
+    QuestionAnswer,
+    QuestionAsk,
+    QuestionOut,
+    QuestionsOut,
+    TaskCreate,
+    TaskDetailOut,
+    TaskPage,
+    TaskUpdate,
+)
 from market.web import client_address
+
+CHANGES = (401, 403, 404, 409)
 
 
 async def _task_answer(request: Request, task_id: int, status_code: int = 200) -> Response:
@@ -15,6 +34,17 @@ async def _task_answer(request: Request, task_id: int, status_code: int = 200) -
     return answer(services.task_json(detail["task"], detail), status_code)
 
 
+@operation(
+    "api.tasks.list",
+    "Published tasks (and the caller's drafts)",
+    answers={200: TaskPage},
+    query={
+        **PAGINATION,
+        "solution_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        "status": {"type": "string", "enum": list(STATUSES)},
+    },
+    tag="tasks",
+)
 async def list_tasks(request: Request) -> Response:
     page, per_page = pagination(request)
     rows, total = await services.list_tasks(
@@ -27,26 +57,51 @@ async def list_tasks(request: Request) -> Response:
     return answer(page_of([services.task_json(t) for t in rows], page, total, per_page))
 
 
+@operation(
+    "api.tasks.create",
+    "Create a draft task",
+    request=TaskCreate,
+    answers={201: TaskDetailOut},
+    errors=(401, 403, 404),
+    tag="tasks",
+)
 async def create_task(request: Request) -> Response:
-    body = await json_body(request)
+    data = parse(TaskCreate, await json_body(request))
     task = await services.create_task(
-        body, actor=request.state.user, address=client_address(request)
+        data, actor=request.state.user, address=client_address(request)
     )
     return await _task_answer(request, task.id, 201)
 
 
+@operation("api.tasks.detail", "One task", answers={200: TaskDetailOut}, errors=(404,), tag="tasks")
 async def task_detail(request: Request) -> Response:
     return await _task_answer(request, path_id(request))
 
 
+@operation(
+    "api.tasks.update",
+    "Change a task (a published task keeps a visible change log)",
+    request=TaskUpdate,
+    answers={200: TaskDetailOut},
+    errors=CHANGES,
+    tag="tasks",
+)
 async def update_task(request: Request) -> Response:
-    body = await json_body(request)
+    data = parse(TaskUpdate, await json_body(request))
     task = await services.update_task(
-        path_id(request), body, actor=request.state.user, address=client_address(request)
+        path_id(request), data, actor=request.state.user, address=client_address(request)
     )
     return await _task_answer(request, task.id)
 
 
+@operation(
+    "api.tasks.publish",
+    "Publish a task (opens bidding)",
+    answers={200: TaskDetailOut},
+    errors=CHANGES,
+    empty_body_ok=True,
+    tag="tasks",
+)
 async def publish_task(request: Request) -> Response:
     await json_body(request, allow_empty=True)
     task = await services.publish_task(
@@ -55,6 +110,14 @@ async def publish_task(request: Request) -> Response:
     return await _task_answer(request, task.id)
 
 
+@operation(
+    "api.tasks.cancel",
+    "Cancel a task",
+    answers={200: TaskDetailOut},
+    errors=CHANGES,
+    empty_body_ok=True,
+    tag="tasks",
+)
 async def cancel_task(request: Request) -> Response:
     await json_body(request, allow_empty=True)
     task = await services.cancel_task(
@@ -63,13 +126,18 @@ async def cancel_task(request: Request) -> Response:
     return await _task_answer(request, task.id)
 
 
+@operation(
+    "api.tasks.invite",
+    "Invite vendors to bid",
+    request=InviteVendors,
+    answers={201: InvitationsOut},
+    errors=CHANGES,
+    tag="tasks",
+)
 async def invite_vendors(request: Request) -> Response:
-    body = await json_body(request)
+    data = parse(InviteVendors, await json_body(request))
     invitations = await services.invite_vendors(
-        path_id(request),
-        body.get("vendor_ids"),
-        actor=request.state.user,
-        address=client_address(request),
+        path_id(request), data.vendor_ids, actor=request.state.user, address=client_address(request)
     )
     return answer(
         {
@@ -80,6 +148,13 @@ async def invite_vendors(request: Request) -> Response:
     )
 
 
+@operation(
+    "api.tasks.questions",
+    "The published answers to vendors' questions (and the caller's pending ones)",
+    answers={200: QuestionsOut},
+    errors=(404,),
+    tag="tasks",
+)
 async def list_questions(request: Request) -> Response:
     task = await services.visible_task(path_id(request), request.state.user)
     seen = await questions.questions_for(task, request.state.user)
@@ -91,24 +166,34 @@ async def list_questions(request: Request) -> Response:
     )
 
 
+@operation(
+    "api.tasks.ask",
+    "Ask a clarifying question (the asker stays anonymous)",
+    request=QuestionAsk,
+    answers={201: QuestionOut},
+    errors=CHANGES,
+    tag="tasks",
+)
 async def ask_question(request: Request) -> Response:
-    body = await json_body(request)
+    data = parse(QuestionAsk, await json_body(request))
     question = await questions.ask_question(
-        path_id(request),
-        body_text(body, "text", max_length=5000),
-        actor=request.state.user,
-        address=client_address(request),
+        path_id(request), data.text, actor=request.state.user, address=client_address(request)
     )
     return answer({"id": question.id, "task_id": question.task_id, "text": question.text}, 201)
 
 
+@operation(
+    "api.tasks.answer",
+    "Answer a question; the answer is published to every vendor",
+    request=QuestionAnswer,
+    answers={201: AnswerOut},
+    errors=CHANGES,
+    tag="tasks",
+)
 async def answer_question(request: Request) -> Response:
-    body = await json_body(request)
+    data = parse(QuestionAnswer, await json_body(request))
     reply = await questions.answer_question(
-        path_id(request),
-        body_text(body, "text", max_length=10000),
-        actor=request.state.user,
-        address=client_address(request),
+        path_id(request), data.text, actor=request.state.user, address=client_address(request)
     )
     return answer(
         {"id": reply.id, "question_id": reply.question_id, "text": reply.text, "published": True},
@@ -116,6 +201,16 @@ async def answer_question(request: Request) -> Response:
     )
 
 
+@operation(
+    "api.tasks.follow",
+    "Follow (PUT) or stop following (DELETE) a published task: a follower is told of every "
+    "change and of a cancellation",
+    request=NoFields,
+    answers={200: FollowOut},
+    errors=(404,),
+    tag="tasks",
+    empty_body_ok=True,
+)
 async def follow_task(request: Request) -> Response:
     follow = request.method == "PUT"
     await json_body(request, allow_empty=True)  # no fields, but what is sent must be an object

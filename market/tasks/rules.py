@@ -8,19 +8,18 @@ import re
 from typing import Any
 
 from market import clock
+from market.accounts.models import Organisation
 from market.accounts.services import find_municipality
 from market.errors import DeadlineMovedEarlier, DeadlinePassed, WrongStatus
 from market.i18n import format_datetime
 from market.i18n import gettext as _
 from market.parsing import is_negative, json_whole_number, whole_number
+from market.schemas import CPV, normalise_code
 from market.tasks.models import Task, TaskStatus
+from market.tasks.schemas import DEFAULT_CRITERIA, FundingLine
 
-DEFAULT_CRITERIA = [
-    {"name": "price", "weight": 40},
-    {"name": "quality of approach", "weight": 40},
-    {"name": "delivery time", "weight": 20},
-]
-CPV = re.compile(r"^(\d{8})(?:-\d)?$")
+__all__ = ["CPV", "DEFAULT_CRITERIA", "normalise_code"]
+
 MAX_DKK = 2_000_000_000
 
 # --- the state machine -------------------------------------------------------------------
@@ -69,16 +68,6 @@ def transition(task: Task, to: str, now: dt.datetime | None = None) -> str:
 
 
 # --- reading fields ----------------------------------------------------------------------
-
-
-def normalise_code(code: Any) -> str | None:
-    """A CPV code as 8 digits ("72000000-5" -> "72000000"); other codes lower-cased, as the
-    competency taxonomy spells them ("Tech:Python" -> "tech:python")."""
-    if not isinstance(code, str) or not code.strip():
-        return None
-    text = code.strip()
-    match = CPV.match(text)
-    return match.group(1) if match else text.lower()
 
 
 async def unknown_codes(codes: list[str]) -> list[str]:
@@ -149,93 +138,21 @@ def read_int(
     return number
 
 
-def read_deadline(body: dict[str, Any], name: str, errors: dict[str, str]) -> dt.datetime | None:
-    value = body.get(name)
-    if value is None or value == "":
-        errors[name] = _("This field is required.")
-        return None
-    if not isinstance(value, str):
-        errors[name] = _("Enter a date and time, e.g. 2027-03-27T12:00+01:00.")
-        return None
-    try:
-        return clock.parse_local(value)
-    except ValueError:
-        errors[name] = _("Enter a date and time, e.g. 2027-03-27T12:00+01:00.")
-        return None
-
-
-def read_date(body: dict[str, Any], name: str, errors: dict[str, str]) -> dt.date | None:
-    value = body.get(name)
-    if value is None or value == "":
-        errors[name] = _("This field is required.")
-        return None
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        errors[name] = _("Enter a date as YYYY-MM-DD.")
-        return None
-
-
-def read_criteria(body: dict[str, Any], errors: dict[str, str]) -> list[dict[str, Any]]:
-    """`criteria` as [{name, weight}] or {name: weight}; weights are whole numbers adding to 100."""
-    raw = body.get("criteria")
-    if raw is None or raw == [] or raw == {}:
-        return [dict(c) for c in DEFAULT_CRITERIA]
-    pairs: list[tuple[Any, Any]]
-    if isinstance(raw, dict):
-        pairs = list(raw.items())
-    elif isinstance(raw, list) and all(isinstance(c, dict) for c in raw):
-        pairs = [(c.get("name"), c.get("weight")) for c in raw]
-    else:
-        errors["criteria"] = _("Send criteria as a list of {name, weight}.")
-        return []
-    criteria: list[dict[str, Any]] = []
-    for name, weight in pairs:
-        if not isinstance(name, str) or not name.strip():
-            errors["criteria"] = _("Every criterion needs a name.")
-            return []
-        if isinstance(weight, bool) or not isinstance(weight, int) or weight <= 0:
-            errors["criteria"] = _("The weight of %(name)s must be a whole number above 0.") % {
-                "name": name
-            }
-            return []
-        if any(c["name"] == name.strip() for c in criteria):
-            errors["criteria"] = _("%(name)s is named twice.") % {"name": name}
-            return []
-        criteria.append({"name": name.strip(), "weight": weight})
-    total = sum(c["weight"] for c in criteria)
-    if total != 100:
-        errors["criteria"] = _("The weights add up to %(total)d, not 100.") % {"total": total}
-    return criteria
-
-
-async def read_funding(body: dict[str, Any], errors: dict[str, str]) -> list[tuple[Any, int]]:
-    """[(organisation, amount_dkk)] from [{municipality, amount_dkk}]."""
-    raw = body.get("funding")
-    if not isinstance(raw, list) or not raw:
-        errors["funding"] = _("Name at least one municipality that pays, with its amount.")
-        return []
-    funding: list[tuple[Any, int]] = []
+async def read_funding(
+    lines: list[FundingLine], errors: dict[str, str]
+) -> list[tuple[Organisation, int]]:
+    """[(organisation, amount_dkk)]: each municipality named must exist, and once."""
+    funding: list[tuple[Organisation, int]] = []
     problems: list[str] = []
-    for entry in raw:
-        if not isinstance(entry, dict):
-            problems.append(_("each entry needs municipality and amount_dkk"))
-            continue
-        name, amount = entry.get("municipality"), entry.get("amount_dkk")
-        org = await find_municipality(str(name)) if isinstance(name, (str, int)) else None
+    for line in lines:
+        org = await find_municipality(line["municipality"])
         if org is None:
-            problems.append(_("no municipality called %(name)r") % {"name": name})
-            continue
-        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-            problems.append(
-                _("the amount of %(name)s must be whole kroner above 0")
-                % {"name": org.short_name or org.name}
-            )
+            problems.append(_("no municipality called %(name)r") % {"name": line["municipality"]})
             continue
         if any(o.id == org.id for o, _a in funding):
             problems.append(_("%(name)s is named twice") % {"name": org.short_name or org.name})
             continue
-        funding.append((org, amount))
+        funding.append((org, line["amount_dkk"]))
     if problems:
         errors["funding"] = "; ".join(problems).capitalize() + "."
     return funding
@@ -292,16 +209,13 @@ def check_published_deadlines(task: Task, body: dict[str, Any]) -> None:
     Moving a deadline earlier would let a coordinator unseal the bids early: the only way to
     stop a published task early is to cancel it, which tells every vendor concerned."""
     errors: dict[str, str] = {}
-    unread: dict[str, str] = {}  # a value that does not parse is reported by clean_task
-    bid = read_deadline(body, "bid_deadline", unread) if "bid_deadline" in body else None
+    bid = body.get("bid_deadline")
     if bid is not None and bid < task.bid_deadline:
         errors["bid_deadline"] = _(
             "A published task's bid deadline can only move later (now %(deadline)s). "
             "Cancel the task to stop it early."
         ) % {"deadline": _local_time(task.bid_deadline)}
-    question = None
-    if body.get("question_deadline") not in (None, ""):
-        question = read_deadline(body, "question_deadline", unread)
+    question = body.get("question_deadline")
     if question is not None and question < task.question_deadline:
         errors["question_deadline"] = _(
             "A published task's question deadline can only move later (now %(deadline)s)."

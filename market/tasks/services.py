@@ -11,10 +11,10 @@ from market import clock
 from market.accounts.models import User
 from market.audit.services import record
 from market.bids.models import Bid
-from market.db import after_commit, is_id, transaction
+from market.db import after_commit, transaction
 from market.errors import ChangedMeanwhile, NotFound, ValidationFailed, WrongStatus
 from market.i18n import gettext as _
-from market.parsing import ONE_LINE, json_whole_number, single_line, whole_number
+from market.schemas import parse
 from market.solutions import services as solutions
 from market.solutions.models import Solution, Wish
 from market.tasks import rules
@@ -28,6 +28,7 @@ from market.tasks.models import (
     TaskStatus,
 )
 from market.tasks.rules import bidding_open, effective_status, transition
+from market.tasks.schemas import TaskContent, TaskCreate, TaskUpdate
 from market.vendors.models import Vendor
 
 __all__ = ["bidding_open", "effective_status", "transition"]
@@ -49,15 +50,11 @@ EDITABLE = (
 )
 
 
-# --- reading and checking input ----------------------------------------------------------
+# --- checking input against the database and the clock ----------------------------------
 
 
-async def _read_solution(body: dict[str, Any], actor: User) -> Solution:
-    raw = body.get("solution_id")
-    solution_id = whole_number(raw) if isinstance(raw, str) else json_whole_number(raw)
-    solution = None
-    if solution_id is not None and is_id(solution_id):
-        solution = await solutions.get_solution(solution_id)
+async def _read_solution(solution_id: int, actor: User) -> Solution:
+    solution = await solutions.get_solution(solution_id)
     if solution is None:
         raise ValidationFailed(
             _("Choose the solution the task belongs to."),
@@ -68,37 +65,21 @@ async def _read_solution(body: dict[str, Any], actor: User) -> Solution:
 
 
 async def clean_task(
-    body: dict[str, Any], solution: Solution, *, task: Task | None = None
+    data: TaskContent, solution: Solution, *, task: Task | None = None
 ) -> dict[str, Any]:
-    """Every field of a task checked; raises ValidationFailed naming each wrong field."""
+    """The rules of a task the schema cannot check (codes that exist, municipalities, wishes
+    of the solution, deadlines in the future and in order); raises ValidationFailed naming
+    each wrong field. The fields to store, funding as (organisation, amount)."""
     errors: dict[str, str] = {}
-    clean: dict[str, Any] = {}
-    for name, limit in (("title", 300), ("description", 20_000)):
-        value = body.get(name)
-        if not isinstance(value, str) or not value.strip():
-            errors[name] = _("This field is required.")
-        elif len(value) > limit:
-            errors[name] = _("Must be at most %(n)d characters.") % {"n": limit}
-        elif name == "title" and not single_line(value.strip()):
-            errors[name] = str(ONE_LINE)  # a title reaches mail subjects
-        else:
-            clean[name] = value.strip()
-    clean["required"] = await rules.read_codes(body, "required", errors)
-    clean["nice_to_have"] = await rules.read_codes(body, "nice_to_have", errors)
-    if not clean["required"] and "required" not in errors:
-        errors["required"] = _("Name at least one required competency or CPV code.")
-    clean["estimate_hours"] = rules.read_int(body, "estimate_hours", errors)
-    clean["budget_dkk"] = rules.read_int(body, "budget_dkk", errors)
-    clean["bid_deadline"] = rules.read_deadline(body, "bid_deadline", errors)
-    clean["question_deadline"] = clean["bid_deadline"]
-    if body.get("question_deadline") not in (None, ""):
-        clean["question_deadline"] = rules.read_deadline(body, "question_deadline", errors)
-    clean["delivery_date"] = rules.read_date(body, "delivery_date", errors)
-    clean["funding"] = await rules.read_funding(body, errors)
-    clean["criteria"] = rules.read_criteria(body, errors)
-    flag = body.get("municipality_specific", False)
-    clean["municipality_specific"] = flag in (True, "1", "on", "true")
-    clean["wish_ids"] = await _read_wishes(body, solution, errors)
+    clean: dict[str, Any] = data.model_dump(include=set(EDITABLE))
+    for name in ("required", "nice_to_have"):
+        unknown = await rules.unknown_codes(clean[name])
+        if unknown:
+            errors[name] = _("Unknown codes: %(codes)s.") % {"codes": ", ".join(unknown)}
+    if clean["question_deadline"] is None:
+        clean["question_deadline"] = clean["bid_deadline"]
+    clean["funding"] = await rules.read_funding(data.funding, errors)
+    clean["wish_ids"] = await _read_wishes(data.wish_ids, solution, errors)
     rules.check_consistency(
         clean,
         errors,
@@ -107,20 +88,12 @@ async def clean_task(
         question_changed=task is None or clean["question_deadline"] != task.question_deadline,
     )
     if errors:
-        raise ValidationFailed(_("The task was not saved: correct the fields named."), errors)
+        raise ValidationFailed(str(TaskContent.failure_message), errors)
     return clean
 
 
-async def _read_wishes(
-    body: dict[str, Any], solution: Solution, errors: dict[str, str]
-) -> list[int]:
-    raw = body.get("wish_ids") or []
-    if isinstance(raw, str):
-        raw = [whole_number(p) for p in raw.replace(",", " ").split()]
-    if not isinstance(raw, list) or not all(is_id(i) for i in raw):
-        errors["wish_ids"] = _("Send a list of wish ids.")
-        return []
-    ids = sorted(set(raw))
+async def _read_wishes(ids: list[int], solution: Solution, errors: dict[str, str]) -> list[int]:
+    ids = sorted(set(ids))
     found = (
         set(await Wish.filter(id__in=ids, solution_id=solution.id).values_list("id", flat=True))
         if ids
@@ -138,10 +111,10 @@ async def _read_wishes(
 # --- create and edit ---------------------------------------------------------------------
 
 
-async def create_task(body: dict[str, Any], *, actor: User, address: str = "") -> Task:
+async def create_task(data: TaskCreate, *, actor: User, address: str = "") -> Task:
     """A draft task on a solution, by one of its coordinators. Nothing is saved on error."""
-    solution = await _read_solution(body, actor)
-    clean = await clean_task(body, solution)
+    solution = await _read_solution(data.solution_id, actor)
+    clean = await clean_task(data, solution)
     async with transaction():
         task = await Task.create(
             solution=solution,
@@ -220,10 +193,8 @@ async def current_values(task: Task) -> dict[str, Any]:
     }
 
 
-async def update_task(
-    task_id: int, body: dict[str, Any], *, actor: User, address: str = ""
-) -> Task:
-    """Edit a draft or open task with the fields in `body`; a field not sent never changes.
+async def update_task(task_id: int, data: TaskUpdate, *, actor: User, address: str = "") -> Task:
+    """Edit a draft or open task with the fields sent in `data`; a field not sent never changes.
 
     Once published, the bid deadline only moves later and the question deadline never moves
     earlier (cancelling is the only way to stop early); each changed field goes into the
@@ -236,7 +207,7 @@ async def update_task(
         raise WrongStatus(
             _("A task that is %(status)s can no longer be edited.") % {"status": _(status)}
         )
-    touched = {k: v for k, v in body.items() if k in EDITABLE}
+    touched = data.model_dump(exclude_unset=True)
     if task.published_at is not None:
         rules.check_published_deadlines(task, touched)
     merged = {**await current_values(task), **touched}
@@ -249,7 +220,7 @@ async def update_task(
         and task.question_deadline == task.bid_deadline
     ):
         merged["question_deadline"] = None  # a draft's default follows the bid deadline
-    clean = await clean_task(merged, solution, task=task)
+    clean = await clean_task(parse(TaskContent, merged), solution, task=task)
     old = await _old_clean(task)
     changes = {
         name: (_display(name, old[name]), _display(name, clean[name]))
@@ -489,12 +460,12 @@ def task_json(task: Task, detail: dict[str, Any] | None = None) -> dict[str, Any
 
 
 async def invite_vendors(
-    task_id: int, vendor_ids: Any, *, actor: User, address: str = ""
+    task_id: int, vendor_ids: list[int], *, actor: User, address: str = ""
 ) -> list[Invitation]:
     """Invite vendors to bid on an open task and mail each vendor's users."""
     task = await visible_task(task_id, actor)
     await solutions.require_coordinator(actor, await task.solution)
-    if not isinstance(vendor_ids, list) or not vendor_ids or not all(is_id(i) for i in vendor_ids):
+    if not vendor_ids:
         raise ValidationFailed(
             _("Name the vendors to invite."), {"vendor_ids": _("Send a list of vendor ids.")}
         )

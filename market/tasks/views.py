@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from market import clock, parsing
+from market import clock
 from market.api import path_id
 from market.competencies import services as competencies
 from market.errors import DomainError, NotFound, ValidationFailed
 from market.i18n import catalogue
 from market.i18n import gettext as _
+from market.schemas import parse
 from market.solutions import services as solutions
 from market.tasks import questions, rules, services
 from market.tasks.models import TaskStatus
-from market.urls import url
+from market.tasks.schemas import InviteVendors, QuestionAnswer, QuestionAsk, TaskCreate, TaskUpdate
 from market.templating import DEFAULT_CRITERION_NAMES, criterion_label
+from market.urls import url
 from market.vendors import services as vendors
 from market.web import (
     client_address,
@@ -42,14 +43,14 @@ PER_PAGE = 50
 
 
 def _pairs(text: str, key: str, value: str) -> list[dict[str, Any]]:
-    """Lines "Syddjurs: 50.000" as [{key: "Syddjurs", value: 50000}] (text kept when wrong)."""
+    """Lines "Syddjurs: 50.000" as [{key: "Syddjurs", value: "50.000"}] (the schema reads
+    the amounts as typed)."""
     entries = []
     for line in text.splitlines():
         if not line.strip():
             continue
         name, _sep, amount = line.rpartition(":") if ":" in line else line.rpartition("=")
-        number = parsing.amount(amount)
-        entries.append({key: name.strip(), value: amount if number is None else number})
+        entries.append({key: name.strip(), value: amount.strip()})
     return entries
 
 
@@ -78,11 +79,8 @@ async def code_labels(*texts: str) -> dict[str, str]:
 
 
 def body_from_form(values: dict[str, str], wish_ids: list[str]) -> dict[str, Any]:
+    """The form's fields as the task schemas read them with `parse(..., form=True)`."""
     body: dict[str, Any] = {k: v for k, v in values.items() if v != ""}
-    for name in ("estimate_hours", "budget_dkk"):
-        if name in body:
-            number = parsing.amount(body[name])
-            body[name] = body[name] if number is None else number
     body["funding"] = _pairs(values.get("funding", ""), "municipality", "amount_dkk")
     criteria = _pairs(values.get("criteria", ""), "name", "weight")
     for criterion in criteria:
@@ -214,7 +212,8 @@ async def task_new(request: Request) -> Response:
     body = body_from_form(values, wish_ids)
     body["solution_id"] = solution.id
     try:
-        task = await services.create_task(body, actor=user, address=client_address(request))
+        data = parse(TaskCreate, body, form=True)
+        task = await services.create_task(data, actor=user, address=client_address(request))
     except DomainError as exc:
         return await form_failure(
             request, _form_page, exc, values, solution=solution, wish_ids=body["wish_ids"]
@@ -243,7 +242,8 @@ async def task_edit(request: Request) -> Response:
     body = body_from_form(values, wish_ids)
     edit = touched_fields(body, values, current)
     try:
-        await services.update_task(task.id, edit, actor=user, address=client_address(request))
+        data = parse(TaskUpdate, edit, form=True)
+        await services.update_task(task.id, data, actor=user, address=client_address(request))
     except DomainError as exc:
         return await form_failure(
             request,
@@ -343,9 +343,10 @@ async def task_cancel(request: Request) -> Response:
 async def task_invite(request: Request) -> Response:
     async def run(values: dict[str, str]) -> None:
         raw = values.get("vendor_ids", "")
-        ids = [parsing.whole_number(p) for p in re.split(r"[,\s]+", raw) if p]
         name = values.get("vendor_name", "")
-        if name.strip() or not ids:
+        if not name.strip() and raw.strip():
+            ids = parse(InviteVendors, {"vendor_ids": raw}, form=True).vendor_ids
+        else:
             # Companies are picked by name (a type-ahead of the partners' names).
             vendor = await vendors.find_by_name(name)
             if vendor is None:
@@ -373,7 +374,7 @@ async def question_ask(request: Request) -> Response:
     async def run(values: dict[str, str]) -> None:
         await questions.ask_question(
             path_id(request),
-            values.get("text", ""),
+            parse(QuestionAsk, values, form=True).text,
             actor=request.state.user,
             address=client_address(request),
         )
@@ -391,7 +392,7 @@ async def question_answer(request: Request) -> Response:
     try:
         answer = await questions.answer_question(
             path_id(request),
-            values.get("text", ""),
+            parse(QuestionAnswer, values, form=True).text,
             actor=request.state.user,
             address=client_address(request),
         )

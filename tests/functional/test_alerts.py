@@ -19,6 +19,7 @@ from market.mail.models import OutboxMessage
 from market.shortlists import engine
 from market.shortlists.models import ExposureLedger
 from market.tasks import services as tasks
+from market.tasks.schemas import TaskUpdate
 from tests import factories
 from tests import factories_shortlists as fs
 from tests import factories_tasks as ft
@@ -89,9 +90,8 @@ async def test_the_same_task_is_told_once_and_again_only_when_it_changes(client,
     await delivery.queue_task_alerts(client._transport.app.state.settings, task.id)
     await run_jobs()
     assert len(await mails_to(users["best"], "alert:")) == 1
-    await tasks.update_task(
-        task.id, {"description": "Eksporten skal også dække leverandørlisten."}, actor=coordinator
-    )
+    change = TaskUpdate(description="Eksporten skal også dække leverandørlisten.")
+    await tasks.update_task(task.id, change, actor=coordinator)
     await run_jobs()
     alerts = await mails_to(users["best"], "alert:")
     assert len(alerts) == 2

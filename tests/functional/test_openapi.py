@@ -64,14 +64,22 @@ async def test_the_document_is_valid_openapi_3_1_and_describes_every_endpoint(cl
             assert answers, f"{method.upper()} {path} has no success answer"
 
 
+def _resolved(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """A schema, or the component its $ref names."""
+    ref = schema.get("$ref", "")
+    return document["components"]["schemas"][ref.rsplit("/", 1)[1]] if ref else schema
+
+
 async def test_request_bodies_say_what_is_accepted(client) -> None:
     document = (await client.get("/api/v1/openapi.json")).json()
     task = document["paths"]["/tasks"]["post"]["requestBody"]["content"]["application/json"]
-    schema = task["schema"]
+    schema = _resolved(document, task["schema"])
     assert "bid_deadline" in schema["required"]
     assert schema["properties"]["title"]["maxLength"] == 300
     delivery = document["paths"]["/tasks/{id}/delivery"]["post"]["requestBody"]
-    quality = delivery["content"]["application/json"]["schema"]["properties"]["quality"]
+    quality = _resolved(document, delivery["content"]["application/json"]["schema"])["properties"][
+        "quality"
+    ]
     assert (quality["minimum"], quality["maximum"]) == (1, 5)
 
 
