@@ -21,6 +21,7 @@ from market import jobs, urls
 from market.api import AnswerCheckMiddleware
 from market.db import tortoise_config
 from market.errors import (
+    CONTRACT,
     BadRequest,
     DomainError,
     MethodNotAllowed,
@@ -64,7 +65,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     elif exc.status_code == 403:
         mapped = PermissionDenied(exc.detail)
     else:
-        mapped = BadRequest(exc.detail)
+        # A status the contract names answers with its code (a 413 is payload_too_large);
+        # another keeps its number under bad_request.
+        generic = next((c for c, (s, _code) in CONTRACT.items() if s == exc.status_code), None)
+        mapped = (generic or BadRequest)(exc.detail)
         mapped.status = exc.status_code
     response = error_response(request, mapped)
     if exc.headers:
