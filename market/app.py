@@ -17,7 +17,7 @@ from starlette.routing import Route
 from tortoise.contrib.starlette import RegisterTortoise
 from tortoise.exceptions import ValidationError as TortoiseValidationError
 
-from market import jobs, urls
+from market import jobs, offloop, urls
 from market.api import AnswerCheckMiddleware
 from market.db import tortoise_config
 from market.errors import (
@@ -141,7 +141,7 @@ def create_app(
         if not manage_orm:
             yield
             return
-        runner = jobs.build_runner(settings)
+        runner = jobs.build_runner(settings, offload=offloop)
         jobs.install(runner)
         periodic: asyncio.Task[None] | None = None
         async with RegisterTortoise(app, config=tortoise_config(settings)):

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
+from tortoise import Tortoise
 from tortoise.backends.sqlite.client import SqliteTransactionWrapper
 from tortoise.exceptions import TransactionManagementError
+from tortoise.migrations.api import migrate
+from tortoise.migrations.autodetector import MigrationAutodetector
 from tortoise.transactions import in_transaction
 
 from market.settings import Settings
@@ -66,8 +71,6 @@ def tortoise_config(settings: Settings, *, db_url: str | None = None) -> dict[st
     if is_sqlite(url):
         path = url.removeprefix("sqlite://")
         if path and path != ":memory:":
-            from pathlib import Path
-
             Path(path).parent.mkdir(parents=True, exist_ok=True)
     return {
         "connections": {"default": url},
@@ -84,6 +87,30 @@ def tortoise_config(settings: Settings, *, db_url: str | None = None) -> dict[st
 
 
 # --- transactions that enqueue their jobs only after they commit -------------------------
+
+log = logging.getLogger(__name__)
+
+
+class Enqueue(Protocol):
+    def __call__(self, name: str, *args: Any, job_id: str | None = None) -> Awaitable[None]: ...
+
+
+# The installed job runner's enqueue (market.runners.install hands it over at start-up).
+_enqueue: Enqueue | None = None
+
+
+def use_enqueue(enqueue: Enqueue | None) -> None:
+    """Send the jobs `after_commit` queues to `enqueue` (None: no runner, they are dropped)."""
+    global _enqueue
+    _enqueue = enqueue
+
+
+async def _send(name: str, args: tuple[Any, ...], job_id: str | None) -> None:
+    if _enqueue is None:
+        log.warning("no job runner: %s%r not enqueued", name, args)
+        return
+    await _enqueue(name, *args, job_id=job_id)
+
 
 _depth: ContextVar[int] = ContextVar("market_tx_depth", default=0)
 _after_commit: ContextVar[list[tuple[str, tuple[Any, ...], str | None]] | None] = ContextVar(
@@ -108,15 +135,13 @@ async def transaction() -> AsyncIterator[Any]:
             pending = _after_commit.get() or []
             _after_commit.reset(token_jobs)
             if ok:
-                from market import jobs
-
                 seen: set[str] = set()
                 for name, args, job_id in pending:
                     if job_id is not None and job_id in seen:
                         continue  # the same debounced job twice in one transaction
                     if job_id is not None:
                         seen.add(job_id)
-                    await jobs.enqueue(name, *args, job_id=job_id)
+                    await _send(name, args, job_id)
 
 
 async def after_commit(name: str, *args: Any, job_id: str | None = None) -> None:
@@ -130,9 +155,7 @@ async def after_commit(name: str, *args: Any, job_id: str | None = None) -> None
     if pending is not None and _depth.get() > 0:
         pending.append((name, args, job_id))
         return
-    from market import jobs
-
-    await jobs.enqueue(name, *args, job_id=job_id)
+    await _send(name, args, job_id)
 
 
 # --- migrations --------------------------------------------------------------------------
@@ -140,9 +163,6 @@ async def after_commit(name: str, *args: Any, job_id: str | None = None) -> None
 
 async def apply_migrations(settings: Settings, *, db_url: str | None = None) -> None:
     """Apply every migration (the one migration set serves SQLite and PostgreSQL)."""
-    from tortoise import Tortoise
-    from tortoise.migrations.api import migrate
-
     try:
         await migrate(config=tortoise_config(settings, db_url=db_url))
     finally:
@@ -153,9 +173,6 @@ async def migration_changes(
     settings: Settings, *, write: bool, name: str | None = None
 ) -> list[str]:
     """The migrations the models need beyond the committed ones (written when `write`)."""
-    from tortoise import Tortoise
-    from tortoise.migrations.autodetector import MigrationAutodetector
-
     config = tortoise_config(settings, db_url="sqlite://:memory:")
     ctx = await Tortoise.init(config=config, init_connections=False)
     try:

@@ -12,49 +12,79 @@ import ipaddress
 import os
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-)
-from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.responses import Response
 
 from market.settings import Settings
 
-# prometheus-client's own switch, read when it is imported: set by `market serve`/`worker`
-# (market.cli._share_metrics) before the app is imported.
+if TYPE_CHECKING:
+    from prometheus_client import Counter, Histogram
+    from prometheus_client.core import Metric
+
+# prometheus-client's own switch, read once when the library is imported: set by `market
+# serve`/`worker` (market.cli._share_metrics) at start. The library is therefore imported at
+# the first use of a metric, not when this module is: the command line imports the whole app
+# (this module too) before it knows which command runs.
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
-REQUESTS = Counter(
-    "market_http_requests_total", "HTTP requests by route name and status", ["route", "status"]
-)
-REQUEST_SECONDS = Histogram(
-    "market_http_request_duration_seconds",
-    "Time to answer an HTTP request, by route name",
-    ["route"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-)
-JOB_RUNS = Counter("market_job_runs_total", "Background jobs run, by job", ["job"])
-JOB_FAILURES = Counter("market_job_failures_total", "Background jobs that failed", ["job"])
-JOB_SECONDS = Histogram(
-    "market_job_duration_seconds",
-    "Time a background job ran, by job",
-    ["job"],
-    buckets=(0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
-)
-SHORTLIST_SECONDS = Histogram(
-    "market_shortlist_compute_seconds",
-    "Time to compute and store one task's shortlist",
-    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
-)
+
+@dataclass(frozen=True)
+class _Instruments:
+    requests: Counter
+    request_seconds: Histogram
+    job_runs: Counter
+    job_failures: Counter
+    job_seconds: Histogram
+    shortlist_seconds: Histogram
+
+
+_instruments: _Instruments | None = None
+
+
+def _metrics() -> _Instruments:
+    """The process's metrics, made (and registered) on first use."""
+    global _instruments
+    if _instruments is None:
+        from prometheus_client import Counter, Histogram
+
+        _instruments = _Instruments(
+            requests=Counter(
+                "market_http_requests_total",
+                "HTTP requests by route name and status",
+                ["route", "status"],
+            ),
+            request_seconds=Histogram(
+                "market_http_request_duration_seconds",
+                "Time to answer an HTTP request, by route name",
+                ["route"],
+                buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            ),
+            job_runs=Counter("market_job_runs_total", "Background jobs run, by job", ["job"]),
+            job_failures=Counter(
+                "market_job_failures_total", "Background jobs that failed", ["job"]
+            ),
+            job_seconds=Histogram(
+                "market_job_duration_seconds",
+                "Time a background job ran, by job",
+                ["job"],
+                buckets=(0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+            ),
+            shortlist_seconds=Histogram(
+                "market_shortlist_compute_seconds",
+                "Time to compute and store one task's shortlist",
+                buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+            ),
+        )
+    return _instruments
+
+
+def time_shortlist() -> AbstractContextManager[Any]:
+    """Times one shortlist's computation (a `with` block)."""
+    return _metrics().shortlist_seconds.time()
 
 
 def _multiprocess_dir() -> Path | None:
@@ -64,21 +94,23 @@ def _multiprocess_dir() -> Path | None:
 
 def observe_request(route: str, status: int, seconds: float) -> None:
     """Count and time one HTTP request by its route's name (never its raw path)."""
-    REQUESTS.labels(route=route, status=str(status)).inc()
-    REQUEST_SECONDS.labels(route=route).observe(seconds)
+    instruments = _metrics()
+    instruments.requests.labels(route=route, status=str(status)).inc()
+    instruments.request_seconds.labels(route=route).observe(seconds)
 
 
 async def observe_job(name: str, run: Callable[[], Awaitable[Any]]) -> Any:
     """Run one job, counting it (and its failure) and timing it."""
-    JOB_RUNS.labels(job=name).inc()
+    instruments = _metrics()
+    instruments.job_runs.labels(job=name).inc()
     started = time.perf_counter()
     try:
         return await run()
     except BaseException:
-        JOB_FAILURES.labels(job=name).inc()
+        instruments.job_failures.labels(job=name).inc()
         raise
     finally:
-        JOB_SECONDS.labels(job=name).observe(time.perf_counter() - started)
+        instruments.job_seconds.labels(job=name).observe(time.perf_counter() - started)
 
 
 class _Snapshot:
@@ -92,6 +124,8 @@ class _Snapshot:
 
 
 def database_gauges(outbox_pending: int, bids_by_state: dict[str, int]) -> list[Metric]:
+    from prometheus_client.core import GaugeMetricFamily
+
     outbox = GaugeMetricFamily("market_outbox_backlog", "E-mails waiting in the outbox")
     outbox.add_metric([], outbox_pending)
     bids = GaugeMetricFamily(
@@ -104,6 +138,11 @@ def database_gauges(outbox_pending: int, bids_by_state: dict[str, int]) -> list[
 
 def exposition(extra: list[Metric]) -> bytes:
     """The text exposition: this process's (or every process's) samples plus `extra`."""
+    # See MULTIPROC_ENV for why these are imported here.
+    from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    _metrics()  # every metric is there, at zero before its first sample
     directory = _multiprocess_dir()
     if directory is not None:
         processes = CollectorRegistry()
@@ -134,4 +173,6 @@ def address_allowed(settings: Settings, address: str) -> bool:
 
 
 def response(body: bytes) -> Response:
+    from prometheus_client import CONTENT_TYPE_LATEST
+
     return Response(body, media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})

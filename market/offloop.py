@@ -1,6 +1,6 @@
 """CPU-bound jobs of the embedded job runner, run in one worker process off the event loop.
 
-Without Redis the web process runs jobs itself (jobs.InlineRunner). A shortlist of 10,000
+Without Redis the web process runs jobs itself (runners.InlineRunner). A shortlist of 10,000
 vendors is seconds of Python (profiles, eligibility, fitting, ranking) that would stall every
 other request of that process, and it would load scikit-learn into the web process. So the
 jobs named in OUT_OF_LOOP run in a single spawned worker process with its own database
@@ -20,7 +20,14 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from market import clock
+from tortoise import Tortoise
+
+from market import clock, jobs, urls
+from market.db import tortoise_config
+from market.mail import services as mail
+from market.routes import routes
+from market.security import passwords
+from market.settings import Settings
 
 OUT_OF_LOOP = frozenset({"compute_shortlist"})
 
@@ -74,15 +81,6 @@ def _exit_with_parent(parent: int) -> None:
 
 
 async def _connect() -> None:
-    from tortoise import Tortoise
-
-    from market import jobs, urls
-    from market.db import tortoise_config
-    from market.mail import services as mail
-    from market.routes import routes
-    from market.security import passwords
-    from market.settings import Settings
-
     settings = Settings.from_env()
     passwords.configure(settings.argon2_profile)
     mail.configure(settings.base_url)
@@ -101,8 +99,6 @@ def _run(name: str, args: tuple[Any, ...], offset_seconds: float) -> Any:
 
 
 async def _job(name: str, args: tuple[Any, ...]) -> Any:
-    from market import jobs
-
     try:
         return await jobs.JOBS[name](_ctx, *args)
     finally:

@@ -9,18 +9,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from tortoise import connections
 
-from market import jobs
 from market import metrics as metrics_module
+from market import openapi, runners
 from market.core import services
 from market.mail import outbox
 from market.security.permissions import Allow, Endpoint, guard
+from market.tasks.models import TaskStatus
+from market.tasks.services import list_tasks
 from market.web import client_address, render
 
 
 async def home(request: Request) -> Response:
-    from market.tasks.models import TaskStatus
-    from market.tasks.services import list_tasks
-
     open_tasks, open_total = await list_tasks(
         request.state.user, status=TaskStatus.PUBLISHED, per_page=5
     )
@@ -37,7 +36,7 @@ async def database_ok() -> bool:
 
 
 async def healthz(request: Request) -> Response:
-    runner = jobs.runner()
+    runner = runners.runner()
     body = {"status": "ok", "database": "ok", "jobs": runner.mode}
     status = 200
     if not await database_ok():
@@ -66,12 +65,10 @@ async def dev_outbox_message(request: Request) -> Response:
 
 
 def _openapi_document(request: Request) -> dict:
-    from market import openapi
-    from market.routes import routes
-
     cached = getattr(request.app.state, "openapi", None)
     if cached is None:
-        cached = openapi.build(routes, request.app.state.settings.base_url)
+        # The app's own route list: this module is one of the views the routes name.
+        cached = openapi.build(request.app.routes, request.app.state.settings.base_url)
         request.app.state.openapi = cached
     return cached
 

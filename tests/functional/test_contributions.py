@@ -309,10 +309,10 @@ async def test_the_daily_refresh_imports_every_solution_with_a_repository(
 ):
     repository = fg.product_history(tmp_path / "upstream")
     solution = await Solution.create(name="OS2sync", repository_url=f"file://{repository}")
-    queued = await jobs.refresh_contributions({"settings": settings})
+    queued = await jobs.JOBS["refresh_contributions"]({"settings": settings})
     assert queued >= 1
     await run_jobs()
     assert await ImportedCommit.filter(solution=solution).count() == 6
-    await jobs.refresh_contributions({"settings": settings})
+    await jobs.JOBS["refresh_contributions"]({"settings": settings})
     await run_jobs()  # nothing new: nothing more
     assert await ImportedCommit.filter(solution=solution).count() == 6

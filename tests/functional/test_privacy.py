@@ -293,7 +293,7 @@ async def test_retention_removes_what_is_past_its_period_once_and_the_dry_run_sa
     again = {o.key: o.count for o in await retention.run()}
     assert set(again.values()) == {0}  # idempotent
     assert await jobs.JOBS["apply_retention"]({"settings": settings}) == 0
-    assert any(f is jobs.apply_retention and m == 24 * 60 for f, m, _ in jobs.PERIODIC)
+    assert any(f is jobs.JOBS["apply_retention"] and m == 24 * 60 for f, m, _ in jobs.PERIODIC)
     assert await AuditEvent.filter(action="privacy.retention_ran").count() == 1
 
 

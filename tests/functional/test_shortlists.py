@@ -68,7 +68,7 @@ async def test_ineligible_vendors_come_last_with_their_reasons(client, run_jobs)
 
 
 async def test_computing_twice_keeps_the_latest_ranking_only(client, run_jobs):
-    from market.jobs import compute_shortlist
+    from market.shortlists.jobs import compute_shortlist
 
     _user, _solution, task, _vendors = await published(client, run_jobs)
     first = await ShortlistEntry.filter(shortlist__task_id=task.id).count()
