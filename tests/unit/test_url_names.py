@@ -26,7 +26,8 @@ JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 PATH_STRING = re.compile(r"""(["'])(/[^"'\s]*)\1""")  # a quoted "/..." inside a Jinja tag
 URL_CALL = re.compile(r"""\burl\(\s*(["'])([^"']+)\1""")
 ROUTE_TABLE = re.compile(r"\{%-?\s*set\s+\w+_routes\s*=\s*(\{.*?\})\s*-?%\}", re.DOTALL)
-# Calls whose arguments are where a browser is sent next.
+# Calls whose arguments are where a browser is sent next; in views, any call's arguments (a
+# view's own helper such as _action(request, run, message, target) redirects in the end).
 TARGET_CALLS = {"redirect", "safe_next", "RedirectResponse", "flash_failure", "confirm_first"}
 TARGET_KEYWORDS = {"url", "back", "default", "target", "next_url", "location"}
 
@@ -52,7 +53,10 @@ def _literal_paths(template: Path) -> Iterator[str]:
     for tag in JINJA.findall(text):
         for match in PATH_STRING.finditer(tag):
             yield match.group(2)
-    for match in re.finditer(r"\}\}(/[\w./-]*)", JINJA.sub(lambda m: m.group(0)[:2] + "}}", text)):
+    # {{ base_url }}/tasks/{{ id }} (not a fraction such as {{ done }}/{{ total }})
+    for match in re.finditer(
+        r"\}\}(/[a-z][\w./-]*)", JINJA.sub(lambda m: m.group(0)[:2] + "}}", text)
+    ):
         yield match.group(1)
 
 
@@ -123,7 +127,9 @@ def test_no_redirect_in_market_writes_a_path() -> None:
     for source in _python_files():
         tree = ast.parse(source.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if not isinstance(node, ast.Call) or _called(node) not in TARGET_CALLS:
+            if not isinstance(node, ast.Call):
+                continue
+            if _called(node) not in TARGET_CALLS and source.name != "views.py":
                 continue
             targets = list(node.args) + [k.value for k in node.keywords if k.arg in TARGET_KEYWORDS]
             for target in targets:
