@@ -97,10 +97,10 @@ def redirect(request: Request, url: str) -> Response:
     return _finish(request, RedirectResponse(url, status_code=303), consumed=False)
 
 
-def safe_next(target: str | None, default: str = "/") -> str:
-    """Only follow local redirect targets."""
+def safe_next(target: str | None, default: str = "") -> str:
+    """Only follow local redirect targets (else `default`, else the home page)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return default
+        return default or url("home")
     return target
 
 
