@@ -15,7 +15,7 @@ from market.errors import BadRequest, PayloadTooLarge, ValidationFailed
 from market.i18n import gettext as _
 from market.openapi import OPS, answer_model
 from market.parsing import JSONProblem, check_json, whole_number
-from market.schemas import UNSTORABLE_TEXT
+from market.schemas import UNSTORABLE_TEXT, Error
 
 MAX_JSON_DEPTH = 32
 MAX_PER_PAGE = 200
@@ -262,7 +262,12 @@ class AnswerCheckMiddleware:
 
 def _check_answer(scope: Scope, start: Message, body: bytes) -> None:
     name = getattr(scope.get("route"), "name", None) or ""
-    model = answer_model(name, start.get("status", 0))
+    status = start.get("status", 0)
+    json_answer = any(
+        key.lower() == b"content-type" and value.startswith(b"application/json")
+        for key, value in start.get("headers", [])
+    )
+    model = Error if status >= 400 and json_answer else answer_model(name, status)
     if model is None:
         return
     try:

@@ -22,6 +22,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from starlette.routing import BaseRoute, Route
 
 from market import __version__
+from market.schemas import Error
 
 Schema = dict[str, Any]
 
@@ -97,43 +98,12 @@ def page_of(item: Schema) -> Schema:
 
 
 COMPONENTS: dict[str, Schema] = {
-    "Error": obj(
-        ["error", "message", "fields"],
-        error=STR,
-        message=STR,
-        fields={"type": "object", "additionalProperties": {"type": "string"}},
-    ),
     "Vendor": obj(
         ["id", "name", "cvr", "size_class"],
         id=ID,
         name=STR,
         cvr=STR,
         size_class={"type": "string", "enum": ["micro", "small", "medium", "large"]},
-    ),
-    "Bid": obj(
-        ["id", "task_id", "vendor_id", "status"],
-        id=ID,
-        task_id=ID,
-        vendor_id=ID,
-        vendor=obj(["id", "name"], id=ID, name=STR),
-        status={"type": "string", "enum": ["draft", "submitted", "withdrawn"]},
-        draft=BOOL,
-        price_dkk={"type": ["integer", "null"]},
-        hours={"type": ["integer", "null"]},
-        delivery_date={"type": ["string", "null"], "format": "date"},
-        approach={"type": ["string", "null"]},
-        assumptions={"type": ["string", "null"]},
-        team={"type": ["array", "null"], "items": obj()},
-        attachments=arr(obj()),
-        submitted_at=NULLABLE_DATETIME,
-        sha256={"type": ["string", "null"]},
-        revision={"type": ["integer", "null"]},
-        # the vendor's own view: how many versions, and which page of the history is shown
-        revision_count={"type": "integer"},
-        revisions_page={"type": "integer"},
-        revisions_pages={"type": "integer"},
-        withdrawn_at=NULLABLE_DATETIME,
-        bid_deadline=NULLABLE_DATETIME,
     ),
     "Award": obj(
         ["id", "task_id", "bid_id", "justification", "status", "awarded_at"],
@@ -290,24 +260,10 @@ OCDS_LINKS = obj(None, next=STR, prev=STR)
 CRITERION = obj(
     ["name", "weight"], name=SHORT, weight={"type": "integer", "minimum": 0, "maximum": 100}
 )
-BID_STATUS: Schema = {"type": "string", "enum": ["draft", "submitted", "withdrawn"]}
 WISH_STATUS: Schema = {
     "type": "string",
     "enum": ["new", "accepted", "planned", "done", "rejected"],
 }
-
-
-def bid_fields(required: list[str] | None) -> Schema:
-    return body(
-        required,
-        price_dkk={"type": "integer", "minimum": 1, "maximum": 2_000_000_000},
-        hours={"type": "integer", "minimum": 1, "maximum": 2_000_000_000},
-        delivery_date=DATE,
-        approach=TEXT,
-        draft=BOOL,
-        assumptions={"type": "string", "maxLength": 10000},
-        team=arr(obj(["name"], name=SHORT, role=SHORT), 50),
-    )
 
 
 OPS: dict[str, Op] = {
@@ -682,74 +638,6 @@ OPS: dict[str, Op] = {
         errors=(401, 403, 404),
         tag="matching",
     ),
-    "api.bids.opportunities": Op(
-        "Tasks this vendor may bid on, and why",
-        answers={
-            200: page_of(
-                obj(
-                    ["id", "title", "bid_deadline", "invited", "reasons", "can_bid", "why_not"],
-                    id=ID,
-                    task_id=ID,
-                    title=STR,
-                    solution_id=ID,
-                    bid_deadline=DATETIME,
-                    delivery_date=DATE,
-                    estimate_hours=INT,
-                    budget_dkk=DKK,
-                    required=arr(STR),
-                    nice_to_have=arr(STR),
-                    invited=BOOL,
-                    reasons=arr(STR),
-                    fit=arr(STR),
-                    can_bid=BOOL,
-                    why_not=arr(STR),
-                    bid={"type": ["object", "null"]},
-                )
-            )
-        },
-        query=PAGINATION,
-        errors=(401, 403, 404),
-        tag="bids",
-    ),
-    "api.bids.list": Op(
-        "The bids of the caller's vendor",
-        answers={
-            200: page_of(
-                obj(
-                    ["id", "task_id", "task_title", "status"],
-                    id=ID,
-                    task_id=ID,
-                    task_title=STR,
-                    status=BID_STATUS,
-                    sha256={"type": ["string", "null"]},
-                )
-            )
-        },
-        query=PAGINATION,
-        errors=(401, 403, 404),
-        tag="bids",
-    ),
-    "api.bids.submit": Op(
-        "Submit (or save a draft of) a bid",
-        bid_fields(["price_dkk", "hours", "delivery_date", "approach"]),
-        {201: ref("Bid")},
-        (401, 403, 404, 409),
-        tag="bids",
-    ),
-    "api.bids.detail": Op("One bid", answers={200: ref("Bid")}, errors=(401, 404), tag="bids"),
-    "api.bids.revise": Op(
-        "Revise a bid before the deadline (the history is kept)",
-        bid_fields(None),
-        {200: ref("Bid")},
-        (401, 403, 404, 409),
-        tag="bids",
-    ),
-    "api.bids.withdraw": Op(
-        "Withdraw a bid before the deadline",
-        answers={200: ref("Bid")},
-        errors=(401, 403, 404, 409),
-        tag="bids",
-    ),
     "api.bids.declare": Op(
         "Declare conflicts of interest (once per evaluator and task)",
         body(None, no_conflict=BOOL, conflict_vendor_ids=arr(ID, 200)),
@@ -764,22 +652,6 @@ OPS: dict[str, Op] = {
             )
         },
         (401, 403, 404, 409),
-        tag="bids",
-    ),
-    "api.bids.task_list": Op(
-        "The bids of a task: sealed (a count only) before the deadline",
-        answers={
-            200: obj(
-                ["task_id", "sealed", "count"],
-                task_id=ID,
-                sealed=BOOL,
-                count=INT,
-                items=arr(ref("Bid")),
-                page=INT,
-                total=INT,
-            )
-        },
-        errors=(401, 403, 404),
         tag="bids",
     ),
     "api.bids.panel": Op(
@@ -1069,15 +941,13 @@ def _path(route: Route) -> str:
 def _models(ops: list[Op]) -> tuple[dict[tuple[Any, str], Schema], dict[str, Schema]]:
     """JSON Schemas of every model the operations name: {(model, mode): {"$ref": ...}} and
     the components they refer to (request models as validated, answers as serialised)."""
-    wanted: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {}
+    wanted: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {(Error, "serialization"): None}
     for op in ops:
         if isinstance(op.request, type):
             wanted[(op.request, "validation")] = None
         for model in op.answers.values():
             if isinstance(model, type):
                 wanted[(model, "serialization")] = None
-    if not wanted:
-        return {}, {}
     refs, defs = models_json_schema(
         list(wanted),
         ref_template="#/components/schemas/{model}",

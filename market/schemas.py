@@ -53,6 +53,7 @@ __all__ = [
     "Codes",
     "Date",
     "DateTime",
+    "Error",
     "Flag",
     "Id",
     "Ids",
@@ -448,6 +449,13 @@ class RequestModel(BaseModel):
     # What the 422 answer's `message` says when a field is wrong.
     failure_message: ClassVar[Any] = SOME_FIELDS
 
+    @classmethod
+    def more_problems(cls, data: Mapping[str, Any], form: bool) -> dict[str, str]:
+        """Problems a rule beyond the field types finds in the raw `data` (a submission that
+        needs a field a draft may leave out): named with the field errors when the model
+        refuses the data, so that one answer names every wrong field."""
+        return {}
+
 
 class NoFields(RequestModel):
     """A body with nothing to say (it may be empty; what is sent must be a JSON object)."""
@@ -457,6 +465,15 @@ class ResponseModel(BaseModel):
     """An answer: every field declared (the test suite checks each answer against it)."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class Error(ResponseModel):
+    """Every refusal of the API (API.md): a code, a sentence for people, and what is wrong
+    with each field named."""
+
+    error: str
+    message: str
+    fields: dict[str, str]
 
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -501,15 +518,21 @@ def _message(error: Mapping[str, Any]) -> str:
     return str(template) % {"n": limit} if limit is not None else str(template)
 
 
-def failure(exc: ValidationError, model: type[BaseModel] | None = None) -> ValidationFailed:
+def failure(
+    exc: ValidationError,
+    model: type[BaseModel] | None = None,
+    more: Mapping[str, str] | None = None,
+) -> ValidationFailed:
     """A pydantic ValidationError as our 422: {field: what is wrong} (the first problem of
-    each top-level field), with the model's `failure_message`."""
+    each top-level field, then `more`), with the model's `failure_message`."""
     fields: dict[str, str] = {}
     for error in exc.errors(include_url=False, include_input=False):
         where = str(error["loc"][0]) if error["loc"] else "body"
         fields.setdefault(where, _message(error))
-    message = getattr(model, "failure_message", SOME_FIELDS)
-    return ValidationFailed(str(message), fields)
+    for where, problem_text in (more or {}).items():
+        fields.setdefault(where, problem_text)
+    summary: Any = getattr(model, "failure_message", None) or SOME_FIELDS
+    return ValidationFailed(str(summary), fields)
 
 
 def parse(model: type[Model], data: Mapping[str, Any], *, form: bool = False) -> Model:
@@ -520,4 +543,5 @@ def parse(model: type[Model], data: Mapping[str, Any], *, form: bool = False) ->
     try:
         return model.model_validate(data, context={"form": form})
     except ValidationError as exc:
-        raise failure(exc, model) from None
+        more = model.more_problems(data, form) if issubclass(model, RequestModel) else {}
+        raise failure(exc, model, more) from None

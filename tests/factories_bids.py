@@ -10,6 +10,8 @@ from httpx import AsyncClient
 
 from market import clock
 from market.accounts.models import User
+from market.bids.schemas import BidContent
+from market.schemas import parse
 from market.tasks.models import Task, TaskStatus
 from market.vendors.models import Vendor
 from tests import factories, factories_conduct, factories_tasks
@@ -59,6 +61,11 @@ def bid_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def bid_data(**overrides: Any) -> BidContent:
+    """`bid_body` as the typed value the bid services take."""
+    return parse(BidContent, bid_body(**overrides))
 
 
 async def place_bid(

@@ -9,16 +9,42 @@ from market.api import answer, json_body, page_of, pagination, path_id
 from market.bids import content as bid_content
 from market.bids import evaluation, reading
 from market.bids import opportunities as open_tasks
+from market.bids.schemas import (
+    BidContent,
+    BidOut,
+    BidSubmit,
+    MyBidsPage,
+    OpportunitiesPage,
+    TaskBidsOut,
+)
+from market.openapi import PAGINATION, operation
+from market.schemas import parse
 from market.tasks.rules import effective_status
 from market.web import client_address, page_param
 
 
+@operation(
+    "api.bids.opportunities",
+    "Tasks this vendor may bid on, and why",
+    answers={200: OpportunitiesPage},
+    query=PAGINATION,
+    errors=(401, 403, 404),
+    tag="bids",
+)
 async def opportunities(request: Request) -> Response:
     page, per_page = pagination(request)
     items, total = await open_tasks.opportunities(request.state.user, page, per_page)
     return answer(page_of([open_tasks.opportunity_json(i) for i in items], page, total, per_page))
 
 
+@operation(
+    "api.bids.list",
+    "The bids of the caller's vendor",
+    answers={200: MyBidsPage},
+    query=PAGINATION,
+    errors=(401, 403, 404),
+    tag="bids",
+)
 async def my_bids(request: Request) -> Response:
     page, per_page = pagination(request)
     rows, total = await reading.my_bids(request.state.user, page, per_page)
@@ -41,26 +67,50 @@ async def _bid_answer(request: Request, bid_id: int, status_code: int = 200) -> 
     return answer(reading.bid_json(view), status_code)
 
 
+@operation(
+    "api.bids.submit",
+    "Submit (or save a draft of) a bid",
+    request=BidSubmit,
+    answers={201: BidOut},
+    errors=(401, 403, 404, 409),
+    tag="bids",
+)
 async def submit_bid(request: Request) -> Response:
-    body = await json_body(request)
+    data = parse(BidSubmit, await json_body(request))
     bid = await bid_content.submit_bid(
-        path_id(request), body, actor=request.state.user, address=client_address(request)
+        path_id(request), data, actor=request.state.user, address=client_address(request)
     )
     return await _bid_answer(request, bid.id, 201)
 
 
+@operation("api.bids.detail", "One bid", answers={200: BidOut}, errors=(401, 404), tag="bids")
 async def bid_detail(request: Request) -> Response:
     return await _bid_answer(request, path_id(request))
 
 
+@operation(
+    "api.bids.revise",
+    "Revise a bid before the deadline (the history is kept)",
+    request=BidContent,
+    answers={200: BidOut},
+    errors=(401, 403, 404, 409),
+    tag="bids",
+)
 async def revise_bid(request: Request) -> Response:
-    body = await json_body(request)
+    data = parse(BidContent, await json_body(request))
     bid = await bid_content.revise_bid(
-        path_id(request), body, actor=request.state.user, address=client_address(request)
+        path_id(request), data, actor=request.state.user, address=client_address(request)
     )
     return await _bid_answer(request, bid.id)
 
 
+@operation(
+    "api.bids.withdraw",
+    "Withdraw a bid before the deadline",
+    answers={200: BidOut},
+    errors=(401, 403, 404, 409),
+    tag="bids",
+)
 async def withdraw_bid(request: Request) -> Response:
     bid = await bid_content.withdraw_bid(
         path_id(request), actor=request.state.user, address=client_address(request)
@@ -68,6 +118,13 @@ async def withdraw_bid(request: Request) -> Response:
     return await _bid_answer(request, bid.id)
 
 
+@operation(
+    "api.bids.task_list",
+    "The bids of a task: sealed (a count only) before the deadline",
+    answers={200: TaskBidsOut},
+    errors=(401, 403, 404),
+    tag="bids",
+)
 async def task_bids(request: Request) -> Response:
     data = await evaluation.task_bids(path_id(request), request.state.user)
     if data["sealed"]:

@@ -23,6 +23,7 @@ from market.bids.attachments import Upload, attach, discard, prepare
 from market.bids.bidders import bid_blockers, own_vendor
 from market.bids.models import Bid, BidAttachment, BidRevision, BidStatus
 from market.bids.receipts import receipt_mail
+from market.bids.schemas import BidContent
 from market.db import transaction
 from market.errors import (
     AlreadyBid,
@@ -35,12 +36,11 @@ from market.errors import (
 )
 from market.i18n import format_datetime
 from market.i18n import gettext as _
-from market.parsing import is_negative, json_whole_number
+from market.schemas import parse
 from market.tasks.models import Task
 from market.tasks.rules import bidding_open
 
 FIELDS = ("price_dkk", "hours", "delivery_date", "approach", "team", "assumptions")
-MAX_DKK = 2_000_000_000
 
 
 def canonical_json(content: dict[str, Any]) -> bytes:
@@ -54,69 +54,28 @@ def content_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(content)).hexdigest()
 
 
-def _read_team(raw: Any, errors: dict[str, str]) -> list[dict[str, str]]:
-    if raw in (None, ""):
-        return []
-    if not isinstance(raw, list) or len(raw) > 50:
-        errors["team"] = _("Send the team as a list of {name, role} (at most 50 people).")
-        return []
-    team = []
-    for member in raw:
-        name = member.get("name") if isinstance(member, dict) else None
-        role = member.get("role", "") if isinstance(member, dict) else None
-        if not isinstance(name, str) or not name.strip() or not isinstance(role, str):
-            errors["team"] = _("Every team member needs a name and a role.")
-            return []
-        team.append({"name": name.strip()[:200], "role": role.strip()[:200]})
-    return team
-
-
-def read_content(body: dict[str, Any], *, draft: bool) -> dict[str, Any]:
-    """The bid's fields checked. A draft may leave fields out; a submission may not."""
+def read_content(data: BidContent, *, draft: bool) -> dict[str, Any]:
+    """The content to store, with the rules the schema cannot state: a submission is
+    complete (a draft may leave fields out) and the delivery date is not in the past."""
     errors: dict[str, str] = {}
-    content: dict[str, Any] = {}
-    for name in ("price_dkk", "hours"):
-        raw = body.get(name)
-        value = json_whole_number(raw)
-        if raw in (None, ""):
-            if not draft:
+    if not draft:
+        for name in ("price_dkk", "hours", "delivery_date"):
+            if getattr(data, name) is None:
                 errors[name] = _("This field is required.")
-        elif is_negative(raw):
-            errors[name] = _("Must be positive.")
-        elif value is None:
-            errors[name] = _("Must be a whole number.")
-        elif value < 1:
-            errors[name] = _("Must be at least %(n)d.") % {"n": 1}
-        elif value > MAX_DKK:
-            errors[name] = _("Must be at most %(n)d.") % {"n": MAX_DKK}
-        content[name] = value if name not in errors else None
-    raw_date = body.get("delivery_date")
-    content["delivery_date"] = None
-    if raw_date in (None, ""):
-        if not draft:
-            errors["delivery_date"] = _("This field is required.")
-    else:
-        try:
-            day = dt.date.fromisoformat(str(raw_date).strip())
-        except ValueError:
-            errors["delivery_date"] = _("Enter a date as YYYY-MM-DD.")
-        else:
-            if day < clock.today():
-                errors["delivery_date"] = _("The delivery date is in the past.")
-            content["delivery_date"] = day.isoformat()
-    for name, limit, required in (("approach", 20_000, True), ("assumptions", 10_000, False)):
-        raw = body.get(name)
-        if raw is not None and not isinstance(raw, str):
-            errors[name] = _("Must be text.")
-        elif isinstance(raw, str) and len(raw) > limit:
-            errors[name] = _("Must be at most %(n)d characters.") % {"n": limit}
-        elif required and not draft and not (raw or "").strip():
-            errors[name] = _("This field is required.")
-        content[name] = (raw or "").strip() if name not in errors else ""
-    content["team"] = _read_team(body.get("team"), errors)
+        if not data.approach:
+            errors["approach"] = _("This field is required.")
+    if data.delivery_date is not None and data.delivery_date < clock.today():
+        errors["delivery_date"] = _("The delivery date is in the past.")
     if errors:
-        raise ValidationFailed(_("The bid was not saved: correct the fields named."), errors)
-    return content
+        raise ValidationFailed(str(BidContent.failure_message), errors)
+    return {
+        "price_dkk": data.price_dkk,
+        "hours": data.hours,
+        "delivery_date": data.delivery_date.isoformat() if data.delivery_date else None,
+        "approach": data.approach,
+        "assumptions": data.assumptions,
+        "team": [dict(member) for member in data.team],
+    }
 
 
 def _closed(task: Task) -> BiddingClosed:
@@ -222,13 +181,9 @@ async def _write(
     return result
 
 
-def _draft_flag(body: dict[str, Any]) -> bool:
-    return body.get("draft") in (True, "1", "true", "on")
-
-
 async def submit_bid(
     task_id: int,
-    body: dict[str, Any],
+    data: BidContent,
     *,
     actor: User,
     address: str = "",
@@ -252,8 +207,8 @@ async def submit_bid(
             _("Your company cannot bid on this task: %(reasons)s.")
             % {"reasons": "; ".join(blockers)}
         )
-    draft = _draft_flag(body)
-    content = read_content(body, draft=draft)
+    draft = data.draft
+    content = read_content(data, draft=draft)
 
     async def create(task: Task, stored: list[tuple[Upload, str, str]]) -> tuple[Bid, BidRevision]:
         bid = await Bid.create(task=task, vendor=vendor, created_by_id=actor.id)
@@ -322,7 +277,7 @@ async def working_content(bid: Bid) -> dict[str, Any]:
 
 async def revise_bid(
     bid_id: int,
-    body: dict[str, Any],
+    data: BidContent,
     *,
     actor: User,
     address: str = "",
@@ -346,9 +301,10 @@ async def revise_bid(
             _("Your company cannot bid on this task: %(reasons)s.")
             % {"reasons": "; ".join(blockers)}
         )
-    draft = _draft_flag(body)
-    merged = {**await working_content(bid), **{k: body[k] for k in FIELDS if k in body}}
-    content = read_content(merged, draft=draft)
+    draft = data.draft
+    sent = data.model_dump(include=set(FIELDS), exclude_unset=True)
+    merged = {**await working_content(bid), **sent}
+    content = read_content(parse(BidContent, merged), draft=draft)
     removing = list(remove_ids)
 
     async def write(task: Task, stored: list[tuple[Upload, str, str]]) -> tuple[Bid, BidRevision]:

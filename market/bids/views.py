@@ -15,9 +15,11 @@ from market.bids import content as bid_content
 from market.bids import opportunities as open_tasks
 from market.bids.attachments import Upload
 from market.bids.models import BidStatus
+from market.bids.schemas import BidContent
 from market.errors import DomainError, ValidationFailed
 from market.i18n import gettext as _
-from market.parsing import amount, whole_number
+from market.parsing import whole_number
+from market.schemas import parse
 from market.tasks.rules import bidding_open
 from market.urls import url
 from market.web import (
@@ -82,13 +84,12 @@ def _team_lines(text: str) -> list[dict[str, str]]:
 
 
 def body_from_form(values: dict[str, str]) -> dict[str, Any]:
+    """The form's fields as `BidContent` reads them with `parse(..., form=True)`: amounts as
+    typed ("85.000", "85000 kr."), and an emptied field sent as None so a revision clears it."""
     body: dict[str, Any] = {
-        name: values.get(name, "")
+        name: values.get(name, "").strip() or None
         for name in ("price_dkk", "hours", "delivery_date", "approach", "assumptions")
     }
-    for name in ("price_dkk", "hours"):  # "85.000" and "85000 kr." as typed; else kept
-        number = amount(body[name])
-        body[name] = body[name] if number is None else number
     body["team"] = _team_lines(values.get("team", ""))
     body["draft"] = values.get("action") == "draft"
     return body
@@ -153,18 +154,19 @@ async def bid_form(request: Request) -> Response:
         }
         await request.close()  # the uploads are read: release their temporary files
         try:
+            data = parse(BidContent, body, form=True)
             if live is None:
                 saved = await bid_content.submit_bid(
-                    task_id, body, keep_attachments=True, remove_ids=remove, **options
+                    task_id, data, keep_attachments=True, remove_ids=remove, **options
                 )
             else:
-                saved = await bid_content.revise_bid(live.id, body, remove_ids=remove, **options)
+                saved = await bid_content.revise_bid(live.id, data, remove_ids=remove, **options)
         except DomainError as exc:
             return await form_failure(request, "bids/form.html", exc, values, **await page())
         flash(
             request,
             _("Your draft is saved. It does not count until you submit it.")
-            if body["draft"]
+            if data.draft
             else _(
                 "Your bid is submitted. The receipt below carries "
                 "the hash of exactly what you submitted."

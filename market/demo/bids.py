@@ -10,6 +10,7 @@ from market import clock
 from market.accounts.models import User
 from market.accounts.services import get_user_by_email
 from market.bids import content, evaluation
+from market.bids.schemas import BidContent
 from market.schemas import parse
 from market.solutions.models import Solution
 from market.tasks import services as tasks
@@ -81,7 +82,7 @@ async def _bids(task: Task, offers: list[tuple[str, dict[str, Any]]]) -> list[in
     for vendor_name, body in offers:
         found = await _admin(vendor_name)
         if found is not None:
-            bid = await content.submit_bid(task.id, body, actor=found[1])
+            bid = await content.submit_bid(task.id, parse(BidContent, body), actor=found[1])
             ids.append(bid.id)
     return ids
 

@@ -30,8 +30,8 @@ async def invited_scene():
         [scene.vendor.id, scene.other_vendor.id, drafting.id],
         actor=scene.coordinator,
     )
-    await bids.submit_bid(scene.task.id, fb.bid_body(), actor=scene.other_admin)
-    await bids.submit_bid(scene.task.id, {**fb.bid_body(), "draft": True}, actor=drafter)
+    await bids.submit_bid(scene.task.id, fb.bid_data(), actor=scene.other_admin)
+    await bids.submit_bid(scene.task.id, fb.bid_data(draft=True), actor=drafter)
     return scene, drafting, drafter
 
 

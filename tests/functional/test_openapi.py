@@ -87,3 +87,39 @@ async def test_the_api_page_lists_the_endpoints(client) -> None:
     page = await client.get("/api/docs?lang=en")
     assert page.status_code == 200
     assert "/ocds/releases" in page.text and "/tasks/{id}/award" in page.text
+
+
+def test_an_answer_with_an_undeclared_field_fails() -> None:
+    """The check the test suite runs on every API answer (CHECK_ANSWERS): a field the
+    operation's answer model lacks, or a refusal not in the error shape, is an error."""
+    import pytest
+
+    from market.api import AnswerDrift, _check_answer
+
+    scope = {"route": next(r for r in api_routes() if r.name == "api.tasks.follow")}
+    start = {"status": 200, "headers": [(b"content-type", b"application/json")]}
+    _check_answer(scope, start, b'{"task_id": 7, "following": true}')
+    with pytest.raises(AnswerDrift, match="extra"):
+        _check_answer(scope, start, b'{"task_id": 7, "following": true, "extra": 1}')
+    refused = {"status": 404, "headers": [(b"content-type", b"application/json")]}
+    _check_answer(scope, refused, b'{"error": "not_found", "message": "No.", "fields": {}}')
+    with pytest.raises(AnswerDrift):
+        _check_answer(scope, refused, b'{"error": "not_found", "detail": "No."}')
+
+
+async def test_generated_answers_declare_every_field(client) -> None:
+    """Answers described by models forbid undeclared fields in the document too."""
+    from market.openapi import answer_model
+
+    document = (await client.get("/api/v1/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    models = {
+        model.__name__
+        for route in api_routes()
+        for code in (200, 201)
+        if (model := answer_model(route.name or "", code)) is not None
+    }
+    assert {"TaskDetailOut", "QuestionsOut", "Error"} <= models | {"Error"}
+    for name, schema in schemas.items():
+        if name in models or name == "Error":
+            assert schema.get("additionalProperties") is False, name

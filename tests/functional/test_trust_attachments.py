@@ -9,6 +9,7 @@ from market.bids import content as bids
 from market.bids import retention
 from market.bids.attachments import attachment_folder
 from market.bids.models import Bid, BidAttachment
+from market.bids.schemas import BidContent
 from tests import factories, factories_bids
 
 PDF = factories_bids.PDF
@@ -59,16 +60,16 @@ async def test_removed_and_withdrawn_attachments_leave_the_disk_after_the_retent
     options = {"upload_dir": settings.upload_dir, "max_bytes": settings.max_upload_bytes}
     upload = bids.Upload(file_name="plan.pdf", data=PDF)
     kept = await bids.submit_bid(
-        scene.task.id, factories_bids.bid_body(), actor=scene.admin, uploads=[upload], **options
+        scene.task.id, factories_bids.bid_data(), actor=scene.admin, uploads=[upload], **options
     )
     first = await BidAttachment.get(bid_id=kept.id)
     await bids.revise_bid(
-        kept.id, {}, actor=scene.admin, uploads=[upload], remove_ids=[first.id], **options
+        kept.id, BidContent(), actor=scene.admin, uploads=[upload], remove_ids=[first.id], **options
     )
     live = await BidAttachment.get(bid_id=kept.id, removed_at__isnull=True)
     gone = await bids.submit_bid(
         scene.task.id,
-        factories_bids.bid_body(),
+        factories_bids.bid_data(),
         actor=scene.other_admin,
         uploads=[upload],
         **options,
