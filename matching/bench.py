@@ -167,6 +167,13 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kilobytes
 
 
+def current_rss_mb() -> float:
+    """The resident set size now (Linux), in MB."""
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
 def _percentiles(values: list[float]) -> tuple[float, float]:
     return float(np.percentile(values, 50)), float(np.percentile(values, 95))
 
@@ -180,6 +187,7 @@ def engine_part(vendors: int, tasks: int) -> dict[str, float]:
     index = Index.fit(iter_vendors(vendors))
     index.score(synthetic_tasks(1, seed=99)[0])  # the weighting is part of the build
     build = time.perf_counter() - started
+    build_peak, after_build = peak_rss_mb(), current_rss_mb()
     ledger = ExposureLedger()
     rank_ms, score_ms, rank_cpu = [], [], []
     for task in synthetic_tasks(tasks):
@@ -199,8 +207,14 @@ def engine_part(vendors: int, tasks: int) -> dict[str, float]:
         "rank_ms_p50": round(rank50, 2),
         "rank_ms_p95": round(rank95, 2),
         "score_ms_p95": round(score95, 2),
+        "rank_cpu_ms_p50": round(_percentiles(rank_cpu)[0], 2),
         "rank_cpu_ms_p95": round(_percentiles(rank_cpu)[1], 2),
         "peak_rss_mb": round(peak_rss_mb()),
+        "build_peak_rss_mb": round(build_peak),
+        "rss_after_build_mb": round(after_build),
+        "stored_terms": index.stored_terms,
+        "term_counts_mb": round(index.memory()["term_counts"] / 2**20),
+        "profiles_mb": round(index.memory()["profiles"] / 2**20),
     }
 
 

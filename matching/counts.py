@@ -97,25 +97,24 @@ class Segment:
         """Whether each (row within the segment, column) pair is stored: a binary search in
         each pair's column, all pairs at once."""
         lo = self.indptr[columns].astype(np.int64)
-        hi = self.indptr[columns + 1].astype(np.int64)
-        found = np.zeros(len(local), dtype=bool)
-        if len(local) == 0:
-            return found
+        size = self.indptr[columns + 1].astype(np.int64) - lo
+        if len(local) == 0 or len(self.codes) == 0:
+            return np.zeros(len(local), dtype=bool)
         target = local.astype(np.int64)
-        # Smallest position in [lo, hi) whose row is >= target (rows are sorted per column).
+        last = len(self.codes) - 1
+        # The first position in each column whose row is >= the target (rows sorted per
+        # column): halve every pair's range at once until all are empty.
         while True:
-            open_ = lo < hi
-            if not open_.any():
+            half = size >> 1
+            if not size.any():
                 break
-            mid = (lo + hi) // 2
-            row = np.full(len(mid), -1, dtype=np.int64)
-            row[open_] = self.codes[mid[open_]] >> ROW_SHIFT
-            below = open_ & (row < target)
+            mid = lo + half
+            below = (self.codes[np.minimum(mid, last)] >> ROW_SHIFT) < target
+            below &= size > 0
             lo = np.where(below, mid + 1, lo)
-            hi = np.where(open_ & ~below, mid, hi)
-        inside = lo < self.indptr[columns + 1]
-        found[inside] = (self.codes[lo[inside]] >> ROW_SHIFT) == target[inside]
-        return found
+            size = np.where(below, size - half - 1, half)
+        end = self.indptr[columns + 1]
+        return (lo < end) & ((self.codes[np.minimum(lo, last)] >> ROW_SHIFT) == target)
 
     @property
     def nbytes(self) -> int:
@@ -202,18 +201,19 @@ class TermCounts:
         sublinear TF and summed per row.
         """
         n, blocks = norms.shape
-        summed = np.zeros(blocks * n, dtype=np.float64)
+        summed = np.zeros((blocks, n), dtype=np.float64)
         columns = np.asarray(columns, dtype=np.int64)
         weights = np.asarray(weights, dtype=np.float32)
-        offsets = np.asarray(block_of, dtype=np.int64) * n
-        for start, segment in zip(self._starts, self.segments, strict=False):
+        block_of = np.asarray(block_of, dtype=np.int64)
+        for start, segment in zip(self._starts.tolist(), self.segments, strict=False):
             local, counts, which = segment.gather(columns)
             if len(local) == 0:
                 continue
             values = SUBLINEAR[counts] * weights[which]
-            keys = offsets[which] + (local + int(start))
-            summed += np.bincount(keys, weights=values, minlength=blocks * n)
-        return summed.reshape(blocks, n).T / norms
+            keys = block_of[which] * segment.rows + local
+            part = np.bincount(keys, weights=values, minlength=blocks * segment.rows)
+            summed[:, start : start + segment.rows] = part.reshape(blocks, segment.rows)
+        return summed.T / norms
 
     def contains(self, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
         """(len(rows), len(columns)) booleans: is the term of each column stored for each row."""

@@ -140,11 +140,25 @@ def code_experience(
     decay = award_mass(when, settings)
     total = np.zeros(n)
     for _i, columns, factors in task_nodes(task_codes, vocabulary, taxonomy, settings):
-        weights = np.asarray(factors)
-        total += (dated[:, columns] @ weights) / decay
-        total += settings.undated_award_weight * (undated[:, columns] @ weights)
+        total += column_products(dated, columns, factors) / decay
+        total += settings.undated_award_weight * column_products(undated, columns, factors)
     total /= len(task_codes)
     return 1.0 - np.exp(-total / settings.code_experience_scale)
+
+
+def column_products(
+    matrix: sp.csc_matrix, columns: Sequence[int], weights: Sequence[float]
+) -> np.ndarray:
+    """`matrix[:, columns] @ weights` read straight from the CSC arrays (no sliced copy):
+    each column's stored rows get its value times its weight, added in column order."""
+    result = np.zeros(matrix.shape[0], dtype=np.float64)
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+    for column, weight in zip(columns, weights, strict=True):
+        lo, hi = indptr[column], indptr[column + 1]
+        if lo < hi:
+            rows = indices[lo:hi]  # unique within a column
+            result[rows] += data[lo:hi] * weight
+    return result
 
 
 def sparse_rows(
@@ -253,18 +267,20 @@ def code_closeness(
     if not task_codes:
         return np.zeros(n)
     total = np.zeros(n)
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
     for code in task_codes:
-        columns: list[int] = []
-        factors: list[float] = []
+        # Each vendor's best value x factor over the code's chain, read straight from the
+        # CSC arrays (values and factors in the matrix's float32, as a sliced product was).
+        best = np.zeros(n, dtype=data.dtype)
         for distance, node in enumerate(taxonomy.chain(code)):
             column = vocabulary.get(node)
-            if column is not None and column < matrix.shape[1]:
-                columns.append(column)
-                factors.append(settings.vendor_broader_decay**distance)
-        if not columns:
-            continue
-        block = matrix[:, columns] @ sp.diags(np.asarray(factors, dtype=np.float32))
-        total += block.max(axis=1).toarray().ravel()
+            if column is None or column >= matrix.shape[1]:
+                continue
+            factor = np.asarray(settings.vendor_broader_decay**distance, dtype=data.dtype)
+            lo, hi = indptr[column], indptr[column + 1]
+            rows = indices[lo:hi]
+            best[rows] = np.maximum(best[rows], data[lo:hi] * factor)
+        total += best
     return total / len(task_codes)
 
 
@@ -273,4 +289,8 @@ def column_sum(matrix: sp.csc_matrix, vocabulary: Vocabulary, keys: Sequence[str
     columns = [c for c in (vocabulary.get(k) for k in keys) if c is not None]
     if not columns:
         return np.zeros(matrix.shape[0])
-    return np.asarray(matrix[:, columns].sum(axis=1)).ravel().astype(np.float64)
+    total = np.zeros(matrix.shape[0], dtype=matrix.dtype)
+    for column in columns:
+        lo, hi = matrix.indptr[column], matrix.indptr[column + 1]
+        total[matrix.indices[lo:hi]] += matrix.data[lo:hi]
+    return total.astype(np.float64)

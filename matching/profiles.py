@@ -51,6 +51,13 @@ class ProfileStore:
     def __iter__(self) -> Iterator[int]:
         return iter(self._packed)
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the stored profiles (the encoded records, not the dicts around them)."""
+        return sum(len(b) for b in self._packed.values()) + sum(
+            len(b) for b in self._explained.values()
+        )
+
     def put(self, vendor: VendorProfile) -> None:
         record = vendor_record(vendor)
         self._packed[vendor.id] = zlib.compress(_dumps(record), LEVEL)

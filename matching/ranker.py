@@ -67,6 +67,7 @@ TEXT_BLOCKS = {
 NO_CAPACITY = "no capacity before the delivery date"
 CAPACITY_UNKNOWN = "capacity unknown: not checked"
 CHUNK = 1024
+MEMO = 500_000  # entries of the code memos at most (a few tens of MB)
 FORMAT = "matching-index/3"
 
 
@@ -87,7 +88,9 @@ SPARSE_ROWS = ("codes", "products", "buyers", "experience", "undated")
 
 @dataclass
 class _Compiled:
+    numbers: np.ndarray  # the vendors' numbers, column by column (Fortran order)
     idf: dict[str, np.ndarray]
+    stacked_idf: np.ndarray  # the blocks' IDF side by side, as the text columns are
     norms: np.ndarray  # (vendors, 4): each vendor's TF-IDF length per text block
     codes: sp.csc_matrix
     products: sp.csc_matrix
@@ -114,7 +117,7 @@ class ScoreTable:
     """Every vendor's features and score for one task, aligned with `vendor_ids`."""
 
     vendor_ids: np.ndarray
-    features: np.ndarray  # (vendors, len(FEATURES))
+    columns: Mapping[str, np.ndarray]  # one array per feature, every vendor
     weights: np.ndarray
     fairness: np.ndarray
     score: np.ndarray
@@ -122,6 +125,20 @@ class ScoreTable:
     capacity_ok: np.ndarray
     capacity_unknown: np.ndarray
     sme: np.ndarray | None = None  # micro, small and medium vendors
+    _features: np.ndarray | None = dataclasses.field(default=None, repr=False)
+
+    @property
+    def features(self) -> np.ndarray:
+        """(vendors, len(FEATURES)), built on first use (a ranking reads only its rows)."""
+        if self._features is None:
+            self._features = self.rows(np.arange(len(self.vendor_ids)))
+        return self._features
+
+    def rows(self, rows: np.ndarray) -> np.ndarray:
+        """The features of the given rows: (len(rows), len(FEATURES))."""
+        if len(rows) == 0:
+            return np.zeros((0, len(FEATURES)))
+        return np.column_stack([self.columns[name][rows] for name in FEATURES])
 
     def key(self) -> np.ndarray:
         """The score, shifted so that every ineligible vendor sorts after every eligible one."""
@@ -167,6 +184,11 @@ class Index:
         self._rows = self._build_rows([])
         self._compiled: _Compiled | None = None
         self._contributions: tuple[_Compiled, contrib.ContributionTable] | None = None
+        # Code closeness and award depth per (task code, vendor code), kept across rankings
+        # for the decays they were computed with (see `_code_memos`).
+        self._memo_decays: tuple[float, float] | None = None
+        self._closeness_memo: dict[tuple[str, str], float] = {}
+        self._depth_memo: dict[tuple[str, str], int | None] = {}
 
     # -- building -------------------------------------------------------------------------
 
@@ -252,6 +274,15 @@ class Index:
     @property
     def vendor_ids(self) -> np.ndarray:
         return self._ids
+
+    @property
+    def stored_terms(self) -> int:
+        """Stored (vendor, term) counts over the four text blocks."""
+        return self._rows.text.nnz
+
+    def memory(self) -> dict[str, int]:
+        """Bytes held by the largest parts of the index."""
+        return {"term_counts": self._rows.text.nbytes, "profiles": self._vendors.nbytes}
 
     def vendor(self, vendor_id: int) -> VendorProfile | None:
         return self._vendors.get(vendor_id)
@@ -380,7 +411,9 @@ class Index:
         buyers = self._rows.buyers.copy()
         buyers.data = (1.0 - np.exp(-buyers.data / settings.buyer_scale)).astype(np.float32)
         self._compiled = _Compiled(
+            numbers=np.asfortranarray(self._rows.numbers),
             idf=dict(zip(TEXT_BLOCKS, idfs, strict=True)),
+            stacked_idf=np.concatenate(idfs),
             norms=norms,
             codes=_widen(self._rows.codes, len(self._code_vocab)).tocsc(),
             products=_widen(self._rows.products, len(self._product_vocab)).tocsc(),
@@ -427,14 +460,14 @@ class Index:
         today = today or task.published_at or dt.date.today()
         query = query or self.query(task)
         width = settings.text_features
-        idf = np.concatenate([compiled.idf[block] for block in TEXT_BLOCKS])
+        idf = compiled.stacked_idf
         similarity = self._rows.text.similarity(
             query.columns,
             query.vector * idf[query.columns],
             query.columns // width,
             compiled.norms,
         ).astype(np.float64)
-        numbers = self._rows.numbers
+        numbers = compiled.numbers
         products = tuple(dict.fromkeys(ft.normalize_product(p) for p in task.products))
         columns = {
             "text_profile_word": similarity[:, 0],
@@ -465,13 +498,11 @@ class Index:
             **compiled.static,
             **self._contribution_columns(compiled, task, today),
         }
-        table = (
-            np.column_stack([columns[name] for name in FEATURES])
-            if n
-            else np.zeros((0, len(FEATURES)))
-        )
         weights = np.asarray(settings.weights.as_array())
-        merit = table @ weights
+        merit = np.zeros(n)
+        for name, weight in zip(FEATURES, weights.tolist(), strict=True):
+            if weight:
+                merit += weight * columns[name]
         capacity_ok, capacity_unknown = ft.capacity_check(numbers, task, today)
         eligible = (numbers[:, ft.COL["eligible"]] > 0) & capacity_ok
         fairness = np.zeros(n)
@@ -482,7 +513,7 @@ class Index:
             )
         return ScoreTable(
             vendor_ids=self._ids,
-            features=table,
+            columns=columns,
             weights=weights,
             fairness=fairness,
             score=merit + fairness,
@@ -523,60 +554,70 @@ class Index:
         table = self.score(task, exposure=exposure, today=today)
         order, moved = table.fair_order(self.fair_minimums(table, exposure), top)
         moved_rows = set(moved.tolist())
-        explained = order[: self.settings.explain_top]
-        terms = self._shared_terms(task, explained)
-        memo: dict[tuple[str, str], float] = {}
+        explain_top = self.settings.explain_top
+        terms = self._shared_terms(task, order[:explain_top])
+        memo, depths = self._code_memos()
+        # The returned rows' values as Python numbers, read once (not cell by cell).
+        weights = table.weights.tolist()
+        rows = order.tolist()
+        features = table.rows(order).tolist()
+        fairness = table.fairness[order].tolist()
+        ids = table.vendor_ids[order].tolist()
+        profile_eligible = (self._compile().numbers[order, ft.COL["eligible"]] > 0).tolist()
+        eligible = table.eligible[order].tolist()
+        capacity_ok = table.capacity_ok[order].tolist()
+        capacity_unknown = table.capacity_unknown[order].tolist()
+        sme = table.sme[order].tolist() if table.sme is not None else [False] * len(rows)
         matches = []
-        for rank, row in enumerate(order, start=1):
-            explain = rank <= self.settings.explain_top
+        for i, row in enumerate(rows):
+            explain = i < explain_top
+            # What explanations read is decoded only for the explained and excluded vendors.
+            vendor = self._vendors.explained(ids[i]) if explain or not profile_eligible[i] else None
+            contributions = dict(
+                zip(
+                    FEATURES,
+                    [f * w for f, w in zip(features[i], weights, strict=True)],
+                    strict=True,
+                )
+            )
+            contributions["fair_rotation"] = fairness[i]
+            reasons = list(vendor.ineligible_reasons if vendor and not profile_eligible[i] else ())
+            if not capacity_ok[i]:
+                reasons.append(NO_CAPACITY)
+            notes: tuple[str, ...] = (CAPACITY_UNKNOWN,) if capacity_unknown[i] else ()
+            if row in moved_rows:
+                notes = (*notes, FAIR_SHARE_NOTE)
+            if contributions.get("contributed_product", 0.0) > 0:
+                notes = (*notes, contrib.CONTRIBUTION_NOTE)
+            explained = vendor if explain else None
             matches.append(
-                self._match(
-                    table, int(row), rank, task, terms, explain, int(row) in moved_rows, memo
+                Match(
+                    rank=i + 1,
+                    vendor_id=ids[i],
+                    score=math.fsum(contributions.values()),
+                    eligible=eligible[i],
+                    reasons=tuple(reasons),
+                    contributions=contributions,
+                    matched_codes=self.matched_codes(task, explained, memo) if explained else (),
+                    top_terms=terms.get(row, ()) if explain else (),
+                    notes=notes,
+                    sme=sme[i],
+                    won_in_area=won_in_area(task, explained, self.taxonomy, depths)
+                    if explained
+                    else (),
                 )
             )
         return matches
 
-    def _match(
+    def _code_memos(
         self,
-        table: ScoreTable,
-        row: int,
-        rank: int,
-        task: TaskProfile,
-        terms: dict[int, tuple[str, ...]],
-        explain: bool,
-        moved: bool = False,
-        memo: dict[tuple[str, str], float] | None = None,
-    ) -> Match:
-        vendor_id = int(table.vendor_ids[row])
-        profile_eligible = bool(self._rows.numbers[row, ft.COL["eligible"]] > 0)
-        # What explanations read is decoded only for the explained and the excluded vendors.
-        vendor = self._vendors.explained(vendor_id) if explain or not profile_eligible else None
-        contributions = {
-            name: float(table.features[row, j] * table.weights[j])
-            for j, name in enumerate(FEATURES)
-        }
-        contributions["fair_rotation"] = float(table.fairness[row])
-        reasons = list(vendor.ineligible_reasons if vendor and not profile_eligible else ())
-        if not table.capacity_ok[row]:
-            reasons.append(NO_CAPACITY)
-        notes = (CAPACITY_UNKNOWN,) if table.capacity_unknown[row] else ()
-        if moved:
-            notes = (*notes, FAIR_SHARE_NOTE)
-        if contributions.get("contributed_product", 0.0) > 0:
-            notes = (*notes, contrib.CONTRIBUTION_NOTE)
-        return Match(
-            rank=rank,
-            vendor_id=vendor_id,
-            score=float(math.fsum(contributions.values())),
-            eligible=bool(table.eligible[row]),
-            reasons=tuple(reasons),
-            contributions=contributions,
-            matched_codes=self.matched_codes(task, vendor, memo) if vendor and explain else (),
-            top_terms=terms.get(row, ()) if explain else (),
-            notes=notes,
-            sme=bool(table.sme[row]) if table.sme is not None else False,
-            won_in_area=won_in_area(task, vendor, self.taxonomy) if vendor and explain else (),
-        )
+    ) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], int | None]]:
+        """The closeness and depth memos, emptied when the decays change or they grow large."""
+        decays = (self.settings.vendor_narrower_decay, self.settings.vendor_broader_decay)
+        if decays != self._memo_decays or len(self._closeness_memo) + len(self._depth_memo) > MEMO:
+            self._memo_decays = decays
+            self._closeness_memo, self._depth_memo = {}, {}
+        return self._closeness_memo, self._depth_memo
 
     def _contribution_columns(
         self, compiled: _Compiled, task: TaskProfile, today: dt.date
@@ -657,12 +698,16 @@ class Index:
         order = sorted(range(len(words)), key=lambda j: (-float(weights[j]), words[j]))
         order = [j for j in order if weights[j] > 0]
         wanted = np.asarray(rows, dtype=np.int64)
-        ranked = np.zeros((len(rows), len(order)), dtype=bool)
         # Only the explained rows are looked up: a binary search per (row, word) in the
-        # word's column; no vendor outside `rows` is touched.
-        for block in ("profile_word", "past_word"):
-            offset = blocks.index(block) * width
-            ranked |= self._rows.text.contains(wanted, columns[order] + offset)
+        # word's column of both word blocks; no vendor outside `rows` is touched.
+        both = np.concatenate(
+            [
+                columns[order] + blocks.index(block) * width
+                for block in ("profile_word", "past_word")
+            ]
+        )
+        found = self._rows.text.contains(wanted, both)
+        ranked = found[:, : len(order)] | found[:, len(order) :]
         result = {}
         for i, row in enumerate(rows):
             result[int(row)] = tuple(words[order[j]] for j in np.flatnonzero(ranked[i])[:limit])
@@ -736,27 +781,45 @@ class Index:
 
 
 def won_in_area(
-    task: TaskProfile, vendor: VendorProfile | Explained, taxonomy: Taxonomy
+    task: TaskProfile,
+    vendor: VendorProfile | Explained,
+    taxonomy: Taxonomy,
+    memo: dict[tuple[str, str], int | None] | None = None,
 ) -> tuple[tuple[str, int, int], ...]:
     """For each task code: the narrowest node of its chain under which the vendor won dated
-    tasks, as (code, how many, year of the first). Undated awards are not counted here."""
+    tasks, as (code, how many, year of the first). Undated awards are not counted here.
+
+    `memo` keeps, per (task code, award code), the depth in the task code's chain of their
+    nearest common node (None: none), across vendors and rankings."""
+    memo = {} if memo is None else memo
     found: dict[str, tuple[str, int, int]] = {}
+    dated = [(a.date.year, a.codes) for a in vendor.past_awards if a.date is not None]
+    if not dated:
+        return ()
     for task_code in (*task.required_codes, *task.nice_to_have_codes):
         chain = taxonomy.chain(task_code)
-        depth = {node: i for i, node in enumerate(chain)}
+        depth: dict[str, int] | None = None
         best: int | None = None
         won: list[int] = []
-        for award in vendor.past_awards:
-            if award.date is None:
+        for year, codes in dated:
+            level: int | None = None
+            for code in codes:
+                key = (task_code, code)
+                if key in memo:
+                    step = memo[key]
+                else:
+                    if depth is None:
+                        depth = {node: i for i, node in enumerate(chain)}
+                    steps = [depth[n] for n in taxonomy.chain(code) if n in depth]
+                    step = memo[key] = min(steps) if steps else None
+                if step is not None and (level is None or step < level):
+                    level = step
+            if level is None:
                 continue
-            steps = [depth[n] for c in award.codes for n in taxonomy.chain(c) if n in depth]
-            if not steps:
-                continue
-            level = min(steps)
             if best is None or level < best:
-                best, won = level, [award.date.year]
+                best, won = level, [year]
             elif level == best:
-                won.append(award.date.year)
+                won.append(year)
         if best is not None:
             node = display_code(chain[best])
             found.setdefault(node, (node, len(won), min(won)))

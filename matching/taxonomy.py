@@ -41,6 +41,7 @@ class Taxonomy:
     def __init__(self, parents: Mapping[str, str] | None = None) -> None:
         self._parents = {k.strip(): v.strip() for k, v in (parents or {}).items()}
         self._cache: dict[str, tuple[str, ...]] = {}
+        self._positions: dict[str, dict[str, int]] = {}
 
     @property
     def parents(self) -> dict[str, str]:
@@ -69,8 +70,10 @@ class Taxonomy:
 
     def distance(self, a: str, b: str) -> tuple[int, int] | None:
         """Steps from `a` and from `b` up to their nearest common ancestor, or None."""
-        chain_a, chain_b = self.chain(a), self.chain(b)
-        position_b = {node: i for i, node in enumerate(chain_b)}
+        chain_a = self.chain(a)
+        position_b = self._positions.get(b)
+        if position_b is None:
+            position_b = self._positions[b] = {node: i for i, node in enumerate(self.chain(b))}
         for i, node in enumerate(chain_a):
             if node in position_b:
                 return i, position_b[node]
