@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from market.db import is_id
 from market.errors import BadRequest, PayloadTooLarge, ValidationFailed
 from market.i18n import gettext as _
 from market.openapi import OPS, answer_model
@@ -125,8 +126,6 @@ def pagination(request: Request) -> tuple[int, int]:
 def query_id(request: Request, name: str) -> int | None:
     """An optional id filter from the query string (None when absent); 422 for anything but
     a number, or a number no row can have (rather than an overflow inside the driver)."""
-    from market.db import is_id
-
     raw = request.query_params.get(name, "").strip()
     if not raw:
         return None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import os
 import socket
 import sys
 from collections.abc import Awaitable, Callable
@@ -10,9 +12,29 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import uvicorn
+from arq.worker import async_check_health, run_worker
+from tortoise import Tortoise
+from tqdm import tqdm
+from uvicorn.supervisors import ChangeReload, Multiprocess
 
-from market import __version__
+from market import __version__, jobs, logs, urls
+from market.accounts import services as accounts
+from market.accounts.models import ROLES
+from market.backup import BackupError, backup, restore
+from market.competencies.services import seed_taxonomy
+from market.conduct.services import seed_if_migrated
+from market.contributions import services as contributions
+from market.db import apply_migrations, is_sqlite, migration_changes, tortoise_config
+from market.demo import load_demo
+from market.demo.scale import load_scale
+from market.errors import DomainError
+from market.privacy import retention
+from market.routes import routes
+from market.security import passwords
 from market.settings import Settings
+from market.solutions import services as solutions
+from market.solutions.jira import EncodingUnknown, decode_export, import_jira, read_rows
 
 T = TypeVar("T")
 
@@ -25,12 +47,6 @@ def _run(coro_factory: Callable[[], Awaitable[T]]) -> T:
 
 
 async def _with_orm(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
-    from tortoise import Tortoise
-
-    from market import urls
-    from market.db import tortoise_config
-    from market.routes import routes
-
     # Mail written by the command links to pages by route name.
     urls.configure(routes)
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
@@ -44,9 +60,8 @@ def _share_metrics(settings: Settings) -> None:
     """prometheus-client's multiprocess mode: every process writes its samples under one
     directory, named in the environment before any process imports the library. It is not
     wiped at start: the web processes and the worker start in any order, and the counters of
-    processes that are gone only keep the totals counting."""
-    import os
-
+    processes that are gone only keep the totals counting. (market.metrics imports the
+    library at the first use of a metric, after this.)"""
     directory = settings.metrics_dir or settings.var_dir / "metrics"
     directory.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(directory))
@@ -73,11 +88,6 @@ def proxy_options(settings: Settings) -> dict[str, Any]:
 @click.option("--reload", is_flag=True, help="restart on code changes (development)")
 def serve(host: str, port: int, workers: int, reload: bool) -> None:
     """Serve the web app (jobs run in-process unless REDIS_URL is set)."""
-    import uvicorn
-    from uvicorn.supervisors import ChangeReload, Multiprocess
-
-    from market import logs
-
     settings = Settings.from_env()
     _share_metrics(settings)
     config = uvicorn.Config(
@@ -115,30 +125,21 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
 )
 def worker(burst: bool, check: bool) -> None:
     """Run a real arq worker (needs REDIS_URL)."""
-    from market import logs
-
     settings = Settings.from_env()
     if not settings.redis_url:
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run in-process.")
     logs.configure(settings)
-    # Its job figures join the web processes' /metrics; set before market.jobs is imported.
+    # Its job figures join the web processes' /metrics; set before a job runs.
     _share_metrics(settings)
-    from arq.worker import async_check_health, run_worker
-
-    from market.jobs import WorkerSettings, redis_settings
-
     if check:  # the container health check
         sys.exit(
-            asyncio.run(async_check_health(redis_settings(settings), None, settings.arq_queue))
+            asyncio.run(async_check_health(jobs.redis_settings(settings), None, settings.arq_queue))
         )
-
-    from market import urls
-    from market.routes import routes
 
     urls.configure(routes)  # the mail jobs write links from route names
     run_worker(
-        WorkerSettings,  # type: ignore[arg-type]
-        redis_settings=redis_settings(settings),
+        jobs.WorkerSettings,  # type: ignore[arg-type]
+        redis_settings=jobs.redis_settings(settings),
         queue_name=settings.arq_queue,
         burst=burst,
         job_timeout=settings.job_timeout_seconds,
@@ -149,11 +150,7 @@ def worker(burst: bool, check: bool) -> None:
 def migrate() -> None:
     """Apply the database migrations."""
     settings = Settings.from_env()
-    from market.db import apply_migrations
-
     _run(lambda: apply_migrations(settings))
-    from market.conduct.services import seed_if_migrated
-
     _run(lambda: _with_orm(settings, seed_if_migrated))  # Code of Conduct version 1
     click.echo("migrations applied")
 
@@ -163,8 +160,6 @@ def migrate() -> None:
 @click.option("--check", is_flag=True, help="only report; exit 1 when models and migrations drift")
 def makemigrations(name: str | None, check: bool) -> None:
     """Write a migration for model changes (or --check that there are none)."""
-    from market.db import migration_changes
-
     settings = Settings.from_env()
     written = _run(lambda: migration_changes(settings, write=not check, name=name))
     if check and written:
@@ -189,10 +184,6 @@ def create_user(
     language: str,
 ) -> None:
     """Create a staff user (vendors register themselves)."""
-    from market.accounts import services
-    from market.accounts.models import ROLES
-    from market.errors import DomainError
-
     for role in roles:
         if role not in ROLES:
             raise click.BadParameter(
@@ -203,14 +194,12 @@ def create_user(
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     settings = Settings.from_env()
-    from market.security import passwords
-
     passwords.configure(settings.argon2_profile)
 
     async def work() -> Any:
-        await services.seed_organisations()
+        await accounts.seed_organisations()
         if organisation:
-            org = await services.find_organisation(organisation)
+            org = await accounts.find_organisation(organisation)
             if org is None:
                 raise click.ClickException(f"no organisation called {organisation!r}")
         elif set(roles) - {"secretariat"}:
@@ -219,9 +208,9 @@ def create_user(
                 "vendor roles (e.g. --organisation Syddjurs)"
             )
         else:
-            org = await services.secretariat()
+            org = await accounts.secretariat()
         try:
-            return await services.create_user(
+            return await accounts.create_user(
                 email=email,
                 password=password,
                 roles=list(roles),
@@ -243,13 +232,8 @@ def create_user(
 @click.option("--tasks", type=int, default=0, help="scale test: add this many tasks")
 def demo(if_empty: bool, vendors: int, tasks: int) -> None:
     """Load the demo data and print the demo users and passwords."""
-    from market.demo import load_demo
-
     settings = Settings.from_env()
-    from market.security import passwords
-
     passwords.configure(settings.argon2_profile)
-    from market import jobs
 
     async def work() -> list[str]:
         # The demo's jobs (mail, shortlists) run here, in-process, once the data is in.
@@ -259,8 +243,6 @@ def demo(if_empty: bool, vendors: int, tasks: int) -> None:
             loaded = await load_demo(if_empty=if_empty)
             await runner.drain()
             if vendors or tasks:
-                from market.demo.scale import load_scale
-
                 loaded += await load_scale(vendors, tasks)
         finally:
             jobs.install(None)
@@ -274,8 +256,6 @@ def demo(if_empty: bool, vendors: int, tasks: int) -> None:
 @main.command("seed-taxonomy")
 def seed_taxonomy_command() -> None:
     """Add the competency taxonomy's missing codes (CPV, OS2 products, technologies, ...)."""
-    from market.competencies.services import seed_taxonomy
-
     settings = Settings.from_env()
     created = _run(lambda: _with_orm(settings, seed_taxonomy))
     click.echo(f"competency taxonomy: {created} codes added")
@@ -285,8 +265,6 @@ def seed_taxonomy_command() -> None:
 @click.option("--dry-run", is_flag=True, help="only say what would be deleted or anonymised")
 def retention_command(dry_run: bool) -> None:
     """Delete or anonymise personal data past its retention period (the daily job)."""
-    from market.privacy import retention
-
     settings = Settings.from_env()
     work = retention.plan if dry_run else retention.run
     outcomes = _run(lambda: _with_orm(settings, work))
@@ -305,11 +283,6 @@ def retention_command(dry_run: bool) -> None:
 )
 def backup_command(output: Path | None) -> None:
     """Back up the database (pg_dump for PostgreSQL, the backup API for SQLite)."""
-    import datetime as dt
-
-    from market.backup import BackupError, backup
-    from market.db import is_sqlite
-
     settings = Settings.from_env()
     if output is None:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -327,8 +300,6 @@ def backup_command(output: Path | None) -> None:
 @click.option("--yes", is_flag=True, help="do not ask before replacing the database")
 def restore_command(source: Path, yes: bool) -> None:
     """Replace the database's content with a backup made by `market backup`."""
-    from market.backup import BackupError, restore
-
     settings = Settings.from_env()
     if not yes:
         click.confirm("This replaces everything in the database. Continue?", abort=True)
@@ -349,12 +320,6 @@ def restore_command(source: Path, yes: bool) -> None:
 )
 def import_jira_command(file: Path, solution_name: str, encoding: str | None) -> None:
     """Import wishes from a Jira CSV export (re-importing updates, never duplicates)."""
-    from tqdm import tqdm
-
-    from market.errors import DomainError
-    from market.solutions import services
-    from market.solutions.jira import EncodingUnknown, decode_export, import_jira, read_rows
-
     settings = Settings.from_env()
     try:
         text = decode_export(file.read_bytes(), encoding)
@@ -366,8 +331,8 @@ def import_jira_command(file: Path, solution_name: str, encoding: str | None) ->
     _header, rows = read_rows(text)
 
     async def work() -> Any:
-        await services.seed_solutions()
-        solution = await services.get_solution_by_name(solution_name)
+        await solutions.seed_solutions()
+        solution = await solutions.get_solution_by_name(solution_name)
         if solution is None:
             raise click.ClickException(f"no solution called {solution_name!r}")
         with tqdm(total=len(rows), unit="row", desc=f"{solution.name}") as bar:
@@ -390,28 +355,23 @@ def import_jira_command(file: Path, solution_name: str, encoding: str | None) ->
 @click.option("--solution", "solution_name", required=True, help="e.g. OS2kitos")
 def import_commits_command(location: str, solution_name: str) -> None:
     """Import a product's git history (a local clone or a git URL); only new commits are read."""
-    from tqdm import tqdm
-
-    from market.contributions import services
-    from market.solutions.services import seed_solutions
-
     settings = Settings.from_env()
 
     async def work() -> Any:
-        await seed_solutions()
-        solution = await services.get_solution_by_name(solution_name)
+        await solutions.seed_solutions()
+        solution = await contributions.get_solution_by_name(solution_name)
         if solution is None:
             raise click.ClickException(f"no solution called {solution_name!r}")
         with tqdm(unit="commit", desc=solution.name, file=sys.stderr) as bar:
             try:
-                return await services.import_commits(
+                return await contributions.import_commits(
                     solution,
                     location,
                     var_dir=settings.var_dir,
                     progress=bar.update,
                     on_total=lambda total: setattr(bar, "total", total),
                 )
-            except services.ImportFailed as exc:
+            except contributions.ImportFailed as exc:
                 raise click.ClickException(exc.message) from exc
 
     report = _run(lambda: _with_orm(settings, work))

@@ -20,6 +20,7 @@ from babel.dates import format_datetime as babel_format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+from markupsafe import escape
 
 LANGUAGES = ("da", "en")
 DEFAULT_LANGUAGE = "da"
@@ -119,8 +120,6 @@ class LazyString:
         return gettext(self.message)
 
     def __html__(self) -> str:
-        from markupsafe import escape
-
         return str(escape(str(self)))
 
     def __repr__(self) -> str:

@@ -49,7 +49,7 @@ def _metrics() -> _Instruments:
     """The process's metrics, made (and registered) on first use."""
     global _instruments
     if _instruments is None:
-        from prometheus_client import Counter, Histogram
+        from prometheus_client import Counter, Histogram  # noqa: PLC0415 - see MULTIPROC_ENV
 
         _instruments = _Instruments(
             requests=Counter(
@@ -124,7 +124,7 @@ class _Snapshot:
 
 
 def database_gauges(outbox_pending: int, bids_by_state: dict[str, int]) -> list[Metric]:
-    from prometheus_client.core import GaugeMetricFamily
+    from prometheus_client.core import GaugeMetricFamily  # noqa: PLC0415 - see MULTIPROC_ENV
 
     outbox = GaugeMetricFamily("market_outbox_backlog", "E-mails waiting in the outbox")
     outbox.add_metric([], outbox_pending)
@@ -139,8 +139,8 @@ def database_gauges(outbox_pending: int, bids_by_state: dict[str, int]) -> list[
 def exposition(extra: list[Metric]) -> bytes:
     """The text exposition: this process's (or every process's) samples plus `extra`."""
     # See MULTIPROC_ENV for why these are imported here.
-    from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
-    from prometheus_client.multiprocess import MultiProcessCollector
+    from prometheus_client import REGISTRY, CollectorRegistry, generate_latest  # noqa: PLC0415
+    from prometheus_client.multiprocess import MultiProcessCollector  # noqa: PLC0415
 
     _metrics()  # every metric is there, at zero before its first sample
     directory = _multiprocess_dir()
@@ -173,6 +173,6 @@ def address_allowed(settings: Settings, address: str) -> bool:
 
 
 def response(body: bytes) -> Response:
-    from prometheus_client import CONTENT_TYPE_LATEST
+    from prometheus_client import CONTENT_TYPE_LATEST  # noqa: PLC0415 - see MULTIPROC_ENV
 
     return Response(body, media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})

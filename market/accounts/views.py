@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from market.accounts import services
+from market.audit.services import record
 from market.errors import (
     DomainError,
     NotAuthenticated,
@@ -15,6 +16,8 @@ from market.errors import (
     ValidationFailed,
 )
 from market.i18n import gettext as _
+from market.security.passwords import verify_password
+from market.security.secrets import new_secret
 from market.security.sessions import end_session, start_session
 from market.urls import url
 from market.web import (
@@ -62,7 +65,6 @@ async def login(request: Request) -> Response:
     )
     request.state.set_session = cookie
     request.state.csrf_rotate = True
-    from market.security.secrets import new_secret
 
     request.state.csrf_token = new_secret(24)
     flash(request, _("You are signed in."))
@@ -73,7 +75,6 @@ async def logout(request: Request) -> Response:
     session = request.state.session
     if session is not None:
         await end_session(session)
-        from market.audit.services import record
 
         await record(
             "logout",
@@ -146,7 +147,6 @@ async def account(request: Request) -> Response:
 async def change_password(request: Request) -> Response:
     user = request.state.user
     values = await form_data(request)
-    from market.security.passwords import verify_password
 
     ok, _new = await verify_password(user.password_hash, values.get("current_password", ""))
     try:

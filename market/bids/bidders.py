@@ -8,6 +8,7 @@ import datetime as dt
 
 from market import clock
 from market.accounts.models import User
+from market.conduct.states import eligibility
 from market.errors import NotFound
 from market.i18n import gettext as _
 from market.tasks.models import Task
@@ -38,8 +39,6 @@ def capacity_problem(task: Task, vendor: Vendor, today: dt.date | None = None) -
 
 
 async def eligibility_of(vendor: Vendor, at: dt.datetime) -> tuple[bool, list[str]]:
-    from market.conduct.states import eligibility
-
     verdict = await eligibility(vendor, at)
     return verdict.eligible, [str(r) for r in verdict.reasons]
 

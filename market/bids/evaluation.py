@@ -38,8 +38,10 @@ from market.errors import (
 )
 from market.i18n import format_datetime
 from market.i18n import gettext as _
+from market.mail.services import queue_mail
+from market.tasks import services as tasks
 from market.tasks.models import Task, TaskStatus
-from market.tasks.rules import effective_status, transition
+from market.tasks.rules import effective_status
 from market.templating import DEFAULT_CRITERION_NAMES
 from market.vendors.models import Vendor
 
@@ -446,9 +448,7 @@ async def award(task_id: int, body: dict[str, Any], *, actor: User, address: str
         raise NotAwardable(_("That bid was never submitted (it is a draft) and cannot be awarded."))
     try:
         async with transaction():
-            locked = await Task.filter(id=task.id).select_for_update().first()
-            assert locked is not None
-            came_from = transition(locked, TaskStatus.AWARDED)
+            locked, came_from = await tasks.lock_for(task.id, TaskStatus.AWARDED)
             row = await Award.create(
                 task=locked,
                 bid=bid,
@@ -456,7 +456,7 @@ async def award(task_id: int, body: dict[str, Any], *, actor: User, address: str
                 awarded_by_id=actor.id,
                 awarded_at=clock.now(),
             )
-            await Task.filter(id=task.id).update(status=TaskStatus.AWARDED)
+            await tasks.mark_awarded(locked)
             await record(
                 "task.awarded",
                 actor=actor,
@@ -508,8 +508,6 @@ async def outcome(bid: Bid) -> dict[str, Any] | None:
 
 async def notify_award(task_id: int) -> int:
     """E-mail every bidder the outcome: exactly one per bid (idempotent by its key)."""
-    from market.mail.services import queue_mail
-
     task = await Task.get_or_none(id=task_id)
     if task is None or not await Award.exists(task_id=task_id):
         return 0
@@ -571,9 +569,7 @@ async def rate_delivery(
     accepted, quality, on_time, comment = _read_rating(body)
     try:
         async with transaction():
-            locked = await Task.filter(id=task.id).select_for_update().first()
-            assert locked is not None
-            came_from = transition(locked, TaskStatus.DELIVERED)
+            locked, came_from = await tasks.lock_for(task.id, TaskStatus.DELIVERED)
             rating = await DeliveryRating.create(
                 task=locked,
                 bid=award_row.bid,
@@ -585,7 +581,7 @@ async def rate_delivery(
                 rated_by_id=actor.id,
                 rated_at=clock.now(),
             )
-            await Task.filter(id=task.id).update(status=TaskStatus.DELIVERED)
+            await tasks.mark_delivered(locked)
             await record(
                 "task.delivered",
                 actor=actor,

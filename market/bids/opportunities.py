@@ -12,24 +12,18 @@ from market.accounts.models import User
 from market.bids.bidders import capacity_problem, eligibility_of, own_vendor
 from market.bids.models import Bid
 from market.bids.reading import local_time
+from market.competencies import services as competencies
+from market.competencies.models import VendorCompetency
 from market.i18n import gettext as _
+from market.shortlists import services as shortlists
 from market.tasks.models import Invitation, Task, TaskStatus
 
 
 async def fit_reasons(vendor_id: int, tasks: Sequence[Task]) -> dict[int, list[str]]:
-    """Why each task fits: from the matching engine when it is there, else from the overlap
-    of the vendor's competencies with the task's codes."""
-    import importlib
-
-    try:
-        shortlists = importlib.import_module("market.shortlists.services")
-        matcher = shortlists.fit_reasons
-    except (ImportError, AttributeError):
-        matcher = None
-    found: dict[int, list[str]] = {}
-    if matcher is not None:
-        raw = await matcher(vendor_id, [t.id for t in tasks])
-        found = {int(k): [str(r) for r in v] for k, v in raw.items() if v}
+    """Why each task fits: from the task's shortlist where it ranks the vendor, else from the
+    overlap of the vendor's competencies with the task's codes."""
+    raw = await shortlists.fit_reasons(vendor_id, [t.id for t in tasks])
+    found = {int(k): [str(r) for r in v] for k, v in raw.items() if v}
     missing = [t for t in tasks if t.id not in found]
     if missing:
         found.update(await _overlap_reasons(vendor_id, missing))
@@ -38,9 +32,6 @@ async def fit_reasons(vendor_id: int, tasks: Sequence[Task]) -> dict[int, list[s
 
 async def _overlap_reasons(vendor_id: int, tasks: Sequence[Task]) -> dict[int, list[str]]:
     """Fit reasons from the overlap of the vendor's competencies with the task's codes."""
-    from market.competencies import services as competencies
-    from market.competencies.models import VendorCompetency
-
     mine = {c.code: c.level for c in await VendorCompetency.filter(vendor_id=vendor_id)}
     parents = await competencies.parent_map()
     covered: dict[str, str] = {}

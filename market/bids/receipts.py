@@ -11,6 +11,7 @@ from tortoise.expressions import Q
 from market import clock
 from market.accounts.models import User
 from market.bids.models import Bid, BidRevision, BidStatus
+from market.mail.services import queue_mail
 from market.tasks.models import Task
 
 RECEIPT_EVERY = dt.timedelta(minutes=3)
@@ -31,8 +32,6 @@ async def receipt_mail(bid: Bid, revision: BidRevision, actor: User, task: Task)
 
 
 async def _queue_receipt(bid: Bid, revision: BidRevision, actor: User, task: Task) -> None:
-    from market.mail.services import queue_mail
-
     await queue_mail(
         to=actor.email,
         template="bids/receipt",

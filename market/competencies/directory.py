@@ -19,6 +19,7 @@ from market.competencies.services import (
 from market.conduct.standing import count as count_standings
 from market.conduct.standing import current as current_standings
 from market.conduct.standing import page_of
+from market.conduct.states import eligibility_many
 from market.errors import ValidationFailed
 from market.i18n import gettext as _
 from market.vendors.models import SIZE_CLASSES, Vendor
@@ -48,16 +49,7 @@ class DirectoryEntry:
 async def eligibility_for(
     vendor_ids: list[int], at: dt.datetime | None = None
 ) -> dict[int, Any] | None:
-    """The conduct module's eligibility per vendor, or None where that module has none yet."""
-    try:
-        from market.conduct import services as conduct
-
-        eligibility_many = conduct.eligibility_many  # type: ignore[attr-defined]
-    except (ImportError, AttributeError):
-        try:
-            from market.conduct.states import eligibility_many
-        except ImportError:
-            return None
+    """The Code-of-Conduct eligibility per vendor."""
     result: dict[int, Any] = await eligibility_many(vendor_ids, at or clock.now())
     return result
 

@@ -22,6 +22,7 @@ from market.competencies.models import (
     VendorCompetency,
     VendorReference,
 )
+from market.competencies.taxonomy import all_seeds
 from market.db import after_commit, transaction
 from market.errors import (
     AlreadyExists,
@@ -29,6 +30,7 @@ from market.errors import (
     NotVendorAdmin,
     ValidationFailed,
 )
+from market.i18n import get_language
 from market.i18n import gettext as _
 from market.vendors.models import Vendor
 
@@ -129,8 +131,6 @@ async def labels_for(codes: Iterable[str]) -> dict[str, str]:
 
 
 def label(competency: Competency | None, code: str = "") -> str:
-    from market.i18n import get_language
-
     if competency is None:
         return code
     return competency.label_en if get_language() == "en" else competency.label_da
@@ -141,8 +141,6 @@ def label(competency: Competency | None, code: str = "") -> str:
 
 async def seed_taxonomy() -> int:
     """Add every seed code that is missing (idempotent: renames and retirements stay)."""
-    from market.competencies.taxonomy import all_seeds
-
     seeds = all_seeds()
     present = set(await Competency.all().values_list("code", flat=True))
     new = [

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from market.api import answer, int_field, json_body, page_of, pagination, path_id, text_field
 from market.conduct import services
 from market.conduct.models import Decision
-from market.errors import NotFound
+from market.errors import NotFound, ValidationFailed
 from market.i18n import gettext as _
 from market.web import client_address
 
@@ -52,8 +52,6 @@ async def publish(request: Request) -> Response:
         errors["effective_from"] = _("Give a date as YYYY-MM-DD.")
     grace_days = int_field(body, "grace_days", errors, minimum=0, maximum=365)
     if errors:
-        from market.errors import ValidationFailed
-
         label_errors = services.check_version_fields({"version": version.strip()})
         errors.setdefault("version", label_errors.get("version", ""))
         raise ValidationFailed(
@@ -87,8 +85,6 @@ async def _decide(request: Request, decision: str) -> Response:
         errors: dict[str, str] = {}
         reason = text_field(body, "reason", errors, max_length=2000)
         if errors:
-            from market.errors import ValidationFailed
-
             raise ValidationFailed(_("Give a reason."), errors)
     row = await services.decide_signature(
         path_id(request),

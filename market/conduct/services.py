@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
+from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.expressions import Subquery
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
@@ -32,7 +32,14 @@ from market.conduct.standing import page_of as standing_page
 from market.conduct.standing import refresh as refresh_standing
 from market.conduct.standing import state_counts as stored_state_counts
 from market.conduct.standing import with_state
-from market.conduct.states import REGISTER_STATUSES, Standing, State, in_force, standings
+from market.conduct.states import (
+    REGISTER_STATUSES,
+    Standing,
+    State,
+    in_force,
+    signature_status,
+    standings,
+)
 from market.conduct.states import eligibility as eligibility
 from market.conduct.states import eligibility_many as eligibility_many
 from market.db import after_commit, transaction
@@ -47,6 +54,7 @@ from market.errors import (
 )
 from market.i18n import gettext as _
 from market.i18n import lazy_gettext as _l
+from market.mail.services import queue_mail
 from market.parsing import ONE_LINE, single_line
 from market.vendors.models import Vendor
 
@@ -312,7 +320,6 @@ async def sign(
             _("%(vendor)s has already signed version %(v)s.")
             % {"vendor": vendor.name, "v": version.label}
         ) from exc
-    from market.mail.services import queue_mail
 
     signature.version = version
     signature.vendor = vendor
@@ -359,8 +366,6 @@ async def decide_signature(
     signature_id: int, decision: str, *, actor: User, reason: str = "", address: str = ""
 ) -> SignatureDecision:
     """Countersign, reject or revoke a signature, once; audited in the same transaction."""
-    from market.conduct.states import signature_status
-
     signature = await get_signature(signature_id)
     if signature is None:
         raise NotFound(_("No such signature."))
@@ -402,8 +407,6 @@ async def decide_signature(
 
 
 async def _mail_decision(signature: Signature, decision: SignatureDecision) -> None:
-    from market.mail.services import queue_mail
-
     await queue_mail(
         to=signature.user.email,
         template="conduct/decision",
@@ -643,8 +646,6 @@ async def _remind(
     actor: User | None,
     address: str = "",
 ) -> bool:
-    from market.mail.services import queue_mail
-
     try:
         async with transaction():
             reminder = await ConductReminder.create(
@@ -695,8 +696,6 @@ class SignatureView:
 
 async def vendor_signatures(vendor: Vendor) -> list[SignatureView]:
     """A vendor's signatures with their status, newest first."""
-    from market.conduct.states import signature_status
-
     rows = list(
         await Signature.filter(vendor_id=vendor.id)
         .select_related("version", "user")
@@ -715,8 +714,6 @@ async def vendor_signatures(vendor: Vendor) -> list[SignatureView]:
 
 async def seed_if_migrated() -> bool:
     """`market migrate` seeds version 1; a database without the conduct tables is left alone."""
-    from tortoise.exceptions import OperationalError
-
     try:
         await ensure_seed_conduct()
     except OperationalError:

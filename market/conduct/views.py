@@ -11,7 +11,7 @@ from market import clock
 from market.conduct import services
 from market.conduct.markdown import render_markdown
 from market.conduct.models import Decision
-from market.conduct.states import REGISTER_STATUSES, STATE_LABELS, State, standing
+from market.conduct.states import REGISTER_STATUSES, STATE_LABELS, State, signature_status, standing
 from market.errors import DomainError, NotFound
 from market.i18n import format_date, ngettext
 from market.i18n import gettext as _
@@ -100,7 +100,6 @@ async def receipt(request: Request) -> Response:
     vendor = await vendors.own_vendor(request.state.user)
     signature = await services.signature_for_vendor(vendor, int(request.path_params["id"]))
     decisions = await services.signature_decisions(signature)
-    from market.conduct.states import signature_status
 
     return render(
         request,

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from market import clock
+from market.accounts.models import User
 from market.accounts.services import get_user_by_email
 from market.schemas import parse
 from market.solutions.models import Solution, Wish
@@ -118,7 +119,6 @@ async def load() -> list[str]:
     vendor = await Vendor.filter(name="Aarhus Kodeværksted ApS").first()
     if vendor is not None:
         await Invitation.create(task=open_task, vendor=vendor, invited_by_id=coordinator.id)
-        from market.accounts.models import User
 
         asker = await User.filter(organisation_id=vendor.organisation_id).first()
         if asker is not None:

@@ -28,6 +28,7 @@ from tortoise.transactions import in_transaction
 from market import clock, urls
 from market.accounts.models import Organisation, OrganisationKind
 from market.bids.models import Award, DeliveryRating
+from market.competencies.models import Competency
 from market.opendata.models import OcdsRelease
 from market.opendata.services import public_tasks, submitted_bid_counts
 from market.settings import Settings
@@ -83,8 +84,6 @@ class _Context:
 
 
 async def _context(tasks: list[Task], now: dt.datetime, settings: Settings) -> _Context:
-    from market.competencies.models import Competency
-
     ids = [t.id for t in tasks]
     ctx = _Context(now=now, settings=settings)
     for row in await TaskFunding.filter(task_id__in=ids).prefetch_related("organisation"):

@@ -71,7 +71,8 @@ def password_problem(password: str, email: str = "", name: str = "") -> str | No
     local = email.lower().split("@")[0]
     if email and (lowered == email.lower() or (len(local) >= 4 and local in lowered)):
         return str(_l("The password must not contain your e-mail address."))
-    from zxcvbn import zxcvbn
+    # Loaded on the first password checked: 24 MB of dictionaries most processes never use.
+    from zxcvbn import zxcvbn  # noqa: PLC0415
 
     # zxcvbn refuses more than 72 characters (a ValueError); what follows only adds strength.
     result = zxcvbn(password[:72], user_inputs=[email, name, "partner", "market", "os2"])

@@ -27,9 +27,12 @@ from tortoise.functions import Max
 
 from market import clock
 from market.competencies.services import parent_map
-from market.shortlists.models import ExposureLedger, IndexVersion
+from market.conduct.models import VendorStanding
+from market.conduct.standing import current
+from market.conduct.states import eligibility_many
+from market.shortlists.models import ExposureLedger, IndexVersion, ShortlistEntry
 from market.shortlists.profiles import vendor_profiles
-from market.vendors.models import Vendor
+from market.vendors.models import SME_CLASSES, Vendor, size_class_for
 
 if TYPE_CHECKING:
     from matching import Index, Match, Settings, TaskProfile, VendorProfile
@@ -84,7 +87,7 @@ def _taxonomy_key(parents: dict[str, str]) -> str:
 
 
 async def _fit(settings: Settings, parents: dict[str, str], version: int) -> Loaded:
-    from matching import Index
+    from matching import Index  # noqa: PLC0415 - numpy only where ranking runs
 
     profiles = await vendor_profiles(None)
     index = await asyncio.to_thread(Index.fit, profiles, parents, settings)
@@ -139,8 +142,6 @@ async def _judge_at(loaded: Loaded, at: dt.datetime) -> None:
     ranking; only vendors whose standing differs from the index are upserted. Ranking now
     (the app's case), the stored standing says whose state changed since the index last
     looked, and only those are judged in full (for their reasons)."""
-    from market.conduct.states import eligibility_many
-
     index = loaded.index
     all_ids = [int(i) for i in await Vendor.all().values_list("id", flat=True)]  # type: ignore[call-overload]
     missing = [i for i in all_ids if index.vendor(i) is None]
@@ -179,9 +180,6 @@ async def _judge_at(loaded: Loaded, at: dt.datetime) -> None:
 async def _stored_standings(at: dt.datetime) -> dict[int, tuple[Any, ...]] | None:
     """Each vendor's stored standing (state, eligible, when computed, suspended) when `at` is
     now; None for another moment, which the stored rows do not describe."""
-    from market.conduct.models import VendorStanding
-    from market.conduct.standing import current
-
     if abs((at - clock.now()).total_seconds()) > 60:
         return None
     await current(at)
@@ -196,9 +194,7 @@ async def _stored_standings(at: dt.datetime) -> dict[int, tuple[Any, ...]] | Non
 async def exposure(task_id: int | str | None = None) -> Any:
     """The persisted exposure as a `matching.ExposureLedger`, with the SME place counts of the
     first ten eligible places of every other task's current shortlist (for the fair share)."""
-    from market.shortlists.models import ShortlistEntry
-    from market.vendors.models import SME_CLASSES, size_class_for
-    from matching.fairness import ExposureLedger as Ledger
+    from matching.fairness import ExposureLedger as Ledger  # noqa: PLC0415 - numpy only where ranking runs
 
     rows = await ExposureLedger.all().values_list("vendor_id", "exposure")
     places = ShortlistEntry.filter(rank__lte=10, eligible=True)
@@ -232,7 +228,7 @@ async def score_rows(
     of the index takes in their profiles as of that moment (`history_before`), task by task,
     so a later award, delivery or rating never leaks into an earlier award's features. The
     shared index is not touched."""
-    from matching import Index
+    from matching import Index  # noqa: PLC0415 - numpy only where ranking runs
 
     async with _the_lock():
         loaded = await current_index(settings)

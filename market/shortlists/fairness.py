@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from market.bids.models import Award
 from market.conduct.standing import eligible_ids
 from market.shortlists.models import ExposureLedger, ShortlistEntry
 from market.shortlists.services import EXPOSURE_DEPTH
@@ -54,10 +55,6 @@ def _share(part: float, whole: float) -> float:
 
 
 async def _awards_by_vendor() -> list[int]:
-    try:
-        from market.bids.models import Award
-    except ImportError:
-        return []
     return [int(v) for v in await Award.all().values_list("bid__vendor_id", flat=True)]  # type: ignore[call-overload]
 
 

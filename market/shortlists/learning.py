@@ -12,21 +12,20 @@ from typing import Any
 from market import clock
 from market.accounts.models import User
 from market.audit.services import record
+from market.bids.models import Award, Bid
 from market.db import after_commit, transaction
 from market.errors import AlreadyDone
 from market.i18n import gettext as _
-from market.shortlists import services
+from market.shortlists import engine, services
 from market.shortlists.models import MatchingModel
+from market.shortlists.profiles import task_profile
+from market.tasks.models import Invitation
 
 MIN_AWARDS = 20
 FOLDS = 4  # rolling origins: the awards in time order, in this many parts
 
 
 async def award_count() -> int:
-    try:
-        from market.bids.models import Award
-    except ImportError:
-        return 0
     return await Award.all().count()
 
 
@@ -54,10 +53,6 @@ async def request_learning(*, actor: User, address: str = "") -> MatchingModel:
 
 async def _history() -> list[tuple[Any, Any, list[int], int]]:
     """(task profile, awarded at, vendors considered, awarded vendor) per award, oldest first."""
-    from market.bids.models import Award, Bid
-    from market.shortlists.profiles import task_profile
-    from market.tasks.models import Invitation
-
     awards = list(await Award.all().order_by("awarded_at", "id").select_related("task", "bid"))
     task_ids = [a.task_id for a in awards]
     considered: dict[int, set[int]] = {i: set() for i in task_ids}
@@ -111,10 +106,10 @@ async def learn_weights(model_id: int) -> str:
 
 
 async def _fit_and_compare() -> tuple[dict[str, Any], Any]:
-    import numpy as np
+    # scikit-learn (0.9 s, 80 MB) only in the process that learns.
+    import numpy as np  # noqa: PLC0415
 
-    from market.shortlists import engine
-    from matching.learn import History, evaluate_over_folds
+    from matching.learn import History, evaluate_over_folds  # noqa: PLC0415
 
     settings = await services.engine_settings()
     history = await _history()

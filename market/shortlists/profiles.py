@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from market import clock
+from market.bids.deliveries import delivery_history
+from market.bids.models import Award
 from market.competencies.models import VendorCompetency, VendorReference
 from market.conduct.states import eligibility_many
 from market.contributions.figures import monthly_history
@@ -177,11 +179,7 @@ async def _contributions(
 async def _delivery_history(
     ids: list[int], before: dt.datetime | None = None
 ) -> dict[int, list[tuple[int, bool, str, list[str]]]]:
-    """The bids module's rated deliveries, when that module is there (it is optional)."""
-    try:
-        from market.bids.deliveries import delivery_history
-    except ImportError:
-        return {}
+    """The bids module's rated deliveries."""
     return dict(await delivery_history(ids, before=before))
 
 
@@ -190,10 +188,6 @@ async def _awards(
 ) -> dict[int, tuple[int, int, int]]:
     """vendor -> (awards in all, awards in the recent window, hours awarded in that window),
     counting awards up to `at` (before it, when `strictly`)."""
-    try:
-        from market.bids.models import Award
-    except ImportError:
-        return {}
     since = at - dt.timedelta(days=RECENT_DAYS)
     found: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
     until = {"awarded_at__lt": at} if strictly else {"awarded_at__lte": at}

@@ -21,10 +21,12 @@ from market import clock
 from market.accounts.models import User
 from market.alerts.models import AlertItem
 from market.audit.services import record
+from market.competencies.services import competencies_by_code, label
 from market.db import after_commit, transaction
 from market.errors import NotCoordinator, ValidationFailed
 from market.i18n import DEFAULT_LANGUAGE, render_message, set_language
 from market.i18n import gettext as _
+from market.shortlists import engine
 from market.shortlists.models import (
     ExposureLedger,
     MatchingSettings,
@@ -32,9 +34,11 @@ from market.shortlists.models import (
     ShortlistEntry,
     ShortlistStatus,
 )
+from market.shortlists.profiles import task_profile
 from market.solutions import services as solutions
 from market.tasks import services as tasks
 from market.tasks.models import Invitation, Task, TaskStatus
+from market.tasks.rules import bidding_open
 from matching.types import DEFAULT_SETTINGS, DEFAULT_WEIGHTS, FEATURES, Settings, Weights
 
 SETTINGS_ID = 1
@@ -209,9 +213,6 @@ async def _mark(task_id: int, status: str, **values: Any) -> Shortlist:
 async def compute_shortlist(task_id: int) -> str:
     """Rank every vendor for a published task and store the ranking (idempotent: a second run
     replaces the first, and each run keeps the model version and the settings it used)."""
-    from market.shortlists import engine
-    from market.shortlists.profiles import task_profile
-
     set_language(DEFAULT_LANGUAGE)  # reasons are stored in the binding language
     task = await Task.get_or_none(id=task_id)
     if task is None or task.published_at is None:
@@ -274,8 +275,6 @@ async def request_recompute(task_id: int, user: User) -> None:
 
 async def vendor_changed(vendor_id: int) -> int:
     """After a vendor's profile changed: a new index version and fresh open shortlists."""
-    from market.shortlists import engine
-
     version = await engine.bump(vendor_id, "vendor profile")
     for task_id in await open_task_ids():
         await after_commit("compute_shortlist", task_id, job_id=SHORTLIST_JOB.format(task_id))
@@ -391,8 +390,6 @@ async def staff_task(task_id: int, user: Any) -> Task:
 
 async def may_invite(task: Task, user: Any) -> bool:
     """The task's coordinators may invite while bidding is open."""
-    from market.tasks.rules import bidding_open
-
     return bidding_open(task) and await solutions.is_coordinator(user, task.solution_id)
 
 
@@ -505,7 +502,6 @@ async def fit_reasons(vendor_id: int, task_ids: Iterable[int]) -> dict[int, list
     rows = await ShortlistEntry.filter(vendor_id=vendor_id, shortlist__task_id__in=ids).values(
         "shortlist__task_id", "rank", "eligible", "matched_codes", "top_terms", "reasons"
     )
-    from market.competencies.services import competencies_by_code, label
 
     codes = {m[0] for row in rows for m in row["matched_codes"] or []}
     labels = await competencies_by_code(codes)

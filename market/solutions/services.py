@@ -561,8 +561,6 @@ async def release_board(release_id: int) -> dict[str, Any]:
     release = await get_release(release_id)
     if release is None:
         raise NotFound(_("There is no such release."))
-    from market.tasks.models import TaskWish
-
     wishes = list(await Wish.filter(release_id=release.id).order_by("id"))
     links = await TaskWish.filter(wish_id__in=[w.id for w in wishes]).select_related("task")
     tasks_by_wish: dict[int, list[Any]] = {}

@@ -12,6 +12,7 @@ from market.i18n import gettext as _
 from market.i18n import ngettext
 from market.solutions import jira, services
 from market.solutions.models import PRIORITIES, WishStatus
+from market.tasks import services as tasks
 from market.urls import url
 from market.web import (
     client_address,
@@ -34,8 +35,6 @@ async def solution_list(request: Request) -> Response:
 
 
 async def solution_detail(request: Request) -> Response:
-    from market.tasks import services as tasks
-
     detail = await services.solution_detail(path_id(request))
     user = request.state.user
     sort = request.query_params.get("sort", "support")

@@ -4,13 +4,13 @@ publish answers to every vendor concerned with the asker left out."""
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 from dataclasses import dataclass
 from typing import Any
 
 from market import clock
 from market.accounts.models import User
 from market.audit.services import record
+from market.conduct.states import eligibility as conduct_eligibility
 from market.db import transaction
 from market.errors import (
     NotEligible,
@@ -20,6 +20,7 @@ from market.errors import (
     ValidationFailed,
 )
 from market.i18n import gettext as _
+from market.mail.services import queue_mail
 from market.solutions import services as solutions
 from market.tasks.models import Answer, Invitation, Question, Task, TaskStatus
 from market.tasks.rules import effective_status
@@ -35,18 +36,7 @@ class Eligibility:
 
 async def vendor_eligibility(vendor: Vendor, at: dt.datetime) -> Eligibility:
     """Eligibility comes from the conduct module (its Code of Conduct state)."""
-    try:
-        from market.conduct.services import eligibility  # type: ignore[attr-defined]
-    except ImportError:
-        try:
-            from market.conduct.states import eligibility
-        except ImportError:  # pragma: no cover - only before the conduct module existed
-            if vendor.suspended_at is not None:
-                return Eligibility(False, [_("The vendor is suspended.")])
-            return Eligibility(True, [])
-    result: Any = eligibility(vendor, at)
-    if inspect.isawaitable(result):
-        result = await result
+    result = await conduct_eligibility(vendor, at)
     return Eligibility(bool(result.eligible), [str(r) for r in result.reasons])
 
 
@@ -92,7 +82,6 @@ async def ask_question(task_id: int, text: str, *, actor: User, address: str = "
             after={"question_id": question.id},
             address=address,
         )
-    from market.mail.services import queue_mail
 
     for coordinator in await (await task.solution).coordinators.all():
         await queue_mail(

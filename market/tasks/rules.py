@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import re
 from typing import Any
 
 from market import clock
 from market.accounts.models import Organisation
 from market.accounts.services import find_municipality
+from market.competencies.models import Competency
+from market.competencies.services import unknown_codes as taxonomy_unknown
 from market.errors import DeadlineMovedEarlier, DeadlinePassed, WrongStatus
 from market.i18n import format_datetime
 from market.i18n import gettext as _
@@ -71,19 +72,11 @@ def transition(task: Task, to: str, now: dt.datetime | None = None) -> str:
 
 
 async def unknown_codes(codes: list[str]) -> list[str]:
-    """Codes the competency taxonomy does not know. While the taxonomy is empty (or its
-    module absent) any 8-digit CPV code and non-empty code is accepted."""
-    try:
-        from market.competencies.models import Competency
-        from market.competencies.services import unknown_codes as taxonomy_unknown
-    except ImportError:  # pragma: no cover - the competencies package is always installed
-        return []
+    """Codes the competency taxonomy does not know. While the taxonomy is empty any 8-digit
+    CPV code and non-empty code is accepted."""
     if not codes or not await Competency.exists():
         return []
-    result: Any = taxonomy_unknown(codes)
-    if inspect.isawaitable(result):
-        result = await result
-    return list(result)
+    return await taxonomy_unknown(codes)
 
 
 async def read_codes(body: dict[str, Any], name: str, errors: dict[str, str]) -> list[str]:

@@ -14,6 +14,7 @@ from market.bids.models import Bid
 from market.db import after_commit, transaction
 from market.errors import ChangedMeanwhile, NotFound, ValidationFailed, WrongStatus
 from market.i18n import gettext as _
+from market.mail.services import queue_mail
 from market.schemas import parse
 from market.solutions import services as solutions
 from market.solutions.models import Solution, Wish
@@ -26,6 +27,7 @@ from market.tasks.models import (
     TaskFollower,
     TaskFunding,
     TaskStatus,
+    TaskWish,
 )
 from market.tasks.rules import bidding_open, effective_status, transition
 from market.tasks.schemas import TaskContent, TaskCreate, TaskUpdate
@@ -138,7 +140,6 @@ async def _save_links(task: Task, clean: dict[str, Any]) -> None:
     await TaskFunding.filter(task_id=task.id).delete()
     for org, amount in clean["funding"]:
         await TaskFunding.create(task=task, organisation=org, amount_dkk=amount)
-    from market.tasks.models import TaskWish
 
     await TaskWish.filter(task_id=task.id).delete()
     for wish_id in clean["wish_ids"]:
@@ -170,7 +171,6 @@ def _snapshot(task: Task, clean: dict[str, Any]) -> dict[str, str]:
 async def current_values(task: Task) -> dict[str, Any]:
     """The task as input fields (so an edit may send only the fields it changes)."""
     funding = await TaskFunding.filter(task_id=task.id).select_related("organisation")
-    from market.tasks.models import TaskWish
 
     wish_ids = await TaskWish.filter(task_id=task.id).values_list("wish_id", flat=True)
     return {
@@ -269,7 +269,6 @@ async def update_task(task_id: int, data: TaskUpdate, *, actor: User, address: s
 
 async def _old_clean(task: Task) -> dict[str, Any]:
     funding = await TaskFunding.filter(task_id=task.id).select_related("organisation")
-    from market.tasks.models import TaskWish
 
     wish_ids = await TaskWish.filter(task_id=task.id).values_list("wish_id", flat=True)
     old: dict[str, Any] = {
@@ -334,6 +333,27 @@ async def close_due_tasks() -> int:
     )
 
 
+# --- the outcome (the evaluation in market.bids moves the task through these) --------------
+
+
+async def lock_for(task_id: int, to: str) -> tuple[Task, str]:
+    """The task locked for a move to `to` inside the caller's transaction, and the status it
+    comes from (Conflict when the move is not allowed)."""
+    locked = await Task.filter(id=task_id).select_for_update().first()
+    assert locked is not None
+    return locked, transition(locked, to)
+
+
+async def mark_awarded(task: Task) -> None:
+    """The task is awarded (locked by `lock_for(task.id, AWARDED)` in this transaction)."""
+    await Task.filter(id=task.id).update(status=TaskStatus.AWARDED)
+
+
+async def mark_delivered(task: Task) -> None:
+    """The task is delivered (locked by `lock_for(task.id, DELIVERED)` in this transaction)."""
+    await Task.filter(id=task.id).update(status=TaskStatus.DELIVERED)
+
+
 # --- reading -----------------------------------------------------------------------------
 
 
@@ -391,7 +411,6 @@ async def list_tasks(
 async def task_detail(task_id: int, user: Any) -> dict[str, Any]:
     task = await visible_task(task_id, user)
     solution = await task.solution
-    from market.tasks.models import TaskWish
 
     funding = list(await TaskFunding.filter(task_id=task.id).select_related("organisation"))
     wishes = [link.wish for link in await TaskWish.filter(task_id=task.id).select_related("wish")]
@@ -509,8 +528,6 @@ async def invite_vendors(
 
 
 async def _mail_vendor(vendor: Vendor, template: str, key: str, **values: Any) -> None:
-    from market.mail.services import queue_mail
-
     settings_url = values.pop("base_url", "")
     for user in await User.filter(organisation_id=vendor.organisation_id, is_active=True):
         await queue_mail(

@@ -17,6 +17,7 @@ from market.conduct.standing import count as count_standings
 from market.conduct.standing import current as current_standings
 from market.conduct.standing import eligible_vendors
 from market.conduct.standing import page_of as standing_page
+from market.conduct.states import standings
 from market.db import after_commit, transaction
 from market.errors import (
     AlreadyExists,
@@ -28,6 +29,7 @@ from market.errors import (
 )
 from market.i18n import gettext as _
 from market.i18n import render_message
+from market.mail.services import queue_mail
 from market.parsing import ONE_LINE, single_line, whole_number
 from market.security.passwords import password_problem
 from market.security.secrets import digest, new_secret
@@ -273,8 +275,6 @@ async def public_register(
 
     Filtered, counted and paged in SQL on the stored standing; the page's vendors alone are
     judged in full (for the signature that keeps them eligible)."""
-    from market.conduct.states import standings
-
     await current_standings()
     eligible = eligible_vendors()
     words = " ".join(q.split())[:100]
@@ -401,7 +401,6 @@ async def invite(
             address=address,
             after={"email": email, "role": role},
         )
-    from market.mail.services import queue_mail
 
     if owner is not None:
         await accounts.tell_owner(

@@ -5,10 +5,13 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from market.conduct.services import vendor_signatures
 from market.conduct.states import STATE_LABELS, standing
 from market.errors import DomainError, NotFound, ValidationFailed
 from market.i18n import get_language
 from market.i18n import gettext as _
+from market.security.secrets import new_secret
+from market.security.sessions import end_session, start_session
 from market.urls import url
 from market.vendors import services
 from market.web import (
@@ -46,9 +49,6 @@ async def register(request: Request) -> Response:
 
 
 async def _sign_in(request: Request, user: object) -> None:
-    from market.security.secrets import new_secret
-    from market.security.sessions import end_session, start_session
-
     if request.state.session is not None:
         await end_session(request.state.session)
     _session, cookie = await start_session(
@@ -102,8 +102,6 @@ async def my_company(
     message: str = "",
     status_code: int = 200,
 ) -> Response:
-    from market.conduct.services import vendor_signatures
-
     user = request.state.user
     vendor = await services.own_vendor(user)
     return render(
