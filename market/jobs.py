@@ -141,7 +141,14 @@ def observed(name: str, function: JobFunction) -> JobFunction:
 
 # Jobs enqueued with a job id to debounce them keep no result: arq refuses a job id while
 # its result is kept, which would swallow the next change for an hour.
-DEBOUNCED = {"refresh_vendor_index", "compute_shortlist", "rebuild_contributions", "import_commits"}
+DEBOUNCED = {
+    "refresh_vendor_index",
+    "compute_shortlist",
+    "refresh_shortlists",
+    "store_index_snapshot",
+    "rebuild_contributions",
+    "import_commits",
+}
 
 
 class WorkerSettings:

@@ -29,7 +29,9 @@ from market.routes import routes
 from market.security import passwords
 from market.settings import Settings
 
-OUT_OF_LOOP = frozenset({"compute_shortlist"})
+OUT_OF_LOOP = frozenset({"compute_shortlist", "refresh_shortlists", "store_index_snapshot"})
+
+NICENESS = 10  # the worker process's scheduling priority, below the web process's
 
 _pool: ProcessPoolExecutor | None = None
 _loop: asyncio.AbstractEventLoop | None = None  # in the worker process
@@ -68,6 +70,9 @@ def shutdown() -> None:
 def _start() -> None:
     global _loop
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    # The web process's requests come first: on a busy machine the ranking takes the CPU time
+    # they leave instead of competing with them for it.
+    os.nice(NICENESS)
     _loop = asyncio.new_event_loop()
     asyncio.set_event_loop(_loop)
     _loop.run_until_complete(_connect())

@@ -20,6 +20,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,16 +31,21 @@ from market.competencies.services import parent_map
 from market.conduct.models import VendorStanding
 from market.conduct.standing import current
 from market.conduct.states import eligibility_many
-from market.shortlists.models import ExposureLedger, IndexVersion, ShortlistEntry
+from market.db import after_commit
+from market.shortlists.models import ExposureLedger, IndexSnapshot, IndexVersion, ShortlistEntry
 from market.shortlists.profiles import vendor_profiles
 from market.vendors.models import SME_CLASSES, Vendor, size_class_for
+from matching.types import DEFAULT_SETTINGS
 
 if TYPE_CHECKING:
     from matching import Index, Match, Settings, TaskProfile, VendorProfile
 
 log = logging.getLogger(__name__)
 
-BULK_REFIT = 200  # more changed vendors than this since the loaded version: refit instead
+BULK_REFIT = 2000  # more changed vendors than this since the loaded version: refit instead
+SNAPSHOT_JOB = "index:snapshot"
+SNAPSHOT_LAG = 500  # versions the stored snapshot may fall behind before a newer one is stored
+LOAD_SNAPSHOTS = True  # False: always fit from the rows (scripts/scale_bench.py times both)
 RANK_ALL_UP_TO = 1000  # pools up to this size are stored whole (ineligible vendors included)
 TOP = 200  # larger pools: the first places only
 
@@ -48,7 +54,7 @@ TOP = 200  # larger pools: the first places only
 class Loaded:
     index: Index
     version: int  # the IndexVersion id the index includes
-    model_version: str
+    model_version: str  # `fit_key` of the settings it was fitted with
     taxonomy_key: str
     # Per vendor, the stored standing the index's eligibility was last judged from.
     judged: dict[int, tuple[Any, ...]] = dataclasses.field(default_factory=dict)
@@ -86,13 +92,28 @@ def _taxonomy_key(parents: dict[str, str]) -> str:
     return hashlib.sha256(payload).hexdigest()[:16]
 
 
+def fit_key(settings: Settings) -> str:
+    """What a fitted index depends on: every setting but the weights and the two fairness
+    settings, which only weigh the features at ranking time (a weights change needs no refit)."""
+    return dataclasses.replace(
+        settings,
+        weights=DEFAULT_SETTINGS.weights,
+        fairness_strength=DEFAULT_SETTINGS.fairness_strength,
+        fair_share=DEFAULT_SETTINGS.fair_share,
+    ).model_version
+
+
 async def _fit(settings: Settings, parents: dict[str, str], version: int) -> Loaded:
     from matching import Index  # noqa: PLC0415 - numpy only where ranking runs
 
-    profiles = await vendor_profiles(None)
+    at = clock.now()
+    # Read before the profiles: a standing that changes meanwhile differs and is judged again.
+    stored = await _stored_standings(at)
+    profiles = await vendor_profiles(None, at)
     index = await asyncio.to_thread(Index.fit, profiles, parents, settings)
     log.info("matching index fitted: %d vendors, version %d", len(index), version)
-    return Loaded(index, version, settings.model_version, _taxonomy_key(parents))
+    # The profiles' eligibility was judged in full just now: the ranking need not judge it again.
+    return Loaded(index, version, fit_key(settings), _taxonomy_key(parents), dict(stored or {}))
 
 
 async def _catch_up(loaded: Loaded, latest: int) -> Loaded | None:
@@ -103,16 +124,18 @@ async def _catch_up(loaded: Loaded, latest: int) -> Loaded | None:
     if any(v is None for v in changed) or len(set(changed)) > BULK_REFIT:
         return None
     ids = sorted({int(v) for v in changed if v is not None})  # type: ignore[call-overload]
-    profiles = {p.id: p for p in await vendor_profiles(ids)}
+    at = clock.now()
+    stored = await _stored_standings(at)
+    profiles = await vendor_profiles(ids, at)
+    found = {p.id for p in profiles}
 
     def apply() -> None:
-        for vendor_id in ids:
-            if vendor_id in profiles:
-                loaded.index.upsert(profiles[vendor_id])
-            else:
-                loaded.index.remove(vendor_id)
+        loaded.index.remove_many(i for i in ids if i not in found)
+        loaded.index.upsert_many(profiles)
 
     await asyncio.to_thread(apply)
+    if stored is not None:  # judged in full just now
+        loaded.judged.update({i: stored[i] for i in found if i in stored})
     loaded.version = latest
     return loaded
 
@@ -121,7 +144,7 @@ async def current_index(settings: Settings) -> Loaded:
     """This process's index for `settings`, brought up to the latest version."""
     parents = await parent_map()
     latest = await latest_version()
-    loaded = _cache.get(settings.model_version)
+    loaded = _cache.get(fit_key(settings))
     if loaded is not None and (
         loaded.taxonomy_key != _taxonomy_key(parents) or loaded.version > latest
     ):
@@ -129,10 +152,73 @@ async def current_index(settings: Settings) -> Loaded:
     if loaded is not None and loaded.version < latest:
         loaded = await _catch_up(loaded, latest)
     if loaded is None:
-        loaded = await _fit(settings, parents, latest)
+        if LOAD_SNAPSHOTS:
+            loaded = await _load_snapshot(fit_key(settings), _taxonomy_key(parents), latest)
+        if loaded is not None and loaded.version < latest:
+            loaded = await _catch_up(loaded, latest)
+        if loaded is None:
+            loaded = await _fit(settings, parents, latest)
         _cache.clear()
-        _cache[settings.model_version] = loaded
+        _cache[loaded.model_version] = loaded
+        await after_commit("store_index_snapshot", job_id=SNAPSHOT_JOB)
+    loaded.index.settings = settings  # this ranking's weights and fairness settings
     return loaded
+
+
+async def _load_snapshot(key: str, taxonomy_key: str, latest: int) -> Loaded | None:
+    """The stored snapshot fitted with these settings and this taxonomy, if any."""
+    from matching import Index  # noqa: PLC0415 - numpy only where ranking runs
+
+    row = (
+        await IndexSnapshot.filter(fit_key=key, taxonomy_key=taxonomy_key, version__lte=latest)
+        .order_by("-version", "-id")
+        .first()
+    )
+    if row is None:
+        return None
+    data = bytes(row.data)
+    try:
+        index = await asyncio.to_thread(lambda: Index.from_bytes(zlib.decompress(data)))
+    except Exception:  # a cache that cannot be read is refitted
+        log.warning("matching index snapshot %d unreadable: refitting", row.id, exc_info=True)
+        return None
+    if fit_key(index.settings) != key:
+        return None
+    log.info("matching index loaded: %d vendors, version %d", len(index), row.version)
+    judged = {
+        int(vendor_id): (state, eligible, dt.datetime.fromisoformat(at), suspended)
+        for vendor_id, state, eligible, at, suspended in row.judged or []
+    }
+    return Loaded(index, row.version, key, taxonomy_key, judged)
+
+
+async def store_snapshot(*, lag: int = SNAPSHOT_LAG) -> str:
+    """Store this process's index when no snapshot of its settings and taxonomy is stored, or
+    the stored one is more than `lag` versions older (older snapshots are deleted)."""
+    if not _cache:
+        return "no index loaded"
+    async with _the_lock():
+        loaded = next(iter(_cache.values()))
+        same = IndexSnapshot.filter(fit_key=loaded.model_version, taxonomy_key=loaded.taxonomy_key)
+        newest = await same.order_by("-version").first().values_list("version", flat=True)
+        if newest is not None and int(newest) + lag >= loaded.version:  # type: ignore[call-overload]
+            return "snapshot current"
+        data = await asyncio.to_thread(lambda: zlib.compress(loaded.index.to_bytes(), 1))
+        version, vendors = loaded.version, len(loaded.index)
+        judged = [
+            [vendor_id, state, eligible, at.isoformat(), suspended]
+            for vendor_id, (state, eligible, at, suspended) in loaded.judged.items()
+        ]
+    row = await IndexSnapshot.create(
+        fit_key=loaded.model_version,
+        taxonomy_key=loaded.taxonomy_key,
+        version=version,
+        vendors=vendors,
+        data=data,
+        judged=judged,
+    )
+    await IndexSnapshot.exclude(id=row.id).delete()
+    return f"stored version {version}: {vendors} vendors, {len(data)} bytes"
 
 
 async def _judge_at(loaded: Loaded, at: dt.datetime) -> None:
@@ -169,10 +255,8 @@ async def _judge_at(loaded: Loaded, at: dt.datetime) -> None:
     if changed or gone:
 
         def apply() -> None:
-            for vendor_id in gone:
-                index.remove(vendor_id)
-            for profile in changed:
-                index.upsert(profile)
+            index.remove_many(gone)
+            index.upsert_many(changed)
 
         await asyncio.to_thread(apply)
 

@@ -8,14 +8,14 @@ from typing import Any
 from market import metrics
 from market.competencies import services as competencies
 from market.runners import JobFunction, Periodic
-from market.shortlists import learning, services
+from market.shortlists import engine, learning, services
 
 
 async def refresh_vendor_index(ctx: dict[str, Any], vendor_id: int) -> str:
     """Take a vendor's changed competency profile into the matching index (debounced)."""
     state = await competencies.refresh_vendor_index(vendor_id)
-    # A new index version (workers upsert the vendor before their next ranking) and fresh
-    # shortlists of the open tasks, each debounced by its job id.
+    # A new index version (workers upsert the vendor before their next ranking); the open
+    # shortlists are marked stale for the one refresh job (no job per task).
     await services.vendor_changed(vendor_id)
     return state
 
@@ -27,8 +27,14 @@ async def compute_shortlist(ctx: dict[str, Any], task_id: int) -> str:
 
 
 async def sweep_shortlists(ctx: dict[str, Any]) -> int:
-    """Shortlists whose job was lost (e.g. queued while Redis was down) are queued again."""
+    """Queue the refresh job while shortlists are due: missing (e.g. queued while Redis was
+    down), stale, or queued for longer than a job may take."""
     return await services.sweep_shortlists(ctx["settings"].job_timeout_seconds)
+
+
+async def refresh_shortlists(ctx: dict[str, Any]) -> int:
+    """Rank a batch of due shortlists in one job (after a profile save, a weights change...)."""
+    return await services.refresh_shortlists(ctx["settings"].job_timeout_seconds)
 
 
 async def conduct_changed(ctx: dict[str, Any], vendor_id: int, changed_at: str) -> int:
@@ -37,8 +43,13 @@ async def conduct_changed(ctx: dict[str, Any], vendor_id: int, changed_at: str) 
 
 
 async def recompute_open_shortlists(ctx: dict[str, Any]) -> int:
-    """Queue fresh shortlists of every open task (after the matching settings changed)."""
+    """Mark every open shortlist stale (after a new Code of Conduct version)."""
     return await services.recompute_open_shortlists()
+
+
+async def store_index_snapshot(ctx: dict[str, Any]) -> str:
+    """Store the index this worker just fitted or loaded, for the next worker to start from."""
+    return await engine.store_snapshot()
 
 
 async def refresh_exposure(ctx: dict[str, Any], vendor_ids: list[int]) -> int:
@@ -58,6 +69,8 @@ JOBS: dict[str, JobFunction] = {
     "recompute_open_shortlists": recompute_open_shortlists,
     "conduct_changed": conduct_changed,
     "sweep_shortlists": sweep_shortlists,
+    "refresh_shortlists": refresh_shortlists,
+    "store_index_snapshot": store_index_snapshot,
     "refresh_exposure": refresh_exposure,
     "learn_weights": learn_weights,
 }

@@ -32,6 +32,9 @@ class Shortlist(Model):
     vendors_ranked = fields.IntField(default=0)
     error = fields.TextField(default="")
     runs = fields.IntField(default=0)
+    # Out of date (a vendor, the weights or a standing changed since it was computed): ranked
+    # again by the batched refresh job, or at once when someone reads it.
+    stale = fields.BooleanField(default=False, db_default=False, db_index=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
@@ -129,3 +132,21 @@ class IndexVersion(Model):
     class Meta:
         table = "matching_index_version"
         ordering = ["id"]
+
+
+class IndexSnapshot(Model):
+    # The last fitted index of a worker (`Index.to_bytes`, zlib-compressed) with the version
+    # it includes, so a fresh worker loads it and upserts the vendors changed since instead of
+    # fitting 10,000 profiles again. Only ever a cache: any mismatch means a refit.
+    id = fields.IntField(primary_key=True)
+    fit_key = fields.CharField(max_length=40)
+    taxonomy_key = fields.CharField(max_length=16)
+    version = fields.IntField()
+    vendors = fields.IntField(default=0)
+    data = fields.BinaryField()
+    # Per vendor, the stored standing its eligibility in `data` was judged from (`Loaded.judged`).
+    judged: list[list[Any]] = fields.JSONField(default=list)  # type: ignore[assignment]
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "matching_index_snapshot"

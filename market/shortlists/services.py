@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
 
 from market import clock
 from market.accounts.models import User
@@ -47,6 +49,8 @@ INVITATION_EXPOSURE = 1.0
 ALERT_EXPOSURE = 0.5  # per task a vendor's users were alerted to
 WEIGHT_LIMIT = 5.0
 SHORTLIST_JOB = "shortlist:{}"
+REFRESH_JOB = "shortlists:refresh"  # the one job that ranks stale shortlists in a batch
+REFRESH_BATCH = 20  # shortlists one refresh job ranks; the minute sweep queues the next batch
 
 
 def position_exposure(rank: int) -> float:
@@ -174,7 +178,7 @@ async def update_settings(
                 after={**after, "source": source},
                 address=address,
             )
-            await after_commit("recompute_open_shortlists")
+            await mark_stale()  # no refit: the index is fitted without the weights
     return row
 
 
@@ -194,10 +198,25 @@ async def reset_settings(*, actor: User, address: str = "") -> MatchingSettings:
 # --- computing a shortlist (in a job) ---------------------------------------------------------
 
 
+def _open_tasks() -> QuerySet[Task]:
+    return Task.filter(status=TaskStatus.PUBLISHED, bid_deadline__gt=clock.now())
+
+
 async def open_task_ids() -> list[int]:
     """Published tasks still open for bids: their shortlists follow vendor changes."""
-    rows = await Task.filter(status=TaskStatus.PUBLISHED, bid_deadline__gt=clock.now())
-    return [t.id for t in rows]
+    return [int(i) for i in await _open_tasks().values_list("id", flat=True)]  # type: ignore[call-overload]
+
+
+async def mark_stale(task_ids: Iterable[int] | None = None) -> int:
+    """Mark the stored shortlists of open tasks (these tasks', or every open task's) out of
+    date in one UPDATE and queue the one refresh job: never a job per task. Returns how many
+    were marked."""
+    query = Shortlist.filter(stale=False, task_id__in=Subquery(_open_tasks().values("id")))
+    if task_ids is not None:
+        query = query.filter(task_id__in=sorted({int(i) for i in task_ids}))
+    marked = await query.update(stale=True)
+    await after_commit("refresh_shortlists", job_id=REFRESH_JOB)
+    return int(marked)
 
 
 async def _mark(task_id: int, status: str, **values: Any) -> Shortlist:
@@ -217,7 +236,8 @@ async def compute_shortlist(task_id: int) -> str:
     task = await Task.get_or_none(id=task_id)
     if task is None or task.published_at is None:
         return "not published"
-    await _mark(task_id, ShortlistStatus.RUNNING, error="")
+    # Not stale from here on: a change made while this runs marks it stale again.
+    await _mark(task_id, ShortlistStatus.RUNNING, error="", stale=False)
     try:
         settings = await engine_settings()
         profile = await task_profile(task)
@@ -274,10 +294,11 @@ async def request_recompute(task_id: int, user: User) -> None:
 
 
 async def vendor_changed(vendor_id: int) -> int:
-    """After a vendor's profile changed: a new index version and fresh open shortlists."""
+    """After a vendor's profile changed: a new index version, and the open shortlists marked
+    stale (one UPDATE; any of them may change, the vendor's scores and the text weights alike)
+    for the batched refresh, not one job per open task."""
     version = await engine.bump(vendor_id, "vendor profile")
-    for task_id in await open_task_ids():
-        await after_commit("compute_shortlist", task_id, job_id=SHORTLIST_JOB.format(task_id))
+    await mark_stale()
     return version
 
 
@@ -288,45 +309,68 @@ async def conduct_changed(vendor_id: int, changed_at: str) -> int:
     listed = await ShortlistEntry.filter(
         vendor_id=vendor_id, shortlist__computed_at__lt=dt.datetime.fromisoformat(changed_at)
     ).values_list("shortlist__task_id", flat=True)
-    ids = sorted(set(await open_task_ids()) & {int(i) for i in listed})  # type: ignore[call-overload]
-    for task_id in ids:
-        await _mark(task_id, ShortlistStatus.QUEUED)
-        await after_commit("compute_shortlist", task_id, job_id=SHORTLIST_JOB.format(task_id))
-    return len(ids)
+    return await mark_stale(int(i) for i in listed)  # type: ignore[call-overload]
 
 
-async def stale_shortlist_task_ids(lease_seconds: int) -> list[int]:
-    """Published tasks whose shortlist never came (its job was lost, e.g. while Redis was
-    down) or whose computation has been queued or running for longer than a job may take."""
-    published = await Task.filter(published_at__isnull=False).values_list("id", flat=True)
+async def stale_shortlist_task_ids(lease_seconds: int, limit: int | None = None) -> list[int]:
+    """Open tasks whose shortlist is due: never computed (its job was lost, e.g. while Redis
+    was down), marked stale, or queued or running for longer than a job may take. Those
+    without one first, then the longest out of date. (A closed task's shortlist is computed
+    when someone reads it.)"""
     expired = clock.now() - dt.timedelta(seconds=lease_seconds)
-    rows = await Shortlist.all().values_list("task_id", "status", "updated_at")
-    known = {int(task_id): (status, updated) for task_id, status, updated in rows}
-    stale = []
-    for task_id in published:
-        state = known.get(int(task_id))  # type: ignore[call-overload]
-        waiting = state is not None and state[0] in (
-            ShortlistStatus.QUEUED,
-            ShortlistStatus.RUNNING,
-        )
-        if state is None or (waiting and state[1] < expired):
-            stale.append(int(task_id))  # type: ignore[call-overload]
-    return stale
+    open_ids = Subquery(_open_tasks().values("id"))
+    has_one = Shortlist.filter(task_id__in=open_ids).values("task_id")
+    missing = _open_tasks().exclude(id__in=Subquery(has_one)).order_by("id")
+    ids = [int(i) for i in await missing.limit(limit or 10**9).values_list("id", flat=True)]  # type: ignore[call-overload]
+    if limit is not None and len(ids) >= limit:
+        return ids
+    waiting = Q(
+        status__in=[ShortlistStatus.QUEUED, ShortlistStatus.RUNNING], updated_at__lt=expired
+    )
+    due = (
+        Shortlist.filter(Q(stale=True) | waiting, task_id__in=open_ids)
+        .order_by("computed_at", "id")
+        .limit((limit - len(ids)) if limit is not None else 10**9)
+    )
+    return ids + [int(i) for i in await due.values_list("task_id", flat=True)]  # type: ignore[call-overload]
 
 
 async def sweep_shortlists(lease_seconds: int) -> int:
-    """Queue again the shortlists that should exist and don't (idempotent: debounced ids)."""
-    ids = await stale_shortlist_task_ids(lease_seconds)
+    """Queue the refresh job when shortlists are due (one job, whatever their number)."""
+    due = await stale_shortlist_task_ids(lease_seconds, limit=1)
+    if due:
+        await after_commit("refresh_shortlists", job_id=REFRESH_JOB)
+    return len(due)
+
+
+async def refresh_shortlists(lease_seconds: int, limit: int = REFRESH_BATCH) -> int:
+    """Rank the due shortlists (`stale_shortlist_task_ids`), up to `limit` of them in this one
+    job with one warm index; the minute sweep queues the job again while any are left."""
+    ids = await stale_shortlist_task_ids(lease_seconds, limit)
     for task_id in ids:
-        await after_commit("compute_shortlist", task_id, job_id=SHORTLIST_JOB.format(task_id))
+        await compute_shortlist(task_id)
     return len(ids)
 
 
 async def recompute_open_shortlists() -> int:
-    ids = await open_task_ids()
-    for task_id in ids:
-        await after_commit("compute_shortlist", task_id, job_id=SHORTLIST_JOB.format(task_id))
-    return len(ids)
+    """Every open shortlist is out of date (the weights or the Code of Conduct changed)."""
+    return await mark_stale()
+
+
+async def refresh_on_read(task: Task, shortlist: Shortlist | None) -> Shortlist | None:
+    """A stale shortlist, or a published task's missing one, is queued for a ranking of its
+    own when someone reads it (status `queued`: the page polls until it is done)."""
+    if task.published_at is None:
+        return shortlist
+    due = shortlist is None or (
+        shortlist.stale
+        and shortlist.status not in (ShortlistStatus.QUEUED, ShortlistStatus.RUNNING)
+    )
+    if not due:
+        return shortlist
+    marked = await _mark(task.id, ShortlistStatus.QUEUED)
+    await after_commit("compute_shortlist", task.id, job_id=SHORTLIST_JOB.format(task.id))
+    return marked
 
 
 # --- the exposure ledger ----------------------------------------------------------------------
@@ -413,7 +457,7 @@ class ShortlistView:
 
 async def shortlist_for(task_id: int, user: Any) -> ShortlistView:
     task = await staff_task(task_id, user)
-    shortlist = await Shortlist.get_or_none(task_id=task.id)
+    shortlist = await refresh_on_read(task, await Shortlist.get_or_none(task_id=task.id))
     entries: list[ShortlistEntry] = []
     if shortlist is not None:
         entries = list(

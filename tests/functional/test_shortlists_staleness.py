@@ -1,0 +1,156 @@
+"""No fan-out: a profile save, a weights change or the minute sweep marks shortlists stale and
+queues one refresh job (never one job per open task); a stale shortlist is ranked again by
+that batch job or when someone reads it, and the result is the same as a fresh ranking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from market.shortlists import engine, services
+from market.shortlists.models import IndexSnapshot, Shortlist, ShortlistEntry
+from matching import Index
+from matching.types import FEATURES
+from tests import factories
+from tests import factories_shortlists as fs
+from tests import factories_tasks as ft
+
+LEASE = 300
+
+
+@pytest.fixture(autouse=True)
+def fresh_index() -> Iterator[None]:
+    engine.forget()
+    yield
+    engine.forget()
+
+
+@pytest.fixture
+def queued(runner: Any, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[Any, ...]]]:
+    """The names and arguments of the jobs enqueued from now on (they still run)."""
+    found: list[tuple[str, tuple[Any, ...]]] = []
+    original = runner.enqueue
+
+    async def record(name: str, *args: Any, job_id: str | None = None) -> None:
+        found.append((name, args))
+        await original(name, *args, job_id=job_id)
+
+    monkeypatch.setattr(runner, "enqueue", record)
+    return found
+
+
+async def open_tasks(run_jobs: Any, count: int = 3) -> tuple[Any, list[Any], dict[str, Any]]:
+    vendors = await fs.pool()
+    user, solution = await ft.coordinator_of()
+    made = [await ft.task(user, solution, publish=True) for _ in range(count)]
+    await run_jobs()
+    return user, made, vendors
+
+
+async def runs(tasks: list[Any]) -> dict[int, int]:
+    return {t.id: (await Shortlist.get(task_id=t.id)).runs for t in tasks}
+
+
+async def ranking(task_id: int) -> list[tuple[int, int, bool]]:
+    return [
+        (e.vendor_id, e.rank, e.eligible)
+        for e in await ShortlistEntry.filter(shortlist__task_id=task_id).order_by("rank")
+    ]
+
+
+async def test_a_profile_save_marks_the_open_shortlists_stale_and_queues_one_job(
+    client, run_jobs, queued
+) -> None:
+    _user, made, vendors = await open_tasks(run_jobs)
+    before = await runs(made)
+    queued.clear()
+
+    await services.vendor_changed(vendors["best"].id)  # what a saved profile runs
+
+    assert [name for name, _args in queued] == ["refresh_shortlists"]
+    assert await Shortlist.filter(stale=True).count() == len(made)
+    await run_jobs()
+    after = await runs(made)
+    assert all(after[t.id] == before[t.id] + 1 for t in made)
+    assert await Shortlist.filter(stale=True).count() == 0
+    # The batch ranked exactly what a ranking of its own gives.
+    batch = {t.id: await ranking(t.id) for t in made}
+    for task in made:
+        await services.compute_shortlist(task.id)
+        assert await ranking(task.id) == batch[task.id]
+
+
+async def test_a_weights_change_marks_stale_without_a_job_per_task_or_a_refit(
+    client, run_jobs, queued
+) -> None:
+    _user, made, _vendors = await open_tasks(run_jobs)
+    fitted = engine._cache and next(iter(engine._cache.values())).index
+    queued.clear()
+    secretariat = await factories.user("secretariat")
+    await services.update_settings({n: 0.2 for n in FEATURES}, {}, actor=secretariat)
+    assert [name for name, _args in queued] == ["refresh_shortlists"]
+    await run_jobs()
+    for task in made:
+        shortlist = await Shortlist.get(task_id=task.id)
+        assert not shortlist.stale
+        assert shortlist.settings["weights"]["required_codes"] == pytest.approx(0.2)
+    if fitted:  # the same process ranked: its index was reused, not fitted again
+        assert next(iter(engine._cache.values())).index is fitted
+
+
+async def test_the_sweep_queues_one_job_however_many_are_due(client, run_jobs, queued) -> None:
+    _user, made, _vendors = await open_tasks(run_jobs)
+    await Shortlist.filter(task_id__in=[t.id for t in made]).delete()  # e.g. lost while down
+    queued.clear()
+    assert await services.sweep_shortlists(LEASE) == 1
+    assert [name for name, _args in queued] == ["refresh_shortlists"]
+    assert sorted(await services.stale_shortlist_task_ids(LEASE)) == sorted(t.id for t in made)
+    assert len(await services.stale_shortlist_task_ids(LEASE, limit=2)) == 2
+    await run_jobs()
+    assert await Shortlist.filter(task_id__in=[t.id for t in made], status="ready").count() == 3
+    queued.clear()
+    assert await services.sweep_shortlists(LEASE) == 0 and queued == []
+
+
+async def test_a_stale_shortlist_is_ranked_again_when_read(client, run_jobs, queued) -> None:
+    user, made, _vendors = await open_tasks(run_jobs, count=1)
+    task = made[0]
+    old = await ranking(task.id)
+    await Shortlist.filter(task_id=task.id).update(stale=True)
+    queued.clear()
+    answer = await client.get(
+        f"/api/v1/tasks/{task.id}/shortlist", headers=await factories.bearer(client, user)
+    )
+    body = answer.json()
+    assert answer.status_code == 200 and body["status"] == "queued"
+    assert len(body["entries"]) == len(old)  # the last ranking is shown meanwhile
+    assert [name for name, _args in queued] == ["compute_shortlist"]
+    await run_jobs()
+    shortlist = await Shortlist.get(task_id=task.id)
+    assert shortlist.status == "ready" and not shortlist.stale
+    assert await ranking(task.id) == old
+
+
+async def test_a_fresh_worker_starts_from_the_stored_snapshot(
+    client, run_jobs, monkeypatch
+) -> None:
+    _user, made, vendors = await open_tasks(run_jobs, count=1)
+    # The worker that fitted the index stored it (a job of its own, after the ranking).
+    assert await IndexSnapshot.all().count() == 1
+    assert await engine.store_snapshot(lag=0) == "snapshot current"
+    expected = await ranking(made[0].id)
+    engine.forget()  # a new process
+
+    def no_fit(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("fitted instead of loading the snapshot")
+
+    monkeypatch.setattr(Index, "fit", no_fit)
+    await services.compute_shortlist(made[0].id)
+    assert await ranking(made[0].id) == expected
+    # A vendor changed since the snapshot is caught up, not refitted.
+    await services.vendor_changed(vendors["best"].id)
+    engine.forget()
+    await services.compute_shortlist(made[0].id)
+    assert await ranking(made[0].id) == expected
