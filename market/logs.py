@@ -135,7 +135,8 @@ def configure(settings: Settings) -> None:
 
 
 def _request_id(scope: Scope) -> str:
-    for name, value in scope.get("headers", []):
+    headers: list[tuple[bytes, bytes]] = scope.get("headers", [])
+    for name, value in headers:
         if name == b"x-request-id":
             text = value.decode("latin-1")
             if _REQUEST_ID.fullmatch(text):

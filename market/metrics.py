@@ -151,7 +151,7 @@ def exposition(extra: list[Metric]) -> bytes:
     else:
         body = generate_latest(REGISTRY)
     snapshot = CollectorRegistry()
-    snapshot.register(_Snapshot(extra))  # type: ignore[arg-type]
+    snapshot.register(_Snapshot(extra))
     return body + generate_latest(snapshot)
 
 

@@ -229,8 +229,8 @@ def floor_part(vendors: int, tasks: int) -> dict[str, float]:
     import tempfile
     from pathlib import Path
 
-    import scipy.sparse as sp  # type: ignore[import-untyped]
-    from sklearn.feature_extraction.text import HashingVectorizer  # type: ignore[import-untyped]
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import HashingVectorizer
 
     width = FLOOR_FEATURES
     common = {"n_features": width, "alternate_sign": False, "norm": None, "dtype": np.float32}

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp  # type: ignore[import-untyped]
+import scipy.sparse as sp
 
 SEGMENT_ROWS = 8192  # rows per segment at most: a row within a segment takes 13 bits
 ROW_SHIFT = 3
@@ -114,7 +114,8 @@ class Segment:
             lo = np.where(below, mid + 1, lo)
             size = np.where(below, size - half - 1, half)
         end = self.indptr[columns + 1]
-        return (lo < end) & ((self.codes[np.minimum(lo, last)] >> ROW_SHIFT) == target)
+        found: np.ndarray = (lo < end) & ((self.codes[np.minimum(lo, last)] >> ROW_SHIFT) == target)
+        return found
 
     @property
     def nbytes(self) -> int:
@@ -213,7 +214,8 @@ class TermCounts:
             keys = block_of[which] * segment.rows + local
             part = np.bincount(keys, weights=values, minlength=blocks * segment.rows)
             summed[:, start : start + segment.rows] = part.reshape(blocks, segment.rows)
-        return summed.T / norms
+        scores: np.ndarray = summed.T / norms
+        return scores
 
     def contains(self, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
         """(len(rows), len(columns)) booleans: is the term of each column stored for each row."""

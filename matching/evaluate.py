@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matching.awards import Award, Skipped, load_awards, task_from_award, vendor_from_awards
 from matching.contributions import ContributionData, load_data
@@ -459,7 +459,7 @@ def code_frequency_scorer(
 ) -> Callable[[int], np.ndarray]:
     """Score per supplier: sum over the task's codes and their 2-, 3-, 4-, 5- and 8-digit
     prefixes of (the supplier's training awards with that prefix) x (prefix length)."""
-    import scipy.sparse as sp  # type: ignore[import-untyped]
+    import scipy.sparse as sp
 
     columns: dict[str, int] = {}
     rows, cols = [], []

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-import scipy.sparse as sp  # type: ignore[import-untyped]
+import scipy.sparse as sp
 
 from matching.taxonomy import Taxonomy
 from matching.types import LEVELS, Settings, TaskProfile, VendorProfile

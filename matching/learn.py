@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize  # type: ignore[import-untyped]
+from scipy import optimize
 
 from matching.types import DEFAULT_WEIGHTS, FEATURES, Weights
 

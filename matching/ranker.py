@@ -22,8 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp  # type: ignore[import-untyped]
-from sklearn.utils import murmurhash3_32  # type: ignore[import-untyped]
+import scipy.sparse as sp
+from sklearn.utils import murmurhash3_32
 
 from matching import contributions as contrib
 from matching import features as ft

@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
-import scipy.sparse as sp  # type: ignore[import-untyped]
-from sklearn.feature_extraction.text import HashingVectorizer  # type: ignore[import-untyped]
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer
 
 from matching.types import Settings
 
@@ -231,7 +231,8 @@ def similarity(
     values = SUBLINEAR[counts.data[positions]] * np.repeat(weights.astype(np.float32), lengths)
     keys = np.repeat(block_of.astype(np.int64) * n, lengths) + rows
     summed = np.bincount(keys, weights=values, minlength=n * blocks).reshape(blocks, n).T
-    return summed / norms
+    scores: np.ndarray = summed / norms
+    return scores
 
 
 def query_weights(counts: sp.csr_matrix, idf: np.ndarray, keep: int) -> sp.csr_matrix:

@@ -55,7 +55,7 @@ class User(Model):
     password_hash = fields.CharField(max_length=255, default="")
     language = fields.CharField(max_length=2, default="da")
     is_active = fields.BooleanField(default=True)
-    roles: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    roles: list[str] = fields.JSONField(default=list)
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "market.Organisation", related_name="users", on_delete=fields.RESTRICT
     )

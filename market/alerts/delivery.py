@@ -31,6 +31,7 @@ from market.competencies.services import ancestors_in, competencies_by_code, lab
 from market.conduct.states import eligibility_many
 from market.db import transaction
 from market.mail import services as mail
+from market.orm import column
 from market.settings import Settings
 from market.shortlists.models import ShortlistEntry
 from market.shortlists.services import refresh_exposure
@@ -238,9 +239,11 @@ async def queue_task_alerts(settings: Settings, task_id: int) -> int:
         return 0
     revision = task_revision(task)
     earlier = set(
-        await AlertItem.filter(task_id=task.id)
-        .exclude(revision=revision)
-        .values_list("user_id", flat=True)
+        await column(
+            AlertItem.filter(task_id=task.id)
+            .exclude(revision=revision)
+            .values_list("user_id", flat=True)
+        )
     )
     told = 0
     alerted: set[int] = set()

@@ -59,7 +59,7 @@ async def fitting_tasks(user: User) -> list[FeedEntry]:
     row = await services.fit_settings()
     tasks = await open_tasks(limit=500)
     places = {
-        int(e.shortlist.task_id): e  # type: ignore[attr-defined]
+        int(e.shortlist.task_id): e
         for e in await ShortlistEntry.filter(
             vendor_id=vendor.id, shortlist__task_id__in=[t.id for t in tasks] or [0]
         ).select_related("shortlist")
@@ -115,7 +115,8 @@ def atom(settings: Settings, title: str, self_url: str, entries: list[FeedEntry]
         if item.reasons:
             lines.append(", ".join(item.reasons))
         ET.SubElement(entry, f"{{{ATOM}}}summary", type="text").text = "\n".join(lines)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8")
+    body: bytes = ET.tostring(feed, encoding="utf-8")
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + body
 
 
 # --- iCalendar -------------------------------------------------------------------------------

@@ -23,9 +23,9 @@ class AlertPreference(Model):
     )
     user_id: int
     frequency = fields.CharField(max_length=8, default=Frequency.DAILY)
-    codes: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    codes: list[str] = fields.JSONField(default=list)
     # Solution (product) names, e.g. "OS2kitos"; empty: every product.
-    products: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    products: list[str] = fields.JSONField(default=list)
     min_budget_dkk = fields.IntField(null=True)
     language = fields.CharField(max_length=2, default="da")
     reminders = fields.BooleanField(default=True)
@@ -45,7 +45,7 @@ class SavedSearch(Model):
     )
     user_id: int
     query = fields.CharField(max_length=200, default="")
-    codes: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    codes: list[str] = fields.JSONField(default=list)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -70,7 +70,7 @@ class AlertItem(Model):
     revision = fields.CharField(max_length=16)
     changed = fields.BooleanField(default=False)
     source = fields.CharField(max_length=10, default="fit")  # fit, search
-    reasons: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    reasons: list[str] = fields.JSONField(default=list)
     created_at = fields.DatetimeField(auto_now_add=True)
     delivered_at = fields.DatetimeField(null=True)
     digest_id = fields.IntField(null=True)

@@ -20,8 +20,8 @@ class AuditEvent(Model):
     action = fields.CharField(max_length=80, db_index=True)
     object_type = fields.CharField(max_length=40, default="", db_index=True)
     object_id = fields.CharField(max_length=40, default="")
-    before: dict[str, Any] | None = fields.JSONField(null=True)  # type: ignore[assignment]
-    after: dict[str, Any] | None = fields.JSONField(null=True)  # type: ignore[assignment]
+    before: dict[str, Any] | None = fields.JSONField(null=True)
+    after: dict[str, Any] | None = fields.JSONField(null=True)
     address = fields.CharField(max_length=64, default="")
     note = fields.TextField(default="")
 

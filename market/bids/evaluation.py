@@ -39,6 +39,7 @@ from market.errors import (
 from market.i18n import format_datetime
 from market.i18n import gettext as _
 from market.mail.services import queue_mail
+from market.orm import column
 from market.tasks import services as tasks
 from market.tasks.models import Task, TaskStatus
 from market.tasks.rules import effective_status
@@ -308,8 +309,10 @@ async def standings(task: Task, bids: list[Bid], viewer: User | None = None) -> 
     """Per bid: the average score of each criterion over the evaluators without a conflict,
     the weighted total (weights from the task's criteria) and the rank."""
     conflicted = set(
-        await ConflictDeclaration.filter(task_id=task.id, no_conflict=False).values_list(
-            "user_id", flat=True
+        await column(
+            ConflictDeclaration.filter(task_id=task.id, no_conflict=False).values_list(
+                "user_id", flat=True
+            )
         )
     )
     scores = await Score.filter(bid_id__in=[b.id for b in bids] or [0])

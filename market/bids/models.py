@@ -46,7 +46,7 @@ class Bid(Model):
     hours = fields.IntField(null=True)
     delivery_date = fields.DateField(null=True)
     approach = fields.TextField(default="")
-    team: list[dict[str, Any]] = fields.JSONField(default=list)  # type: ignore[assignment]
+    team: list[dict[str, Any]] = fields.JSONField(default=list)
     assumptions = fields.TextField(default="")
     # Receipts are coalesced: one mail per bid per few minutes, naming the last submitted hash.
     receipt_sent_at = fields.DatetimeField(null=True)
@@ -85,7 +85,7 @@ class BidRevision(Model):
     bid_id: int
     number = fields.IntField()
     kind = fields.CharField(max_length=10)  # draft, submitted, withdrawn
-    content: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    content: dict[str, Any] = fields.JSONField(default=dict)
     sha256 = fields.CharField(max_length=64)
     created_by_id = fields.IntField(null=True)
     created_at = fields.DatetimeField()
@@ -151,7 +151,7 @@ class ConflictDeclaration(Model):
     )
     user_id: int
     no_conflict = fields.BooleanField()
-    conflict_vendor_ids: list[int] = fields.JSONField(default=list)  # type: ignore[assignment]
+    conflict_vendor_ids: list[int] = fields.JSONField(default=list)
     declared_at = fields.DatetimeField()
 
     class Meta:

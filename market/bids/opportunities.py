@@ -15,6 +15,7 @@ from market.bids.reading import local_time
 from market.competencies import services as competencies
 from market.competencies.models import VendorCompetency
 from market.i18n import gettext as _
+from market.orm import column
 from market.shortlists import services as shortlists
 from market.tasks.models import Invitation, Task, TaskStatus
 
@@ -66,7 +67,9 @@ async def opportunities(
     why it fits and, where the vendor cannot bid, why not."""
     vendor = await own_vendor(user)
     now = clock.now()
-    invited = set(await Invitation.filter(vendor_id=vendor.id).values_list("task_id", flat=True))
+    invited = set(
+        await column(Invitation.filter(vendor_id=vendor.id).values_list("task_id", flat=True))
+    )
     query = Task.filter(
         status=TaskStatus.PUBLISHED, published_at__isnull=False, bid_deadline__gt=now
     )

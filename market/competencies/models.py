@@ -58,7 +58,7 @@ class VendorReference(Model):
     customer = fields.CharField(max_length=300, default="")
     year = fields.IntField(null=True)
     description = fields.TextField(default="")
-    codes: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    codes: list[str] = fields.JSONField(default=list)
 
     class Meta:
         table = "vendor_reference"

@@ -32,6 +32,7 @@ from market.errors import (
 )
 from market.i18n import get_language
 from market.i18n import gettext as _
+from market.orm import column
 from market.vendors.models import Vendor
 
 CPV = re.compile(r"^(\d{8})(-\d)?$")
@@ -142,7 +143,7 @@ def label(competency: Competency | None, code: str = "") -> str:
 async def seed_taxonomy() -> int:
     """Add every seed code that is missing (idempotent: renames and retirements stay)."""
     seeds = all_seeds()
-    present = set(await Competency.all().values_list("code", flat=True))
+    present = set(await column(Competency.all().values_list("code", flat=True)))
     new = [
         Competency(
             code=s.code,

@@ -55,6 +55,7 @@ from market.errors import (
 from market.i18n import gettext as _
 from market.i18n import lazy_gettext as _l
 from market.mail.services import queue_mail
+from market.orm import column
 from market.parsing import ONE_LINE, single_line
 from market.vendors.models import Vendor
 
@@ -617,7 +618,7 @@ async def send_conduct_reminders(interval_days: int, at: dt.datetime | None = No
     bucket = reminder_bucket(at, interval_days)
     since = at - dt.timedelta(days=interval_days)
     recent = set(
-        await ConductReminder.filter(sent_at__gt=since).values_list("vendor_id", flat=True)
+        await column(ConductReminder.filter(sent_at__gt=since).values_list("vendor_id", flat=True))
     )
     sent = 0
     for row in await register(at=at):

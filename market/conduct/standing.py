@@ -24,6 +24,7 @@ from tortoise.queryset import QuerySet
 from market import clock
 from market.conduct.models import ConductVersion, Signature, SignatureDecision, VendorStanding
 from market.conduct.states import REGISTER_STATUS, State, decide_many
+from market.orm import column
 from market.vendors.models import Vendor
 
 UPDATE_FIELDS = [
@@ -95,13 +96,17 @@ async def current(at: dt.datetime | None = None) -> None:
     """Bring the stored standings up to `at` (by default now): recompute the rows that time
     has overtaken and add the vendors that have none. Two indexed queries when nothing is due."""
     at = at or clock.now()
-    due = await VendorStanding.filter(Q(holds_until__lte=at) | Q(computed_at__gt=at)).values_list(
-        "vendor_id", flat=True
+    due = await column(
+        VendorStanding.filter(Q(holds_until__lte=at) | Q(computed_at__gt=at)).values_list(
+            "vendor_id", flat=True
+        )
     )
     missing: list[Any] = []
     if await Vendor.all().count() != await VendorStanding.all().count():
-        missing = await Vendor.filter(standing__id__isnull=True).values_list("id", flat=True)
-    ids = [int(i) for i in [*due, *missing]]  # type: ignore[call-overload]
+        missing = await column(
+            Vendor.filter(standing__id__isnull=True).values_list("id", flat=True)
+        )
+    ids = [int(i) for i in [*due, *missing]]
     if ids:
         await refresh(ids, at)
 
@@ -116,14 +121,14 @@ async def page_of(
 ) -> list[Vendor]:
     """One page of vendors (by name unless `order` says otherwise): the ids are sorted and cut
     in SQL first, so the sort does not carry every column (profile texts) of every vendor."""
-    ids = await (
+    ids = await column(
         query.order_by(*order)
         .offset((page - 1) * per_page)
         .limit(per_page)
         .values_list("id", flat=True)
     )
     found = {v.id: v for v in await Vendor.filter(id__in=list(ids))}
-    return [found[i] for i in ids if i in found]  # type: ignore[index]
+    return [found[i] for i in ids if i in found]
 
 
 async def count(*, state: str = "", status: str = "", eligible: bool = False) -> int:

@@ -174,12 +174,12 @@ async def monthly_history(
     found: dict[int, list[tuple[str, str, int, int, tuple[str, ...]]]] = defaultdict(list)
     for vendor_id, name, month, commits, lines, languages in rows:
         ranked = sorted((languages or {}).items(), key=lambda kv: (-int(kv[1]), kv[0]))
-        found[int(vendor_id)].append(  # type: ignore[call-overload]
+        found[int(vendor_id)].append(
             (
                 str(name),
-                month.strftime("%Y-%m"),  # type: ignore[union-attr]
-                int(commits),  # type: ignore[call-overload]
-                int(lines),  # type: ignore[call-overload]
+                month.strftime("%Y-%m"),
+                int(commits),
+                int(lines),
                 tuple(language for language, _lines in ranked),
             )
         )

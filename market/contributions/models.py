@@ -52,7 +52,7 @@ class ImportedCommit(Model):
     domain_hash = fields.CharField(max_length=64, db_index=True)
     lines_changed = fields.IntField(default=0)
     files_touched = fields.IntField(default=0)
-    languages: dict[str, int] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    languages: dict[str, int] = fields.JSONField(default=dict)
 
     class Meta:
         table = "contribution_commit"
@@ -101,7 +101,7 @@ class VendorContribution(Model):
     commits = fields.IntField(default=0)
     lines_changed = fields.IntField(default=0)
     files_touched = fields.IntField(default=0)
-    languages: dict[str, int] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    languages: dict[str, int] = fields.JSONField(default=dict)
     first_commit_at = fields.DatetimeField()
     last_commit_at = fields.DatetimeField()
 

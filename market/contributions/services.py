@@ -312,7 +312,7 @@ async def _confirmed_identities() -> dict[tuple[str, str], int]:
     rows = await VendorIdentity.filter(confirmed_at__isnull=False).values_list(
         "kind", "value_hash", "vendor_id"
     )
-    return {(str(kind), str(value)): int(vendor) for kind, value, vendor in rows}  # type: ignore[call-overload]
+    return {(str(kind), str(value)): int(vendor) for kind, value, vendor in rows}
 
 
 def _month(at: dt.datetime) -> dt.date:
@@ -340,7 +340,7 @@ async def rebuild_contributions(solution_id: int) -> Attribution:
         if not rows:
             break
         for cid, at, email, name, domain, lines, files, languages in rows:
-            last_id = int(cid)  # type: ignore[call-overload]
+            last_id = int(cid)
             vendor_id: int | None = (
                 identities.get((IdentityKind.EMAIL, str(email)))
                 or identities.get((IdentityKind.NAME, str(name)))
@@ -349,7 +349,7 @@ async def rebuild_contributions(solution_id: int) -> Attribution:
             if vendor_id is None:
                 unmatched.add(str(email))
                 continue
-            _add(totals, vendor_id, solution_id, at, int(lines), int(files), languages)  # type: ignore[arg-type, call-overload]
+            _add(totals, vendor_id, solution_id, at, int(lines), int(files), languages)
     async with transaction():
         # One rebuild of a solution at a time (another job may run the same one).
         await ContributionSource.filter(solution_id=solution_id).select_for_update().first()
@@ -402,7 +402,7 @@ async def commits_by_vendor(solution_id: int) -> dict[str, int]:
     )
     found: dict[str, int] = defaultdict(int)
     for name, commits in rows:
-        found[str(name)] += int(commits)  # type: ignore[call-overload]
+        found[str(name)] += int(commits)
     return dict(found)
 
 
@@ -501,7 +501,7 @@ async def _admin_domains(vendor: Vendor) -> set[str]:
     return {
         gitlog.email_domain(str(email).lower())
         for email, roles in emails
-        if "vendor_admin" in (roles or [])  # type: ignore[operator]
+        if "vendor_admin" in (roles or [])
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -64,7 +65,7 @@ async def dev_outbox_message(request: Request) -> Response:
     return render(request, "core/outbox_message.html", message=message, body=body)
 
 
-def _openapi_document(request: Request) -> dict:
+def _openapi_document(request: Request) -> dict[str, Any]:
     cached = getattr(request.app.state, "openapi", None)
     if cached is None:
         # The app's own route list: this module is one of the views the routes name.

@@ -38,7 +38,7 @@ class OutboxMessage(Model):
     body_text = fields.TextField()
     body_html = fields.TextField(default="")
     # Extra headers sent as they are (e.g. List-Unsubscribe); From/To/Subject are not among them.
-    headers: dict[str, str] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    headers: dict[str, str] = fields.JSONField(default=dict)
     status = fields.CharField(max_length=10, default=MailStatus.PENDING, db_index=True)
     attempts = fields.IntField(default=0)
     last_error = fields.TextField(default="")

@@ -22,9 +22,9 @@ class OcdsRelease(Model):
     sequence = fields.IntField()
     release_id = fields.CharField(max_length=120, unique=True)
     date = fields.DatetimeField()
-    tags: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    tags: list[str] = fields.JSONField(default=list)
     digest = fields.CharField(max_length=64)
-    data: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    data: dict[str, Any] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -16,6 +16,7 @@ from tortoise.functions import Count, Sum
 
 from market import clock, exports
 from market.bids.models import Award, Bid, DeliveryRating
+from market.orm import column
 from market.tasks.models import Task, TaskStatus
 from market.tasks.rules import effective_status
 from market.vendors.models import SIZE_CLASSES, SME_CLASSES
@@ -241,8 +242,10 @@ async def awards_csv(ocid_prefix: str) -> str:
         .prefetch_related("task", "bid__vendor")
     )
     delivered = set(
-        await DeliveryRating.filter(task_id__in=[a.task_id for a in awards]).values_list(
-            "task_id", flat=True
+        await column(
+            DeliveryRating.filter(task_id__in=[a.task_id for a in awards]).values_list(
+                "task_id", flat=True
+            )
         )
     )
     return _csv(

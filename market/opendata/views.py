@@ -27,7 +27,9 @@ def _csv(request: Request, text: str, name: str) -> Response:
     return gzipped(request.headers, response)
 
 
-def _download(name: str, build: Callable[[Request], Awaitable[str]]) -> Callable:
+def _download(
+    name: str, build: Callable[[Request], Awaitable[str]]
+) -> Callable[[Request], Awaitable[Response]]:
     async def view(request: Request) -> Response:
         return _csv(request, await build(request), name)
 

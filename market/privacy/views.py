@@ -15,6 +15,7 @@ from market.privacy import export, retention, services
 from market.privacy.models import ErasureStatus
 from market.privacy.names import display_name
 from market.privacy.register import PERIODS, REGISTER, Erasure
+from market.templating import templates
 from market.urls import url
 from market.web import (
     client_address,
@@ -24,7 +25,6 @@ from market.web import (
     form_failure,
     redirect,
     render,
-    templates,
 )
 
 # Every page shows an erased user's pseudonym in its own language.

@@ -94,7 +94,7 @@ class LanguageMiddleware:
         elif wanted and scope.get("path", "").startswith("/api/"):
             language = wanted  # API clients say what they read in Accept-Language
         elif remembered in LANGUAGES:
-            language = remembered  # type: ignore[assignment]
+            language = remembered
         elif user is not None and user.language in LANGUAGES:
             language = user.language
         else:

@@ -28,7 +28,7 @@ class Shortlist(Model):
     computed_at = fields.DatetimeField(null=True)
     model_version = fields.CharField(max_length=40, default="")
     index_version = fields.IntField(default=0)
-    settings: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    settings: dict[str, Any] = fields.JSONField(default=dict)
     vendors_ranked = fields.IntField(default=0)
     error = fields.TextField(default="")
     runs = fields.IntField(default=0)
@@ -54,12 +54,12 @@ class ShortlistEntry(Model):
     rank = fields.IntField()
     score = fields.FloatField()
     eligible = fields.BooleanField()
-    reasons: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
-    notes: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
-    contributions: dict[str, float] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    reasons: list[str] = fields.JSONField(default=list)
+    notes: list[str] = fields.JSONField(default=list)
+    contributions: dict[str, float] = fields.JSONField(default=dict)
     # [[task code, vendor code, closeness], ...]
-    matched_codes: list[list[Any]] = fields.JSONField(default=list)  # type: ignore[assignment]
-    top_terms: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    matched_codes: list[list[Any]] = fields.JSONField(default=list)
+    top_terms: list[str] = fields.JSONField(default=list)
 
     class Meta:
         table = "shortlist_entry"
@@ -90,7 +90,7 @@ class ExposureLedger(Model):
 class MatchingSettings(Model):
     # The one row of weights and fairness strength the secretariat edits (id 1).
     id = fields.IntField(primary_key=True)
-    weights: dict[str, float] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    weights: dict[str, float] = fields.JSONField(default=dict)
     fairness_strength = fields.FloatField(default=0.0)
     fair_share = fields.FloatField(default=1.0)  # SMEs' minimum share of the first places
     source = fields.CharField(max_length=20, default="default")  # default, manual, learned
@@ -107,8 +107,8 @@ class MatchingModel(Model):
     # held-out award history, and whether it was adopted.
     id = fields.IntField(primary_key=True)
     model_version = fields.CharField(max_length=40)
-    weights: dict[str, float] = fields.JSONField(default=dict)  # type: ignore[assignment]
-    comparison: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    weights: dict[str, float] = fields.JSONField(default=dict)
+    comparison: dict[str, Any] = fields.JSONField(default=dict)
     status = fields.CharField(max_length=12, default="queued")  # queued, done, failed, too_few
     adopted = fields.BooleanField(default=False)
     requested_by_id = fields.IntField(null=True)
@@ -145,7 +145,7 @@ class IndexSnapshot(Model):
     vendors = fields.IntField(default=0)
     data = fields.BinaryField()
     # Per vendor, the stored standing its eligibility in `data` was judged from (`Loaded.judged`).
-    judged: list[list[Any]] = fields.JSONField(default=list)  # type: ignore[assignment]
+    judged: list[list[Any]] = fields.JSONField(default=list)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

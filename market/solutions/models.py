@@ -90,9 +90,9 @@ class Wish(Model):
     jira_votes = fields.IntField(default=0)
     jira_reporter = fields.CharField(max_length=200, default="")
     jira_created_at = fields.DatetimeField(null=True)
-    labels: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    labels: list[str] = fields.JSONField(default=list)
     # What else the Jira issue said: issue type, parent, resolution, components, custom fields.
-    jira_fields: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    jira_fields: dict[str, Any] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

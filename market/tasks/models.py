@@ -30,15 +30,15 @@ class Task(Model):
     solution_id: int
     title = fields.CharField(max_length=300)
     description = fields.TextField()
-    required: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
-    nice_to_have: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    required: list[str] = fields.JSONField(default=list)
+    nice_to_have: list[str] = fields.JSONField(default=list)
     estimate_hours = fields.IntField()
     budget_dkk = fields.IntField()
     bid_deadline = fields.DatetimeField(db_index=True)
     question_deadline = fields.DatetimeField()
     delivery_date = fields.DateField()
     # [{"name": "price", "weight": 40}, ...]; weights add up to 100.
-    criteria: list[dict[str, Any]] = fields.JSONField(default=list)  # type: ignore[assignment]
+    criteria: list[dict[str, Any]] = fields.JSONField(default=list)
     municipality_specific = fields.BooleanField(default=False)
     status = fields.CharField(max_length=12, default=TaskStatus.DRAFT, db_index=True)
     created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(

@@ -15,6 +15,7 @@ from market.db import after_commit, transaction
 from market.errors import ChangedMeanwhile, NotFound, ValidationFailed, WrongStatus
 from market.i18n import gettext as _
 from market.mail.services import queue_mail
+from market.orm import column
 from market.schemas import parse
 from market.solutions import services as solutions
 from market.solutions.models import Solution, Wish
@@ -97,7 +98,11 @@ async def clean_task(
 async def _read_wishes(ids: list[int], solution: Solution, errors: dict[str, str]) -> list[int]:
     ids = sorted(set(ids))
     found = (
-        set(await Wish.filter(id__in=ids, solution_id=solution.id).values_list("id", flat=True))
+        set(
+            await column(
+                Wish.filter(id__in=ids, solution_id=solution.id).values_list("id", flat=True)
+            )
+        )
         if ids
         else set()
     )
@@ -152,7 +157,7 @@ def _display(name: str, value: Any) -> str:
     if name in ("bid_deadline", "question_deadline"):
         return clock.to_local(value).isoformat(timespec="minutes")
     if name == "delivery_date":
-        return value.isoformat()
+        return str(value.isoformat())
     if name == "funding":
         return ", ".join(f"{org.short_name or org.name}: {amount}" for org, amount in value)
     if name == "criteria":

@@ -46,7 +46,7 @@ class Vendor(Model):
     capacity_hours_per_month = fields.IntField(null=True)
     capacity_from = fields.DateField(null=True)
     team_size = fields.IntField(null=True)
-    working_languages: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    working_languages: list[str] = fields.JSONField(default=list)
     profile_updated_at = fields.DatetimeField(null=True)
 
     class Meta:
