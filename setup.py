@@ -3,7 +3,7 @@ and each translation catalogue (market/locale/<lang>/LC_MESSAGES/messages.po) is
 the messages.mo the app reads.
 
 Everything else about the project is in pyproject.toml. In a checkout the app reads
-templates/ where it is; an installed wheel reads the copy (see market.web.TEMPLATE_DIR).
+templates/ where it is; an installed wheel reads the copy (see market.templating.TEMPLATE_DIR).
 """
 
 from pathlib import Path

@@ -9,7 +9,7 @@ import datetime as dt
 import io
 
 from market.i18n import set_language
-from market.web import templates
+from market.templating import templates
 from tests import factories
 from tests.functional.test_bids_evaluation import _evaluated
 from tests.functional.test_opendata import _awarded_and_open

@@ -103,7 +103,7 @@ async def test_hostile_user_text_is_escaped_on_every_page_that_shows_it(client, 
 def test_a_name_no_view_passes_is_an_error_not_an_empty_string():
     import jinja2
 
-    from market.web import templates
+    from market.templating import templates
 
     with pytest.raises(jinja2.UndefinedError):
         templates.from_string("{{ nmae }}").render()
