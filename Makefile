@@ -125,7 +125,9 @@ evaluate: setup
 clean:
 	rm -rf $(VENV) node_modules market/static/vendor .pytest_cache .mypy_cache .ruff_cache
 
-# The bid storm (needs PostgreSQL and Redis; not part of `make test`).
+# The bid storm (needs PostgreSQL and Redis; not part of `make test`), then throughput against a
+# bare Starlette app with wrk: on a throw-away demo database, or on a filled one with
+# LOAD_DATABASE_URL=postgres://.../scale (market demo --vendors 10000 --tasks 2000).
 loadtest: setup
 	command -v wrk >/dev/null || (apt-get install -y wrk || sudo apt-get install -y wrk)
 	$(BIN)/python scripts/loadtest.py

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.sqlite.client import SqliteTransactionWrapper
 from tortoise.exceptions import TransactionManagementError
 from tortoise.migrations.api import migrate
@@ -66,14 +67,25 @@ async def _begin_immediate(self: SqliteTransactionWrapper) -> None:
 SqliteTransactionWrapper.begin = _begin_immediate  # type: ignore[method-assign]
 
 
+async def keep_session(connection: Any) -> None:
+    """What asyncpg's pool does to a connection given back, beyond rolling back an open
+    transaction: nothing. Every query takes a pooled connection and gives it back, and the
+    default reset (RESET ALL, UNLISTEN *, CLOSE ALL, advisory unlocks) was a second round trip
+    per query; the app keeps no session state (no SET, LISTEN or session-level locks)."""
+
+
 def tortoise_config(settings: Settings, *, db_url: str | None = None) -> dict[str, Any]:
     url = normalise_url(db_url or settings.database_url)
     if is_sqlite(url):
         path = url.removeprefix("sqlite://")
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+    connection: str | dict[str, Any] = url
+    if url.startswith("postgres://"):
+        connection = expand_db_url(url)
+        connection["credentials"]["reset"] = keep_session
     return {
-        "connections": {"default": url},
+        "connections": {"default": connection},
         "apps": {
             "market": {
                 "models": MODEL_MODULES,

@@ -37,6 +37,9 @@ PAGES = [
     "/directory",
     "/directory?eligible=1",
     "/directory?q=python&page=3",
+    "/directory?q=udvikling+integration",
+    "/partners?q=data",
+    "/api/v1/vendors?q=kommune",
     "/api/v1/vendors",
     "/api/v1/vendors?page=100&per_page=50",
     "/tasks",
@@ -47,6 +50,7 @@ STAFF_PAGES = [
     "/api/v1/signatures?status=pending&page=3",
     "/secretariat/vendors",
     "/secretariat/vendors?state=active&page=50",
+    "/secretariat/vendors?q=digital",
     "/secretariat/conduct",
     "/secretariat/fairness",
 ]
@@ -205,6 +209,10 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         for path in [] if args.skip_pages else PAGES:
             report["pages"][path] = await timed(client, path, args.rounds)
         await login(client, args.password)
+        # Signed in, every page is built afresh (anonymous visitors may get a stored copy).
+        report["signed_in"] = {}
+        for path in [] if args.skip_pages else PAGES:
+            report["signed_in"][path] = await timed(client, path, args.rounds)
         for path in [] if args.skip_pages else STAFF_PAGES:
             report["pages"][path] = await timed(client, path, args.rounds)
         task_id, other_id, stall_id = await open_task_ids(client)
@@ -216,6 +224,10 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 client, stall_id, "/partners", args.stall_seconds
             )
     report["worst_page_p95_ms"] = max((p["p95_ms"] for p in report["pages"].values()), default=0)
+    report["worst_signed_in_p95_ms"] = max(
+        (p["p95_ms"] for p in report["signed_in"].values()), default=0
+    )
+    report["load_average"] = list(os.getloadavg())
     return report
 
 

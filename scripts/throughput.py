@@ -6,6 +6,8 @@ and runs wrk on both in 3 interleaved rounds with fresh connections (`Connection
 It prints requests per second and the ratio app/bare per page.
 
     python scripts/throughput.py                     # own deployment: PostgreSQL, 2 workers
+    python scripts/throughput.py --database-url postgres://postgres@127.0.0.1:5432/scale
+        # a filled database (market demo --vendors 10000 --tasks 2000), served the same way
     python scripts/throughput.py --base-url http://127.0.0.1:8021   # an app already served
 
 `make loadtest` runs it (and installs wrk from Debian when it is missing).
@@ -32,6 +34,36 @@ from scripts.loadtest import BIN, ROOT, Deployment, free_port, wait_for
 
 PAGES = ["/api/v1/tasks", "/tasks", "/partners", "/directory"]
 TARGETS = {"/api/v1/tasks": 0.40, "/tasks": 0.40, "/directory": 0.25}
+
+
+class Existing(Deployment):
+    """The same deployment (2 workers, a worker process, Redis) on a database already filled,
+    which is neither created nor dropped."""
+
+    def __init__(self, workers: int, database_url: str) -> None:
+        super().__init__(workers)
+        self.env["DATABASE_URL"] = database_url
+
+    def psql(self, sql: str) -> None:
+        return None
+
+    def start(self) -> str:
+        subprocess.run(
+            [str(BIN / "market"), "migrate"], env=self.env, check=True, capture_output=True
+        )
+        port = free_port()
+        log = open(self.folder / "web.log", "wb")  # noqa: SIM115
+        for command in (["serve", "--port", str(port), "--workers", str(self.workers)], ["worker"]):
+            self.processes.append(
+                subprocess.Popen(
+                    [str(BIN / "market"), *command],
+                    env=self.env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    cwd=ROOT,
+                )
+            )
+        return wait_for(f"http://127.0.0.1:{port}")
 
 
 def capture(base: str, folder: Path) -> dict[str, Any]:
@@ -99,20 +131,31 @@ def wrk(url: str, seconds: int, connections: int, threads: int) -> float:
 def main(args: argparse.Namespace) -> dict[str, Any]:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk (make loadtest does it)")
-    deployment = None if args.base_url else Deployment(args.workers)
+    deployment: Deployment | None = None
+    if args.database_url:
+        deployment = Existing(args.workers, args.database_url)
+    elif not args.base_url:
+        deployment = Deployment(args.workers)
     folder = Path(tempfile.mkdtemp(prefix="market-throughput-"))
     bare = None
     try:
         base = args.base_url or deployment.start()  # type: ignore[union-attr]
         answers = capture(base, folder)
         bare, bare_base = start_bare(folder, args.workers)
+        load_before = os.getloadavg()
         rates: dict[str, dict[str, list[float]]] = {p: {"app": [], "bare": []} for p in PAGES}
         for _round in range(args.rounds):  # interleaved: app, bare, app, bare, ...
             for path in PAGES:
                 for side, root in (("app", base), ("bare", bare_base)):
                     rate = wrk(root + path, args.seconds, args.connections, args.threads)
                     rates[path][side].append(rate)
-        report: dict[str, Any] = {"workers": args.workers, "rounds": args.rounds, "pages": {}}
+        report: dict[str, Any] = {
+            "workers": args.workers,
+            "rounds": args.rounds,
+            # the machine's 1/5/15-minute load averages before and after the rounds
+            "load_average": [list(load_before), list(os.getloadavg())],
+            "pages": {},
+        }
         for path in PAGES:
             app = sum(rates[path]["app"]) / args.rounds
             base_rate = sum(rates[path]["bare"]) / args.rounds
@@ -137,6 +180,7 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base-url", default="")
+    parser.add_argument("--database-url", default=os.environ.get("LOAD_DATABASE_URL", ""))
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=5)

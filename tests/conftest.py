@@ -15,10 +15,11 @@ from httpx import ASGITransport, AsyncClient
 from tortoise import Tortoise
 from tortoise.transactions import in_transaction
 
-from market import clock, jobs
+from market import clock, jobs, listcache
 from market.app import create_app
 from market.db import apply_migrations, is_sqlite, normalise_url, tortoise_config
 from market.settings import Settings
+from market.vendors import search
 
 BASE_DATABASE_URL = normalise_url(os.environ.get("DATABASE_URL", ""))
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -83,6 +84,8 @@ async def orm(settings: Settings) -> AsyncIterator[None]:
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
     if drift:
         await Tortoise.generate_schemas()
+        await search.install()  # what migration 0012 adds beside the models
+        await listcache.install()
     from market.accounts.services import seed_organisations
 
     await seed_organisations()

@@ -9,7 +9,7 @@ from typing import Any
 from tortoise.expressions import Q, Subquery
 
 from market import clock
-from market.competencies.models import KINDS, Competency, VendorCompetency, VendorReference
+from market.competencies.models import KINDS, Competency, VendorCompetency
 from market.competencies.services import (
     competencies_by_code,
     descendants_in,
@@ -22,6 +22,7 @@ from market.conduct.standing import page_of
 from market.conduct.states import eligibility_many
 from market.errors import ValidationFailed
 from market.i18n import gettext as _
+from market.vendors import search as vendor_search
 from market.vendors.models import SIZE_CLASSES, Vendor
 
 # Employees per EU size class (see market.vendors.models.size_class_for).
@@ -92,22 +93,11 @@ async def _code_filters(query: DirectoryQuery) -> list[Q]:
     return found
 
 
-def _text_filter(word: str) -> Q:
-    references = VendorReference.filter(
-        Q(title__icontains=word) | Q(description__icontains=word) | Q(customer__icontains=word)
-    ).values("vendor_id")
-    return (
-        Q(name__icontains=word)
-        | Q(profile_text_da__icontains=word)
-        | Q(profile_text_en__icontains=word)
-        | Q(id__in=Subquery(references))
-    )
-
-
 async def search(
     query: DirectoryQuery, *, page: int = 1, per_page: int = 25, at: dt.datetime | None = None
 ) -> tuple[list[DirectoryEntry], int]:
-    """Vendors matching the search, by name, with their competencies; and the total.
+    """Vendors matching the search (full text: name, profiles, references; see
+    market.vendors.search), by name, with their competencies; and the total.
 
     Filtered, counted and paged in SQL (eligibility from the stored standing); only the
     page's vendors are judged in full, for their reasons."""
@@ -115,14 +105,15 @@ async def search(
     vendors = Vendor.all()
     for condition in await _code_filters(query):
         vendors = vendors.filter(condition)
-    for word in query.q.split()[:6]:
-        vendors = vendors.filter(_text_filter(word))
+    text = vendor_search.matching(query.q)
+    if text is not None:
+        vendors = vendors.filter(text)
     if query.size_class:
         low, high = SIZE_RANGES[query.size_class]
         vendors = vendors.filter(employees__gte=low)
         if high is not None:
             vendors = vendors.filter(employees__lte=high)
-    narrowed = bool(query.q.split() or query.code.strip() or query.product.strip())
+    narrowed = bool(text is not None or query.code.strip() or query.product.strip())
     narrowed = narrowed or bool(query.kind or query.size_class)
     if query.eligible:
         await current_standings(at)

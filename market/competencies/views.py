@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from market import listcache
 from market.competencies import directory as directory_service
 from market.competencies import forms, services
 from market.competencies.models import KINDS, LEVELS, VendorReference
@@ -185,6 +186,7 @@ def _is_staff(request: Request) -> bool:
     return bool(user is not None and user.is_staff)
 
 
+@listcache.cached("vendors")
 async def directory(request: Request) -> Response:
     params = request.query_params
     query = directory_service.DirectoryQuery(

@@ -57,6 +57,7 @@ from market.i18n import lazy_gettext as _l
 from market.mail.services import queue_mail
 from market.orm import column
 from market.parsing import ONE_LINE, single_line
+from market.vendors import search
 from market.vendors.models import Vendor
 
 TEXTS = Path(__file__).resolve().parent / "texts"
@@ -439,9 +440,10 @@ def _searched(query: QuerySet[Vendor], q: str) -> QuerySet[Vendor]:
     text = q.strip()
     if not text:
         return query
-    return (
-        query.filter(cvr__startswith=text) if text.isdigit() else query.filter(name__icontains=text)
-    )
+    if text.isdigit():
+        return query.filter(cvr__startswith=text)
+    found = search.matching(text)
+    return query if found is None else query.filter(found)
 
 
 async def register(

@@ -12,12 +12,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from market.bids.models import Award
-from market.conduct.standing import eligible_ids
-from market.shortlists.models import ExposureLedger, ShortlistEntry
+from tortoise import connections
+
+from market.conduct.standing import current as current_standings
 from market.shortlists.services import EXPOSURE_DEPTH
-from market.tasks.models import Invitation
-from market.vendors.models import SIZE_CLASSES, SME_CLASSES, Vendor, size_class_for
+from market.vendors.models import SIZE_CLASSES, SME_CLASSES, Vendor
 from matching.inequality import gini
 
 TOP_VENDORS = 25
@@ -54,37 +53,39 @@ def _share(part: float, whole: float) -> float:
     return part / whole if whole else 0.0
 
 
-async def _awards_by_vendor() -> list[int]:
-    return [int(v) for v in await Award.all().values_list("bid__vendor_id", flat=True)]  # type: ignore[call-overload]
+# A vendor's EU size class in SQL (as market.vendors.models.size_class_for).
+_SIZE = (
+    "CASE WHEN v.employees < 10 THEN 'micro' WHEN v.employees < 50 THEN 'small' "
+    "WHEN v.employees < 250 THEN 'medium' ELSE 'large' END"
+)
+_POOL = (
+    "vendor v JOIN conduct_vendor_standing s ON s.vendor_id = v.id "
+    "WHERE s.eligible = TRUE AND v.suspended_at IS NULL"
+)
+_SOURCES = {
+    "vendors": _POOL,
+    "places": "shortlist_entry e JOIN vendor v ON v.id = e.vendor_id "
+    f"WHERE e.rank <= {int(EXPOSURE_DEPTH)} AND e.eligible = TRUE",
+    "invitations": "task_invitation i JOIN vendor v ON v.id = i.vendor_id",
+    "awards": "bid_award a JOIN bid b ON b.id = a.bid_id JOIN vendor v ON v.id = b.vendor_id",
+}
+
+
+async def _rows(sql: str) -> list[dict[str, Any]]:
+    return list(await connections.get("default").execute_query_dict(sql))
+
+
+async def _by_size(source: str) -> Counter[str]:
+    rows = await _rows(f"SELECT {_SIZE} AS size, COUNT(*) AS n FROM {source} GROUP BY 1")
+    return Counter({str(r["size"]): int(r["n"]) for r in rows})
 
 
 async def report() -> Report:
-    vendor_rows = await Vendor.all().values_list("id", "employees", "name")  # one pass
-    sizes = {int(i): size_class_for(int(e)) for i, e, _n in vendor_rows}
-    names = {int(i): str(n) for i, _e, n in vendor_rows}
-    ledger = {
-        int(v): float(x) for v, x in await ExposureLedger.all().values_list("vendor_id", "exposure")
-    }
-    eligible = await eligible_ids()  # the pool: eligible today, from the stored standing
-    pool = [v for v in sizes if v in eligible]
-    place_rows: list[Any] = await ShortlistEntry.filter(
-        rank__lte=EXPOSURE_DEPTH, eligible=True
-    ).values_list("vendor_id", flat=True)
-    places = [int(v) for v in place_rows]
-    invited = [int(v) for v in await Invitation.all().values_list("vendor_id", flat=True)]  # type: ignore[call-overload]
-    awarded = await _awards_by_vendor()
-    counts = {
-        "vendors": Counter(sizes[v] for v in pool),
-        "places": Counter(sizes.get(v, "micro") for v in places),
-        "invitations": Counter(sizes.get(v, "micro") for v in invited),
-        "awards": Counter(sizes.get(v, "micro") for v in awarded),
-    }
-    totals = {
-        "vendors": len(pool),
-        "places": len(places),
-        "invitations": len(invited),
-        "awards": len(awarded),
-    }
+    """Counted and summed in SQL (a few grouped queries, whatever the number of vendors)."""
+    await current_standings()  # the pool: eligible today, from the stored standing
+    counts = {kind: await _by_size(source) for kind, source in _SOURCES.items()}
+    totals = {kind: sum(found.values()) for kind, found in counts.items()}
+    registered = await Vendor.all().count()
     rows = []
     for size in SIZE_CLASSES:
         row = SizeRow(
@@ -100,16 +101,30 @@ async def report() -> Report:
     def small(kind: str) -> float:
         return _share(sum(counts[kind][s] for s in SME_CLASSES), totals[kind])
 
-    considered = set(pool) | {v for v in sizes if ledger.get(v, 0.0) > 0}
-    exposure = [ledger.get(v, 0.0) for v in considered]
-    top = sorted(
-        ((names[v], sizes[v], ledger.get(v, 0.0)) for v in considered),
-        key=lambda t: (-t[2], t[0]),
-    )[:TOP_VENDORS]
+    # Exposure over the pool and every vendor with exposure: the pool's vendors without any
+    # count as zeros.
+    exposed = await _rows(
+        f"SELECT x.exposure AS exposure, v.name AS name, {_SIZE} AS size FROM "
+        "shortlist_exposure x JOIN vendor v ON v.id = x.vendor_id WHERE x.exposure > 0 "
+        "ORDER BY x.exposure DESC, v.name"
+    )
+    unexposed = (
+        f"{_POOL} AND NOT EXISTS (SELECT 1 FROM shortlist_exposure x "
+        "WHERE x.vendor_id = v.id AND x.exposure > 0)"
+    )
+    zeros = int((await _rows(f"SELECT COUNT(*) AS n FROM {unexposed}"))[0]["n"])
+    top = [(str(r["name"]), str(r["size"]), float(r["exposure"])) for r in exposed]
+    if len(top) < TOP_VENDORS:
+        rest = await _rows(
+            f"SELECT v.name AS name, {_SIZE} AS size FROM {unexposed} ORDER BY v.name "
+            f"LIMIT {TOP_VENDORS - len(top)}"
+        )
+        top += [(str(r["name"]), str(r["size"]), 0.0) for r in rest]
+    top = top[:TOP_VENDORS]
     return Report(
-        vendors=len(pool),
-        registered=len(sizes),
-        gini=gini(exposure),
+        vendors=totals["vendors"],
+        registered=registered,
+        gini=gini([*(float(r["exposure"]) for r in exposed), *([0.0] * zeros)]),
         top=top,
         max_exposure=max((t[2] for t in top), default=0.0),
         rows=rows,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from market import listcache
 from market.api import answer, json_body, page_of, pagination, path_id, query_id
 from market.openapi import PAGINATION, operation
 from market.schemas import MAX_ID, NoFields, parse
@@ -45,6 +46,7 @@ async def _task_answer(request: Request, task_id: int, status_code: int = 200) -
     },
     tag="tasks",
 )
+@listcache.cached("tasks", listcache.until_deadline)
 async def list_tasks(request: Request) -> Response:
     page, per_page = pagination(request)
     rows, total = await services.list_tasks(

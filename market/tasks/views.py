@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from market import clock
+from market import clock, listcache
 from market.api import path_id
 from market.competencies import services as competencies
 from market.errors import DomainError, NotFound, ValidationFailed
@@ -158,6 +158,7 @@ async def _form_page(
 # --- pages -------------------------------------------------------------------------------
 
 
+@listcache.cached("tasks", listcache.until_deadline)
 async def task_list(request: Request) -> Response:
     params = request.query_params
     page = page_param(request)

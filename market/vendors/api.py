@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from market import clock
+from market import clock, listcache
 from market.api import answer, json_body, page_of, pagination, path_id, text_field
 from market.conduct import services as conduct
 from market.conduct.states import standing
@@ -56,9 +56,11 @@ async def register(request: Request) -> Response:
     return answer(result, 201)
 
 
+@listcache.cached("vendors")
 async def list_vendors(request: Request) -> Response:
     page, per_page = pagination(request)
-    items, total = await services.public_register(page, per_page)
+    q = request.query_params.get("q", "")[:100]
+    items, total = await services.public_register(page, per_page, q=q)
     return answer(page_of(items, page, total, per_page))
 
 

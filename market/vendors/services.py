@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
 
 from market import clock, exports, urls
 from market.accounts import services as accounts
@@ -34,6 +33,7 @@ from market.parsing import ONE_LINE, single_line, whole_number
 from market.security.passwords import password_problem
 from market.security.secrets import digest, new_secret
 from market.settings import Settings
+from market.vendors import search
 from market.vendors.models import Vendor, VendorInvitation
 
 CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
@@ -270,16 +270,21 @@ REGISTER_ORDERS: dict[str, tuple[str, ...]] = {
 async def public_register(
     page: int = 1, per_page: int = 50, *, q: str = "", sort: str = "name"
 ) -> tuple[list[dict[str, Any]], int]:
-    """Vendors eligible now (active, or outdated within the grace period), found by a part of
-    their name or CVR number and sorted by name or size.
+    """Vendors eligible now (active, or outdated within the grace period), found by the start
+    of their CVR number or by words (full text: name, profiles, references; see
+    market.vendors.search) and sorted by name or size.
 
     Filtered, counted and paged in SQL on the stored standing; the page's vendors alone are
     judged in full (for the signature that keeps them eligible)."""
     await current_standings()
     eligible = eligible_vendors()
     words = " ".join(q.split())[:100]
-    if words:
-        eligible = eligible.filter(Q(name__icontains=words) | Q(cvr__startswith=words))
+    matched = search.matching(words)
+    if words.isdigit():
+        eligible = eligible.filter(cvr__startswith=words)
+    elif matched is not None:
+        eligible = eligible.filter(matched)
+    if words.isdigit() or matched is not None:
         total = await eligible.count()
     else:
         total = await count_standings(eligible=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from market import listcache
 from market.conduct.services import vendor_signatures
 from market.conduct.states import STATE_LABELS, standing
 from market.errors import DomainError, NotFound, ValidationFailed
@@ -68,6 +69,7 @@ def _register_query(request: Request) -> tuple[str, str]:
     return q, sort if sort in services.REGISTER_ORDERS else "name"
 
 
+@listcache.cached("vendors")
 async def partners(request: Request) -> Response:
     page = page_param(request)
     q, sort = _register_query(request)
