@@ -394,65 +394,6 @@ OPS: dict[str, Op] = {
         errors=(401, 403, 404),
         tag="competencies",
     ),
-    "api.conduct.current": Op(
-        "The Code of Conduct in force",
-        answers={
-            200: obj(
-                ["version", "title", "text", "text_en", "sha256", "effective_from"],
-                version=STR,
-                title=STR,
-                text=STR,
-                text_en=STR,
-                sha256=STR,
-                effective_from=DATE,
-            )
-        },
-        errors=(404,),
-        tag="conduct",
-    ),
-    "api.conduct.publish": Op(
-        "Publish a Code of Conduct version",
-        body(
-            ["version", "title", "text", "effective_from", "grace_days"],
-            version={"type": "string", "maxLength": 20, "pattern": "^[0-9]+(\\.[0-9]+)*$"},
-            title={"type": "string", "maxLength": 200},
-            text={"type": "string", "maxLength": 200_000},
-            text_en={"type": "string", "maxLength": 200_000},
-            effective_from=DATE,
-            grace_days={"type": "integer", "minimum": 0, "maximum": 365},
-        ),
-        {201: obj(["version"], version=STR)},
-        (401, 403, 409),
-        tag="conduct",
-    ),
-    "api.signatures.list": Op(
-        "The signature register",
-        answers={200: page_of(obj())},
-        query={
-            **PAGINATION,
-            "status": {
-                "type": "string",
-                "enum": ["pending", "active", "outdated", "missing", "revoked"],
-            },
-        },
-        errors=(401, 403),
-        tag="conduct",
-    ),
-    "api.signatures.countersign": Op(
-        "Countersign a signature", errors=(401, 403, 404, 409), empty_body_ok=True, tag="conduct"
-    ),
-    "api.signatures.reject": Op(
-        "Reject a signature",
-        body(["reason"], reason={"type": "string", "maxLength": 2000}),
-        errors=(401, 403, 404, 409),
-        tag="conduct",
-    ),
-    "api.signatures.revoke": Op(
-        "Revoke a signature",
-        body(["reason"], reason={"type": "string", "maxLength": 2000}),
-        errors=(401, 403, 404, 409),
-        tag="conduct",
-    ),
     # --- competencies
     "api.competencies.list": Op(
         "Search the competency taxonomy",

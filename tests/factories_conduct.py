@@ -10,6 +10,7 @@ from market import clock
 from market.accounts.models import User
 from market.conduct import services as conduct
 from market.conduct.models import ConductVersion, Decision
+from market.conduct.schemas import VersionPublish
 from market.vendors import services as vendors
 from market.vendors.models import Vendor
 from tests.factories import PASSWORD
@@ -59,12 +60,14 @@ async def version(
     text: str | None = None,
 ) -> ConductVersion:
     return await conduct.publish_version(
-        version=label,
-        title=f"Adfærdskodeks {label}",
-        text=text or f"# Version {label}\n\nTekst.",
-        text_en=f"# Version {label}\n\nText.",
-        effective_from=effective_from or clock.today(),
-        grace_days=grace_days,
+        VersionPublish(
+            version=label,
+            title=f"Adfærdskodeks {label}",
+            text=text or f"# Version {label}\n\nTekst.",
+            text_en=f"# Version {label}\n\nText.",
+            effective_from=effective_from or clock.today(),
+            grace_days=grace_days,
+        ),
         actor=None,
     )
 

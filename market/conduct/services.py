@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from market.conduct.models import (
     SignatureDecision,
     VendorStanding,
 )
+from market.conduct.schemas import Signing, VersionPublish
 from market.conduct.standing import count as count_standings
 from market.conduct.standing import current as current_standings
 from market.conduct.standing import page_of as standing_page
@@ -56,7 +56,6 @@ from market.i18n import gettext as _
 from market.i18n import lazy_gettext as _l
 from market.mail.services import queue_mail
 from market.orm import column
-from market.parsing import ONE_LINE, single_line
 from market.vendors import search
 from market.vendors.models import Vendor
 
@@ -88,87 +87,32 @@ async def list_versions() -> list[ConductVersion]:
     return list(await ConductVersion.all().order_by("-effective_from", "-id"))
 
 
-VERSION_LABEL = re.compile(r"[0-9]+(\.[0-9]+)*")  # ASCII digits: "²".isdigit() is true
-
-
-def check_version_fields(values: dict[str, Any], *, allow_past: bool = False) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    label = values.get("version", "")
-    if not label:
-        errors["version"] = _("Give the version a label, e.g. 2 or 2.1.")
-    elif len(label) > 20 or not VERSION_LABEL.fullmatch(label):
-        errors["version"] = _("A version label is numbers separated by dots, e.g. 2 or 2.1.")
-    for name in ("version", "title", "text"):
-        if "\x00" in (values.get(name) or ""):
-            errors[name] = _("Contains a character that is not allowed.")
-    if not values.get("title"):
-        errors["title"] = _("This field is required.")
-    elif not single_line(values["title"].strip()):
-        errors["title"] = str(ONE_LINE)
-    if not values.get("text"):
-        errors["text"] = _("This field is required.")
-    effective_from = values.get("effective_from")
-    if effective_from is None:
-        errors.setdefault("effective_from", _("Give a date as YYYY-MM-DD."))
-    elif effective_from < clock.today() and not allow_past:
-        # A past date would put the version in force at once, behind the vendors' backs.
-        errors["effective_from"] = _("The effective date must be today or later.")
-    grace = values.get("grace_days")
-    if (
-        grace is None
-        or not isinstance(grace, int)
-        or isinstance(grace, bool)
-        or not (0 <= grace <= 365)
-    ):
-        errors.setdefault("grace_days", _("Give a whole number of days from 0 to 365."))
-    return errors
-
-
-def parse_date(raw: Any) -> dt.date | None:
-    if not isinstance(raw, str):
-        return None
-    try:
-        return dt.date.fromisoformat(raw.strip())
-    except ValueError:
-        return None
+def check_effective_date(data: VersionPublish, *, allow_past: bool = False) -> None:
+    """A past effective date would put the version in force at once, behind the vendors'
+    backs (only the seed and the demo may date a version back)."""
+    if data.effective_from < clock.today() and not allow_past:
+        raise ValidationFailed(
+            str(VersionPublish.failure_message),
+            {"effective_from": _("The effective date must be today or later.")},
+        )
 
 
 async def publish_version(
-    *,
-    version: str,
-    title: str,
-    text: str,
-    effective_from: dt.date | None,
-    grace_days: Any,
-    text_en: str = "",
-    actor: User | None,
-    address: str = "",
+    data: VersionPublish, *, actor: User | None, address: str = ""
 ) -> ConductVersion:
-    """Publish a new version; 422 on bad fields, 409 when the label exists."""
-    values = {
-        "version": version.strip(),
-        "title": title.strip(),
-        "text": text,
-        "effective_from": effective_from,
-        "grace_days": grace_days,
-    }
+    """Publish a new version; 422 for a past effective date, 409 when the label exists."""
     # Only the seed and the demo (no actor) may date a version back.
-    errors = check_version_fields(values, allow_past=actor is None)
-    if "\x00" in text_en:
-        errors["text_en"] = _("Contains a character that is not allowed.")
-    if errors:
-        raise ValidationFailed(_("The version was not published."), errors)
-    assert effective_from is not None
+    check_effective_date(data, allow_past=actor is None)
     try:
         async with transaction():
             row = await ConductVersion.create(
-                label=values["version"],
-                title=values["title"],
-                text=text,
-                text_en=text_en,
-                sha256=text_hash(text),
-                effective_from=effective_from,
-                grace_days=grace_days,
+                label=data.version,
+                title=data.title,
+                text=data.text,
+                text_en=data.text_en,
+                sha256=text_hash(data.text),
+                effective_from=data.effective_from,
+                grace_days=data.grace_days,
                 published_at=clock.now(),
                 published_by=actor,
             )
@@ -181,8 +125,8 @@ async def publish_version(
                 after={
                     "version": row.label,
                     "sha256": row.sha256,
-                    "effective_from": effective_from.isoformat(),
-                    "grace_days": grace_days,
+                    "effective_from": data.effective_from.isoformat(),
+                    "grace_days": data.grace_days,
                 },
             )
             await refresh_standing()  # a version in force changes every vendor's state
@@ -190,7 +134,7 @@ async def publish_version(
             await after_commit("recompute_open_shortlists")
     except IntegrityError as exc:
         raise AlreadyExists(
-            _("Version %(v)s is already published.") % {"v": values["version"]},
+            _("Version %(v)s is already published.") % {"v": data.version},
             {"version": _("This version label is already used.")},
         ) from exc
     return row
@@ -205,12 +149,14 @@ async def ensure_seed_conduct() -> ConductVersion:
     text_en = (TEXTS / "1.en.md").read_text(encoding="utf-8")
     try:
         return await publish_version(
-            version="1",
-            title="Adfærdskodeks for leverandørpartnere",
-            text=text,
-            text_en=text_en,
-            effective_from=SEED_EFFECTIVE_FROM,
-            grace_days=0,
+            VersionPublish(
+                version="1",
+                title="Adfærdskodeks for leverandørpartnere",
+                text=text,
+                text_en=text_en,
+                effective_from=SEED_EFFECTIVE_FROM,
+                grace_days=0,
+            ),
             actor=None,
         )
     except Conflict:
@@ -236,32 +182,17 @@ def version_json(version: ConductVersion) -> dict[str, Any]:
 # --- signing -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SignInput:
-    version: str
-    sha256: str
-    signer_name: str
-    signer_title: str
-    accept: Any
+# The name market.vendors.api builds the API's signature with.
+SignInput = Signing
 
 
 async def sign(
-    vendor: Vendor, user: User, data: SignInput, *, address: str = "", user_agent: str = ""
+    vendor: Vendor, user: User, data: Signing, *, address: str = "", user_agent: str = ""
 ) -> Signature:
     """Record a vendor_admin's signature of one version, with an audit event and a receipt."""
     if not user.has_role("vendor_admin") or user.organisation_id != vendor.organisation_id:
         raise NotVendorAdmin(_("Only an administrator of this vendor may sign for it."))
-    bad = [
-        n
-        for n in ("version", "sha256", "signer_name", "signer_title")
-        if "\x00" in getattr(data, n)
-    ]
-    if bad:
-        raise ValidationFailed(
-            _("The Code of Conduct was not signed."),
-            {n: _("Contains a character that is not allowed.") for n in bad},
-        )
-    version = await get_version(data.version.strip()) if data.version else None
+    version = await get_version(data.version) if data.version else None
     errors: dict[str, str] = {}
     if version is None:
         errors["version"] = _("There is no published version with this label.")
@@ -271,22 +202,19 @@ async def sign(
             errors["version"] = _("This version is no longer in force: sign version %(v)s.") % {
                 "v": current.label
             }
-        elif data.sha256.strip().lower() != version.sha256:
+        elif data.sha256.lower() != version.sha256:
             errors["sha256"] = _(
                 "The text you saw is not the text of this version. "
                 "Reload the page and read it again."
             )
-    if not data.signer_name.strip():
+    if not data.signer_name:
         errors["signer_name"] = _("Type your full name.")
-    if not data.signer_title.strip():
+    if not data.signer_title:
         errors["signer_title"] = _("Type your title.")
-    for name in ("signer_name", "signer_title"):
-        if not single_line(getattr(data, name).strip()):
-            errors[name] = str(ONE_LINE)
-    if data.accept is not True:
+    if not data.accept:
         errors["accept"] = _("Tick the box to accept the Code of Conduct.")
     if errors:
-        raise ValidationFailed(_("The Code of Conduct was not signed."), errors)
+        raise ValidationFailed(str(Signing.failure_message), errors)
     assert version is not None
     try:
         async with transaction():
@@ -295,8 +223,8 @@ async def sign(
                 version=version,
                 sha256=version.sha256,
                 user=user,
-                signer_name=data.signer_name.strip()[:200],
-                signer_title=data.signer_title.strip()[:200],
+                signer_name=data.signer_name,
+                signer_title=data.signer_title,
                 signed_at=clock.now(),
                 address=address[:64],
                 user_agent=user_agent[:300],

@@ -11,11 +11,12 @@ from market import clock
 from market.conduct import services
 from market.conduct.markdown import render_markdown
 from market.conduct.models import Decision
+from market.conduct.schemas import DecisionReason, Signing, VersionPublish
 from market.conduct.states import REGISTER_STATUSES, STATE_LABELS, State, signature_status, standing
 from market.errors import DomainError, NotFound
 from market.i18n import format_date, ngettext
 from market.i18n import gettext as _
-from market.parsing import whole_number
+from market.schemas import parse
 from market.urls import url
 from market.vendors import services as vendors
 from market.web import (
@@ -29,14 +30,6 @@ from market.web import (
     redirect,
     render,
 )
-
-
-def _shown_date(raw: str) -> str:
-    """A checked ISO date as the pages write dates (31-12-2026 in Danish)."""
-    day = services.parse_date(raw)
-    if day is None:
-        return raw
-    return format_date(day)
 
 
 async def current(request: Request) -> Response:
@@ -69,14 +62,8 @@ async def sign(request: Request) -> Response:
     values: dict[str, str] = {"signer_name": user.name}
     if request.method == "POST":
         values = await form_data(request)
-        data = services.SignInput(
-            version=values.get("version", ""),
-            sha256=values.get("sha256", ""),
-            signer_name=values.get("signer_name", ""),
-            signer_title=values.get("signer_title", ""),
-            accept=values.get("accept") == "1",
-        )
         try:
+            data = parse(Signing, values, form=True)
             signature = await services.sign(
                 vendor,
                 user,
@@ -139,10 +126,6 @@ async def desk(request: Request) -> Response:
     )
 
 
-def _text(values: dict[str, str]) -> str:
-    return values.get("text", "").replace("\r\n", "\n")
-
-
 async def publish(request: Request) -> Response:
     if request.method == "GET":
         return render(
@@ -152,55 +135,38 @@ async def publish(request: Request) -> Response:
             values={"grace_days": "90", "effective_from": clock.today().isoformat()},
         )
     values = await form_data(request)
-    grace = values.get("grace_days", "").strip()
     # Ask only once the fields are right: a wrong form comes back with its errors first.
-    problems = services.check_version_fields(
-        {
-            "version": values.get("version", "").strip(),
-            "title": values.get("title", "").strip(),
-            "text": values.get("text", ""),
-            "effective_from": services.parse_date(values.get("effective_from")),
-            "grace_days": whole_number(grace),
-        }
-    )
-    asked = (
-        None
-        if problems
-        else await confirm_first(
-            request,
-            title=_("Publish version %(v)s of the Code of Conduct?")
-            % {"v": values.get("version", "")},
-            consequences=[
-                _(
-                    "From its effective date every vendor must sign this version within the grace "
-                    "period to stay eligible; its text cannot be changed once published."
-                ),
-                _("Vendor administrators get reminder e-mails until their company has signed."),
-                _("Open shortlists are computed again."),
-            ],
-            button=_("Publish the version"),
-            back=url("conduct.publish"),
-            shown=[
-                (_("Title"), values.get("title", "")),
-                (_("Effective from"), _shown_date(values.get("effective_from", ""))),
-                (_("Grace period in days"), grace),
-                (_("SHA-256 of the text"), services.text_hash(_text(values))),
-            ],
-            preview=render_markdown(_text(values)),
-        )
+    try:
+        data = parse(VersionPublish, values, form=True)
+        services.check_effective_date(data)
+    except DomainError as exc:
+        return await form_failure(request, "conduct/publish.html", exc, values, field="version")
+    asked = await confirm_first(
+        request,
+        title=_("Publish version %(v)s of the Code of Conduct?") % {"v": data.version},
+        consequences=[
+            _(
+                "From its effective date every vendor must sign this version within the grace "
+                "period to stay eligible; its text cannot be changed once published."
+            ),
+            _("Vendor administrators get reminder e-mails until their company has signed."),
+            _("Open shortlists are computed again."),
+        ],
+        button=_("Publish the version"),
+        back=url("conduct.publish"),
+        shown=[
+            (_("Title"), data.title),
+            (_("Effective from"), format_date(data.effective_from)),
+            (_("Grace period in days"), str(data.grace_days)),
+            (_("SHA-256 of the text"), services.text_hash(data.text)),
+        ],
+        preview=render_markdown(data.text),
     )
     if asked is not None:
         return asked
     try:
         version = await services.publish_version(
-            version=values.get("version", ""),
-            title=values.get("title", ""),
-            text=_text(values),
-            text_en=values.get("text_en", "").replace("\r\n", "\n"),
-            effective_from=services.parse_date(values.get("effective_from")),
-            grace_days=whole_number(grace),
-            actor=request.state.user,
-            address=client_address(request),
+            data, actor=request.state.user, address=client_address(request)
         )
     except DomainError as exc:
         return await form_failure(request, "conduct/publish.html", exc, values, field="version")
@@ -211,11 +177,16 @@ async def publish(request: Request) -> Response:
 async def _decide(request: Request, decision: str, done: str) -> Response:
     values = await form_data(request)
     try:
+        reason = (
+            ""
+            if decision == Decision.COUNTERSIGNED
+            else parse(DecisionReason, values, form=True).reason
+        )
         await services.decide_signature(
             int(request.path_params["id"]),
             decision,
             actor=request.state.user,
-            reason=values.get("reason", ""),
+            reason=reason,
             address=client_address(request),
         )
     except DomainError as exc:

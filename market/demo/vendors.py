@@ -8,6 +8,7 @@ from market.accounts.models import User
 from market.accounts.services import get_user_by_email, secretariat
 from market.conduct import services as conduct
 from market.conduct.models import ConductVersion, Decision
+from market.conduct.schemas import VersionPublish
 from market.conduct.states import State
 from market.demo.accounts import DEMO_PASSWORD
 from market.vendors import services
@@ -76,12 +77,14 @@ async def _version_2(version_1: ConductVersion) -> ConductVersion:
         "but the task.\n"
     )
     return await conduct.publish_version(
-        version=VERSION_2,
-        title="Adfærdskodeks for leverandørpartnere (2. udgave)",
-        text=version_1.text.replace("Version 1.", "Version 2.", 1) + extra_da,
-        text_en=version_1.text_en.replace("Version 1.", "Version 2.", 1) + extra_en,
-        effective_from=VERSION_2_FROM,
-        grace_days=VERSION_2_GRACE,
+        VersionPublish(
+            version=VERSION_2,
+            title="Adfærdskodeks for leverandørpartnere (2. udgave)",
+            text=version_1.text.replace("Version 1.", "Version 2.", 1) + extra_da,
+            text_en=version_1.text_en.replace("Version 1.", "Version 2.", 1) + extra_en,
+            effective_from=VERSION_2_FROM,
+            grace_days=VERSION_2_GRACE,
+        ),
         actor=None,
     )
 
