@@ -826,20 +826,6 @@ COMPONENTS["Contribution"] = obj(
     last_commit_at=NULLABLE_DATETIME,
     by_month={"type": "object", "additionalProperties": {"type": "integer"}},
 )
-IDENTITY = obj(
-    ["id", "kind", "label", "status"],
-    id=ID,
-    kind={"type": "string", "enum": ["domain", "email", "name"]},
-    label=STR,
-    status={"type": "string", "enum": ["pending", "confirmed"]},
-    confirmed_at=NULLABLE_DATETIME,
-)
-COMPONENTS["VendorIdentities"] = obj(
-    ["vendor_id", "domains", "authors"],
-    vendor_id=ID,
-    domains=arr(IDENTITY),
-    authors=arr(IDENTITY),
-)
 OPS["api.vendors.detail"] = Op(
     "A vendor's profile, with what it has contributed to the products' code",
     answers={
@@ -852,26 +838,6 @@ OPS["api.vendors.detail"] = Op(
     },
     errors=(404,),
     tag="vendors",
-)
-OPS["api.vendors.identities"] = Op(
-    "Declare the e-mail domains and git authors the vendor's people commit with (replaces "
-    "the earlier declaration); a domain of a vendor admin's own address is confirmed at once",
-    body(
-        None,
-        domains=arr({"type": "string", "maxLength": 253}, 50),
-        authors=arr({"type": "string", "maxLength": 254}, 50),
-    ),
-    {200: ref("VendorIdentities")},
-    (401, 403, 404),
-    tag="vendors",
-)
-OPS["api.vendors.identities_confirm"] = Op(
-    "Confirm the vendor's pending identities (all, or those in `ids`)",
-    body(None, ids=arr({**ID, "maximum": 2**31 - 1}, 100)),
-    {200: ref("VendorIdentities")},
-    (401, 403, 404, 409),
-    tag="vendors",
-    empty_body_ok=True,
 )
 
 

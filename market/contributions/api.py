@@ -11,8 +11,9 @@ from market import clock
 from market.api import answer, json_body, path_id
 from market.contributions import services
 from market.contributions.models import IdentityKind, VendorIdentity
-from market.errors import ValidationFailed
-from market.i18n import gettext as _
+from market.contributions.schemas import IdentitiesConfirm, IdentitiesDeclare, IdentitiesOut
+from market.openapi import operation
+from market.schemas import parse
 from market.web import client_address
 
 
@@ -36,28 +37,37 @@ def identities_json(vendor_id: int, rows: list[VendorIdentity]) -> dict[str, Any
     }
 
 
+@operation(
+    "api.vendors.identities",
+    "Declare the e-mail domains and git authors the vendor's people commit with (replaces "
+    "the earlier declaration); a domain of a vendor admin's own address is confirmed at once",
+    request=IdentitiesDeclare,
+    answers={200: IdentitiesOut},
+    errors=(401, 403, 404),
+    tag="vendors",
+)
 async def put_identities(request: Request) -> Response:
     vendor_id = path_id(request)
-    body = await json_body(request)
+    data = parse(IdentitiesDeclare, await json_body(request))
     rows = await services.declare_identities(
-        vendor_id,
-        body.get("domains"),
-        body.get("authors"),
-        actor=request.state.user,
-        address=client_address(request),
+        vendor_id, data, actor=request.state.user, address=client_address(request)
     )
     return answer(identities_json(vendor_id, rows))
 
 
+@operation(
+    "api.vendors.identities_confirm",
+    "Confirm the vendor's pending identities (all, or those in `ids`)",
+    request=IdentitiesConfirm,
+    answers={200: IdentitiesOut},
+    errors=(401, 403, 404, 409),
+    empty_body_ok=True,
+    tag="vendors",
+)
 async def confirm_identities(request: Request) -> Response:
     vendor_id = path_id(request)
-    body = await json_body(request, allow_empty=True)
-    ids = body.get("ids")
-    if ids is not None and (
-        not isinstance(ids, list) or not all(type(i) is int and 0 < i < 2**31 for i in ids)
-    ):
-        raise ValidationFailed(_("Check the identities."), {"ids": _("A list of identity ids.")})
+    data = parse(IdentitiesConfirm, await json_body(request, allow_empty=True))
     rows = await services.confirm_identities(
-        vendor_id, ids, actor=request.state.user, address=client_address(request)
+        vendor_id, data.ids, actor=request.state.user, address=client_address(request)
     )
     return answer(identities_json(vendor_id, rows))

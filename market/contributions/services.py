@@ -30,6 +30,7 @@ from market.contributions.models import (
     VendorContribution,
     VendorIdentity,
 )
+from market.contributions.schemas import IdentitiesDeclare
 from market.db import after_commit, transaction
 from market.errors import (
     AlreadyExists,
@@ -43,7 +44,6 @@ from market.solutions.models import Solution
 from market.vendors.models import Vendor
 
 BATCH = 2000
-MAX_IDENTITIES = 50
 URL_SCHEMES = ("https", "http", "git", "ssh", "file")
 DOMAIN = re.compile(r"^(?=.{3,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 # Mail domains shared by many people say nothing about the company behind a commit.
@@ -440,28 +440,19 @@ class Declared:
     label: str
 
 
-def _parse_identities(domains: object, authors: object) -> list[Declared]:
+def _parse_identities(data: IdentitiesDeclare) -> list[Declared]:
+    """Each declared value of the right form, by its hash; 422 naming the first wrong one of
+    each field."""
     errors: dict[str, str] = {}
     found: dict[str, Declared] = {}
-    for name, values in (("domains", domains), ("authors", authors)):
-        if values is None:
-            values = []
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            errors[name] = _("A list of texts.")
-            continue
-        if len(values) > MAX_IDENTITIES:
-            errors[name] = _("At most %(n)d.") % {"n": MAX_IDENTITIES}
-            continue
-        for raw in values:
-            value = raw.strip()
-            if not value:
-                continue
+    for name, values in (("domains", data.domains), ("authors", data.authors)):
+        for value in values:
             problem = _declare(name, value, found)
             if problem:
                 errors[name] = problem
                 break
     if errors:
-        raise ValidationFailed(_("Check the identities."), errors)
+        raise ValidationFailed(str(IdentitiesDeclare.failure_message), errors)
     return list(found.values())
 
 
@@ -519,8 +510,7 @@ async def get_vendor(vendor_id: int) -> Vendor:
 
 async def declare_identities(
     vendor_id: int,
-    domains: object,
-    authors: object,
+    data: IdentitiesDeclare,
     *,
     actor: User,
     address: str = "",
@@ -532,7 +522,7 @@ async def declare_identities(
     `keep` (ids: a form cannot show an author's address again, only its hash is stored)."""
     vendor = await get_vendor(vendor_id)
     _may_declare(actor, vendor)
-    declared = _parse_identities(domains, authors)
+    declared = _parse_identities(data)
     own = await _admin_domains(vendor)
     async with transaction():
         existing = {i.value_hash: i for i in await VendorIdentity.filter(vendor_id=vendor.id)}

@@ -9,8 +9,10 @@ from starlette.responses import Response
 
 from market.contributions import figures, services
 from market.contributions.models import IdentityKind
+from market.contributions.schemas import IdentitiesDeclare
 from market.errors import DomainError
 from market.i18n import gettext as _
+from market.schemas import parse
 from market.urls import url
 from market.vendors.services import own_vendor
 from market.web import (
@@ -24,10 +26,6 @@ from market.web import (
     redirect,
     render,
 )
-
-
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
 
 
 async def my_identities(request: Request) -> Response:
@@ -53,8 +51,7 @@ async def my_identities(request: Request) -> Response:
         try:
             await services.declare_identities(
                 vendor.id,
-                _lines(values.get("domains", "")),
-                _lines(values.get("authors", "")),
+                parse(IdentitiesDeclare, values, form=True),
                 actor=user,
                 address=client_address(request),
                 keep=keep,
