@@ -230,8 +230,10 @@ async def _judge_at(loaded: Loaded, at: dt.datetime) -> None:
     looked, and only those are judged in full (for their reasons)."""
     index = loaded.index
     all_ids = [int(i) for i in await Vendor.all().values_list("id", flat=True)]  # type: ignore[call-overload]
-    missing = [i for i in all_ids if index.vendor(i) is None]
-    gone = sorted(set(int(i) for i in index.vendor_ids) - set(all_ids))
+    # By id only: `index.vendor` decodes a stored profile (10,000 of them took 0.4 s).
+    known = set(index.vendor_ids.tolist())
+    missing = [i for i in all_ids if i not in known]
+    gone = sorted(known - set(all_ids))
     fresh = await vendor_profiles(missing, at) if missing else []
     stored = await _stored_standings(at)
     if stored is None:  # another moment: judge everyone
