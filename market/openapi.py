@@ -267,40 +267,6 @@ WISH_STATUS: Schema = {
 
 
 OPS: dict[str, Op] = {
-    # --- auth
-    "api.auth.token_create": Op(
-        "Get a bearer token",
-        body(["email", "password"], email=EMAIL, password=SHORT),
-        {200: obj(["token", "expires_at"], token=STR, expires_at=DATETIME)},
-        (401, 403, 429),
-        tag="auth",
-    ),
-    "api.auth.token_delete": Op(
-        "Revoke the caller's token", answers={204: {}}, errors=(401,), tag="auth"
-    ),
-    "api.me": Op(
-        "Who the caller is: id, e-mail, name, roles, vendor and organisation",
-        answers={
-            200: obj(
-                ["id", "email", "name", "roles", "vendor", "organisation"],
-                id=ID,
-                email=STR,
-                name=STR,
-                roles=arr(STR),
-                language=STR,
-                vendor={"oneOf": [obj(["id", "name"], id=ID, name=STR), {"type": "null"}]},
-                organisation=obj(
-                    ["id", "name", "kind"],
-                    id=ID,
-                    name=STR,
-                    kind=STR,
-                    code={"type": ["string", "null"]},
-                ),
-            )
-        },
-        errors=(401,),
-        tag="auth",
-    ),
     # --- vendors and conduct
     "api.vendors.register": Op(
         "Register a vendor and its first vendor_admin",

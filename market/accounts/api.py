@@ -7,23 +7,26 @@ from starlette.responses import Response
 
 from market import clock
 from market.accounts import services
+from market.accounts.schemas import Credentials, IdentityOut, TokenOut
 from market.api import answer, json_body
-from market.errors import NotAuthenticated, PermissionDenied, ValidationFailed
+from market.errors import NotAuthenticated, PermissionDenied
 from market.i18n import gettext as _
+from market.openapi import operation
+from market.schemas import parse
 from market.web import client_address
 
 
+@operation(
+    "api.auth.token_create",
+    "Get a bearer token",
+    request=Credentials,
+    answers={200: TokenOut},
+    errors=(401, 403, 429),
+    tag="auth",
+)
 async def create_token(request: Request) -> Response:
-    body = await json_body(request)
-    email, password = body.get("email"), body.get("password")
-    errors = {}
-    if not isinstance(email, str) or not email.strip():
-        errors["email"] = _("This field is required.")
-    if not isinstance(password, str) or not password:
-        errors["password"] = _("This field is required.")
-    if errors:
-        raise ValidationFailed(_("Send an e-mail address and a password."), errors)
-    assert isinstance(email, str) and isinstance(password, str)
+    credentials = parse(Credentials, await json_body(request))
+    email, password = credentials.email, credentials.password
     if request.state.token is not None:
         raise PermissionDenied(_("A bearer token cannot create tokens: sign in with a password."))
     settings = request.app.state.settings
@@ -39,6 +42,13 @@ async def create_token(request: Request) -> Response:
     )
 
 
+@operation(
+    "api.auth.token_delete",
+    "Revoke the caller's token",
+    answers={204: None},
+    errors=(401,),
+    tag="auth",
+)
 async def delete_token(request: Request) -> Response:
     token = request.state.token
     if token is None:
@@ -47,5 +57,12 @@ async def delete_token(request: Request) -> Response:
     return Response(status_code=204)
 
 
+@operation(
+    "api.me",
+    "Who the caller is: id, e-mail, name, roles, vendor and organisation",
+    answers={200: IdentityOut},
+    errors=(401,),
+    tag="auth",
+)
 async def me(request: Request) -> Response:
     return answer(await services.identity(request.state.user))

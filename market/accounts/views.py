@@ -6,6 +6,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from market.accounts import services
+from market.accounts.schemas import (
+    Credentials,
+    ForgotPassword,
+    LanguageChoice,
+    NewPassword,
+    PasswordChange,
+    RoleSwitch,
+    TokenName,
+)
 from market.audit.services import record
 from market.errors import (
     DomainError,
@@ -16,6 +25,7 @@ from market.errors import (
     ValidationFailed,
 )
 from market.i18n import gettext as _
+from market.schemas import parse
 from market.security.passwords import verify_password
 from market.security.secrets import new_secret
 from market.security.sessions import end_session, start_session
@@ -39,21 +49,19 @@ async def login(request: Request) -> Response:
     next_url = safe_next(values.get("next"))
     settings = request.app.state.settings
     try:
+        credentials = parse(Credentials, values, form=True)
         result = await services.authenticate(
-            settings,
-            values.get("email", ""),
-            values.get("password", ""),
-            address=client_address(request),
+            settings, credentials.email, credentials.password, address=client_address(request)
         )
-    except (NotAuthenticated, TooManyAttempts) as exc:
+    except (NotAuthenticated, TooManyAttempts, ValidationFailed) as exc:
         values.pop("password", None)
-        status = 429 if isinstance(exc, TooManyAttempts) else 400
+        # A wrong e-mail address or password is the form's problem (400), not a 401.
         return render(
             request,
             "accounts/login.html",
-            status_code=status,
+            status_code=400 if isinstance(exc, NotAuthenticated) else exc.status,
             values=values,
-            errors={"email": exc.message},
+            errors=dict(exc.fields) or {"email": exc.message},
             message=exc.message,
         )
     # A new session id at every login; the CSRF token is rotated with it.
@@ -102,11 +110,10 @@ async def forgot_password(request: Request) -> Response:
     if request.method == "GET":
         return render(request, "accounts/forgot.html", values={}, errors={})
     values = await form_data(request)
-    email = values.get("email", "").strip()
-    if not services.valid_email(services.normalise_email(email)):
-        message = _("Enter a valid e-mail address.")
-        problem = ValidationFailed(message, {"email": message})
-        return await form_failure(request, "accounts/forgot.html", problem, values)
+    try:
+        email = parse(ForgotPassword, values, form=True).email
+    except ValidationFailed as exc:
+        return await form_failure(request, "accounts/forgot.html", exc, values)
     await services.request_password_reset(
         request.app.state.settings, email, address=client_address(request)
     )
@@ -122,12 +129,14 @@ async def reset_password(request: Request) -> Response:
             raise NotFound(_("This reset link is invalid, used or expired. Ask for a new one."))
         return render(request, "accounts/reset.html", errors={}, secret=secret)
     values = await form_data(request)
-    password = values.get("password", "")
     try:
-        if password != values.get("password_repeat", ""):
+        data = parse(NewPassword, values, form=True)
+        if data.password != data.password_repeat:
             different = _("The two passwords are not the same.")
             raise ValidationFailed(different, {"password_repeat": different})
-        await services.complete_password_reset(secret, password, address=client_address(request))
+        await services.complete_password_reset(
+            secret, data.password, address=client_address(request)
+        )
     except DomainError as exc:
         return await form_failure(
             request, "accounts/reset.html", exc, values, field="password", secret=secret
@@ -147,17 +156,17 @@ async def account(request: Request) -> Response:
 async def change_password(request: Request) -> Response:
     user = request.state.user
     values = await form_data(request)
-
-    ok, _new = await verify_password(user.password_hash, values.get("current_password", ""))
     try:
+        data = parse(PasswordChange, values, form=True)
+        ok, _new = await verify_password(user.password_hash, data.current_password)
         if not ok:
             wrong = _("The current password is wrong.")
             raise ValidationFailed(wrong, {"current_password": wrong})
-        if values.get("password", "") != values.get("password_repeat", ""):
+        if data.password != data.password_repeat:
             different = _("The two passwords are not the same.")
             raise ValidationFailed(different, {"password_repeat": different})
         await services.change_password(
-            user, values.get("password", ""), actor=user, address=client_address(request)
+            user, data.password, actor=user, address=client_address(request)
         )
     except DomainError as exc:
         return await form_failure(
@@ -179,11 +188,20 @@ async def create_token(request: Request) -> Response:
     if request.state.token is not None:
         raise PermissionDenied(_("A bearer token cannot create tokens: sign in with a password."))
     values = await form_data(request)
+    try:
+        name = parse(TokenName, values, form=True).name
+    except ValidationFailed as exc:
+        return await form_failure(
+            request,
+            "accounts/account.html",
+            exc,
+            values,
+            field="name",
+            tokens=await services.list_tokens(user),
+            new_token=None,
+        )
     _token, secret = await services.issue_token(
-        request.app.state.settings,
-        user,
-        values.get("name", "")[:100],
-        address=client_address(request),
+        request.app.state.settings, user, name, address=client_address(request)
     )
     tokens = await services.list_tokens(user)
     return render(
@@ -198,22 +216,22 @@ async def revoke_token(request: Request) -> Response:
 
 
 async def switch_role(request: Request) -> Response:
-    values = await form_data(request)
-    role = values.get("role", "")
+    data = parse(RoleSwitch, await form_data(request), form=True)
+    role = data.role
     session = request.state.session
     user = request.state.user
     if session is not None and (role == "" or role in user.roles):
         session.active_role = role
         await session.save(update_fields=["active_role"])
-    return redirect(request, safe_next(values.get("next"), url("home")))
+    return redirect(request, safe_next(data.next, url("home")))
 
 
 async def set_language(request: Request) -> Response:
-    values = await form_data(request)
-    language = values.get("language", "da")
+    data = parse(LanguageChoice, await form_data(request), form=True)
+    language = data.language
     if request.state.user is not None:
         await services.set_language(request.state.user, language)
-    response = redirect(request, safe_next(values.get("next"), url("home")))
+    response = redirect(request, safe_next(data.next, url("home")))
     if language in ("da", "en"):
         response.set_cookie("pm_lang", language, max_age=31536000, samesite="lax")
     return response
