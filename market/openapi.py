@@ -98,13 +98,6 @@ def page_of(item: Schema) -> Schema:
 
 
 COMPONENTS: dict[str, Schema] = {
-    "Vendor": obj(
-        ["id", "name", "cvr", "size_class"],
-        id=ID,
-        name=STR,
-        cvr=STR,
-        size_class={"type": "string", "enum": ["micro", "small", "medium", "large"]},
-    ),
     "Award": obj(
         ["id", "task_id", "bid_id", "justification", "status", "awarded_at"],
         id=ID,
@@ -268,70 +261,6 @@ WISH_STATUS: Schema = {
 
 OPS: dict[str, Op] = {
     # --- vendors and conduct
-    "api.vendors.register": Op(
-        "Register a vendor and its first vendor_admin",
-        body(
-            ["name", "cvr", "email", "password", "contact_name", "employees"],
-            name=SHORT,
-            cvr={"type": "string", "maxLength": 20},
-            email=EMAIL,
-            password=SHORT,
-            contact_name=SHORT,
-            employees={"type": "integer", "minimum": 1, "maximum": 1_000_000},
-            website=SHORT,
-            address=SHORT,
-        ),
-        {201: ref("Vendor")},
-        (409,),
-        tag="vendors",
-    ),
-    "api.vendors.list": Op(
-        "The public register of vendor partners",
-        answers={
-            200: page_of(
-                obj(
-                    ["id", "name", "cvr", "size_class", "conduct_version", "signed_at"],
-                    id=ID,
-                    name=STR,
-                    cvr=STR,
-                    size_class=STR,
-                    conduct_version={"type": ["string", "null"]},
-                    signed_at=NULLABLE_DATETIME,
-                )
-            )
-        },
-        query={**PAGINATION, "q": {**SHORT, "pattern": NO_NUL}},
-        tag="vendors",
-    ),
-    "api.vendors.detail": Op(
-        "A vendor's profile", answers={200: ref("Vendor")}, errors=(404,), tag="vendors"
-    ),
-    "api.vendors.sign": Op(
-        "Sign a Code of Conduct version for the vendor",
-        body(
-            ["version", "sha256", "signer_name", "signer_title", "accept"],
-            version=SHORT,
-            sha256=SHORT,
-            signer_name=SHORT,
-            signer_title=SHORT,
-            accept=BOOL,
-        ),
-        {201: obj(["id"], id=ID)},
-        (401, 403, 404, 409),
-        tag="conduct",
-    ),
-    "api.vendors.suspend": Op(
-        "Suspend a vendor",
-        body(["reason"], reason={"type": "string", "maxLength": 2000}),
-        errors=(401, 403, 404, 409),
-        tag="conduct",
-    ),
-    "api.vendors.reinstate": Op(
-        "Reinstate a suspended vendor",
-        body(["reason"], reason={"type": "string", "maxLength": 2000}),
-        errors=(401, 403, 404, 409),
-        tag="conduct",
-    ),
     "api.vendors.profile": Op(
         "Replace the vendor's competency profile",
         body(
@@ -777,34 +706,6 @@ OPS: dict[str, Op] = {
         tag="alerts",
     ),
 }
-
-
-# --- contributions: what vendors built in the products, and their declared git identities
-COMPONENTS["Contribution"] = obj(
-    ["solution", "commits", "lines_changed", "languages", "first_commit_at", "last_commit_at"],
-    solution=STR,
-    solution_id=ID,
-    commits=INT,
-    lines_changed=INT,
-    files_touched=INT,
-    languages=arr(STR),
-    first_commit_at=NULLABLE_DATETIME,
-    last_commit_at=NULLABLE_DATETIME,
-    by_month={"type": "object", "additionalProperties": {"type": "integer"}},
-)
-OPS["api.vendors.detail"] = Op(
-    "A vendor's profile, with what it has contributed to the products' code",
-    answers={
-        200: {
-            "allOf": [
-                ref("Vendor"),
-                obj(["contributions"], contributions=arr(ref("Contribution"))),
-            ]
-        }
-    },
-    errors=(404,),
-    tag="vendors",
-)
 
 
 def _path(route: Route) -> str:

@@ -11,6 +11,7 @@ from market.accounts.models import User
 from market.conduct import services as conduct
 from market.conduct.models import ConductVersion, Decision
 from market.conduct.schemas import VersionPublish
+from market.schemas import parse
 from market.vendors import services as vendors
 from market.vendors.models import Vendor
 from tests.factories import PASSWORD
@@ -45,7 +46,7 @@ def registration(**overrides: Any) -> dict[str, Any]:
 
 async def vendor(**overrides: Any) -> tuple[Vendor, User]:
     body = registration(**overrides)
-    return await vendors.register_vendor(vendors.Registration(**body))
+    return await vendors.register_vendor(parse(vendors.Registration, body))
 
 
 async def version_1() -> ConductVersion:

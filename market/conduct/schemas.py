@@ -110,9 +110,9 @@ class VersionPublish(RequestModel):
 
 
 class Signing(RequestModel):
-    """The vendor admin's form that signs the version in force (the API's body is
-    market.vendors.schemas.SignatureCreate, of the same fields). Whether the version, its
-    hash and the names are right is the service's question, so each gets its own message."""
+    """The vendor admin's form that signs the version in force, and the body of
+    POST /api/v1/vendors/{id}/signatures. Whether the version, its hash and the names are
+    right is the service's question, so each gets its own message."""
 
     failure_message = _l("The Code of Conduct was not signed.")
 

@@ -8,20 +8,28 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from market import clock, listcache
-from market.api import answer, json_body, page_of, pagination, path_id, text_field
+from market.api import answer, json_body, page_of, pagination, path_id
 from market.conduct import services as conduct
+from market.conduct.schemas import Signing
 from market.conduct.states import standing
 from market.contributions.figures import contributions_json
-from market.errors import NotFound, ValidationFailed
+from market.errors import NotFound
 from market.i18n import gettext as _
+from market.openapi import PAGINATION, operation
+from market.schemas import NO_NUL, parse
 from market.vendors import services
 from market.vendors.models import Vendor
+from market.vendors.schemas import (
+    RegisterPage,
+    Registration,
+    SignatureOut,
+    SuspensionReason,
+    VendorOut,
+    VendorRegisteredOut,
+)
 from market.web import client_address
 
-
-def _text(body: dict[str, Any], name: str) -> str:
-    value = body.get(name)
-    return value if isinstance(value, str) else ""
+CHANGES = (401, 403, 404, 409)
 
 
 def vendor_json(vendor: Vendor) -> dict[str, Any]:
@@ -35,27 +43,31 @@ def vendor_json(vendor: Vendor) -> dict[str, Any]:
     }
 
 
+@operation(
+    "api.vendors.register",
+    "Register a vendor and its first vendor_admin",
+    request=Registration,
+    answers={201: VendorRegisteredOut},
+    errors=(409,),
+    tag="vendors",
+)
 async def register(request: Request) -> Response:
-    body = await json_body(request)
-    data = services.Registration(
-        name=_text(body, "name"),
-        cvr=_text(body, "cvr") or str(body.get("cvr") or ""),
-        email=_text(body, "email"),
-        password=_text(body, "password"),
-        contact_name=_text(body, "contact_name"),
-        employees=body.get("employees"),
-        website=_text(body, "website"),
-        address=_text(body, "address"),
-        language=_text(body, "language") or "da",
-    )
-    vendor, user = await services.register_vendor(
-        data, address=client_address(request), settings=request.app.state.settings
-    )
+    body, address = await json_body(request), client_address(request)
+    await services.admit_registration(request.app.state.settings, address)
+    data = parse(Registration, body)
+    vendor, user = await services.register_vendor(data, address=address)
     result = await _detail(vendor, full=True)
     result["user"] = {"id": user.id, "email": user.email, "name": user.name, "roles": user.roles}
     return answer(result, 201)
 
 
+@operation(
+    "api.vendors.list",
+    "The public register of vendor partners",
+    answers={200: RegisterPage},
+    query={**PAGINATION, "q": {"type": "string", "maxLength": 100, "pattern": NO_NUL}},
+    tag="vendors",
+)
 @listcache.cached("vendors")
 async def list_vendors(request: Request) -> Response:
     page, per_page = pagination(request)
@@ -96,6 +108,13 @@ async def _detail(vendor: Vendor, *, full: bool) -> dict[str, Any]:
     return result
 
 
+@operation(
+    "api.vendors.detail",
+    "A vendor's profile, with what it has contributed to the products' code",
+    answers={200: VendorOut},
+    errors=(404,),
+    tag="vendors",
+)
 async def detail(request: Request) -> Response:
     vendor = await services.get_vendor(path_id(request))
     if vendor is None:
@@ -104,18 +123,19 @@ async def detail(request: Request) -> Response:
     return answer(await _detail(vendor, full=full))
 
 
+@operation(
+    "api.vendors.sign",
+    "Sign a Code of Conduct version for the vendor",
+    request=Signing,
+    answers={201: SignatureOut},
+    errors=CHANGES,
+    tag="conduct",
+)
 async def sign(request: Request) -> Response:
     vendor = await services.get_vendor(path_id(request))
     if vendor is None:
         raise NotFound(_("No such vendor."))
-    body = await json_body(request)
-    data = conduct.SignInput(
-        version=_text(body, "version") or str(body.get("version") or ""),
-        sha256=_text(body, "sha256"),
-        signer_name=_text(body, "signer_name"),
-        signer_title=_text(body, "signer_title"),
-        accept=body.get("accept"),
-    )
+    data = parse(Signing, await json_body(request))
     signature = await conduct.sign(
         vendor,
         request.state.user,
@@ -140,14 +160,17 @@ def signature_json(signature: Any, status: str) -> dict[str, Any]:
 
 
 async def _reason(request: Request) -> str:
-    body = await json_body(request)
-    errors: dict[str, str] = {}
-    reason = text_field(body, "reason", errors, max_length=2000)
-    if errors:
-        raise ValidationFailed(_("Give a reason."), errors)
-    return reason
+    return parse(SuspensionReason, await json_body(request)).reason
 
 
+@operation(
+    "api.vendors.suspend",
+    "Suspend a vendor",
+    request=SuspensionReason,
+    answers={200: VendorOut},
+    errors=CHANGES,
+    tag="conduct",
+)
 async def suspend(request: Request) -> Response:
     reason = await _reason(request)
     vendor = await services.suspend(
@@ -156,6 +179,14 @@ async def suspend(request: Request) -> Response:
     return answer(await _detail(vendor, full=True))
 
 
+@operation(
+    "api.vendors.reinstate",
+    "Reinstate a suspended vendor",
+    request=SuspensionReason,
+    answers={200: VendorOut},
+    errors=CHANGES,
+    tag="conduct",
+)
 async def reinstate(request: Request) -> Response:
     reason = await _reason(request)
     vendor = await services.reinstate(

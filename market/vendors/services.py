@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -29,91 +28,23 @@ from market.errors import (
 from market.i18n import gettext as _
 from market.i18n import render_message
 from market.mail.services import queue_mail
-from market.parsing import ONE_LINE, single_line, whole_number
 from market.security.passwords import password_problem
 from market.security.secrets import digest, new_secret
 from market.settings import Settings
 from market.vendors import search
 from market.vendors.models import Vendor, VendorInvitation
+from market.vendors.schemas import (
+    CVR_WEIGHTS,
+    InvitationAccept,
+    Registration,
+    VendorInvite,
+    normalise_cvr,
+    valid_cvr,
+)
 
-CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
 INVITATION_LIFETIME = dt.timedelta(days=14)
-INVITE_ROLES = ("vendor_member", "vendor_admin")
 
-
-def normalise_cvr(raw: str) -> str:
-    return "".join(raw.split()).removeprefix("DK").removeprefix("dk")
-
-
-def valid_cvr(cvr: str) -> bool:
-    """Eight digits whose weighted sum (2,7,6,5,4,3,2,1) is divisible by 11."""
-    if len(cvr) != 8 or whole_number(cvr) is None or cvr[0] == "0":
-        return False
-    return sum(int(d) * w for d, w in zip(cvr, CVR_WEIGHTS, strict=True)) % 11 == 0
-
-
-@dataclass
-class Registration:
-    name: str = ""
-    cvr: str = ""
-    email: str = ""
-    password: str = ""
-    contact_name: str = ""
-    employees: Any = None
-    website: str = ""
-    address: str = ""
-    language: str = "da"
-
-
-def parse_employees(raw: Any) -> int | None:
-    return whole_number(raw)
-
-
-def _check(data: Registration) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    required = _("This field is required.")
-    if not data.name.strip():
-        errors["name"] = required
-    elif len(data.name) > 200:
-        errors["name"] = _("Must be at most %(n)d characters.") % {"n": 200}
-    for name in ("name", "contact_name"):  # they reach mail subjects and greetings
-        if not single_line(getattr(data, name).strip()):
-            errors[name] = str(ONE_LINE)
-    cvr = normalise_cvr(data.cvr)
-    if not cvr:
-        errors["cvr"] = required
-    elif not valid_cvr(cvr):
-        errors["cvr"] = _(
-            "This is not a valid CVR number (8 digits that pass the modulus-11 check)."
-        )
-    email = accounts.normalise_email(data.email)
-    if not email:
-        errors["email"] = required
-    elif not accounts.valid_email(email):
-        errors["email"] = _("Enter a valid e-mail address.")
-    if not data.contact_name.strip():
-        errors["contact_name"] = required
-    elif len(data.contact_name) > 200:
-        errors["contact_name"] = _("Must be at most %(n)d characters.") % {"n": 200}
-    for name in ("website", "address"):
-        if len(getattr(data, name)) > 300:
-            errors[name] = _("Must be at most %(n)d characters.") % {"n": 300}
-    for name in ("name", "cvr", "email", "contact_name", "website", "address", "password"):
-        if "\x00" in getattr(data, name):
-            errors[name] = _("Contains a character that is not allowed.")
-    employees = parse_employees(data.employees)
-    if data.employees in (None, ""):
-        errors["employees"] = required
-    elif employees is None or not 0 < employees <= 1_000_000:
-        errors["employees"] = _("Give the number of employees as a whole number, 1 or more.")
-    if data.website.strip() and not data.website.strip().startswith(("http://", "https://")):
-        errors["website"] = _("Give the full address, starting with https://")
-    problem = (
-        password_problem(data.password, email, data.contact_name) if data.password else (required)
-    )
-    if problem:
-        errors["password"] = problem
-    return errors
+__all__ = ["CVR_WEIGHTS", "Registration", "normalise_cvr", "valid_cvr"]
 
 
 class EmailTaken(AlreadyExists):
@@ -124,16 +55,18 @@ class CvrTaken(AlreadyExists):
     """The registration's CVR number is registered already."""
 
 
-async def register_vendor(
-    data: Registration, *, address: str = "", settings: Settings | None = None
-) -> tuple[Vendor, User]:
-    """Create the vendor, its organisation and its first vendor_admin in one transaction.
+async def admit_registration(settings: Settings, address: str) -> None:
+    """Registrations are limited per address (TooManyAttempts): every web and API request
+    counts, before its fields are read, so that invalid ones count too."""
+    await accounts.admit_request(settings, "register", account="", address=address)
 
-    With `settings` (every web and API request) registrations are limited per address. An
-    e-mail address that has an account is not named as such: its owner gets a mail, and the
-    answer only says to check that inbox."""
-    if settings is not None:
-        await accounts.admit_request(settings, "register", account="", address=address)
+
+async def register_vendor(data: Registration, *, address: str = "") -> tuple[Vendor, User]:
+    """Create the vendor, its organisation and its first vendor_admin in one transaction
+    (requests are admitted first: admit_registration).
+
+    An e-mail address that has an account is not named as such: its owner gets a mail, and
+    the answer only says to check that inbox."""
     try:
         return await _register(data, address)
     except EmailTaken:
@@ -159,27 +92,23 @@ async def _email_taken(data: Registration) -> str:
 
 
 async def _register(data: Registration, address: str) -> tuple[Vendor, User]:
-    errors = _check(data)
-    if errors:
-        raise ValidationFailed(_("The registration has errors: correct the fields named."), errors)
-    cvr = normalise_cvr(data.cvr)
-    employees = parse_employees(data.employees)
-    assert employees is not None
+    problem = password_problem(data.password, data.email, data.contact_name)
+    if problem:
+        raise ValidationFailed(str(Registration.failure_message), {"password": problem})
+    cvr, employees = data.cvr, data.employees
     async with transaction():
-        organisation = await Organisation.create(
-            kind=OrganisationKind.VENDOR, name=data.name.strip()
-        )
+        organisation = await Organisation.create(kind=OrganisationKind.VENDOR, name=data.name)
         try:
             async with transaction():
                 vendor = await Vendor.create(
                     organisation=organisation,
-                    name=data.name.strip(),
+                    name=data.name,
                     cvr=cvr,
-                    email=accounts.normalise_email(data.email),
+                    email=data.email,
                     employees=employees,
-                    contact_name=data.contact_name.strip()[:200],
-                    website=data.website.strip()[:300],
-                    address=data.address.strip()[:300],
+                    contact_name=data.contact_name,
+                    website=data.website,
+                    address=data.address,
                 )
         except IntegrityError as exc:
             raise CvrTaken(
@@ -192,7 +121,7 @@ async def _register(data: Registration, address: str) -> tuple[Vendor, User]:
                 password=data.password,
                 roles=["vendor_admin"],
                 organisation=organisation,
-                name=data.contact_name.strip(),
+                name=data.contact_name,
                 language=data.language,
                 check_password=False,
             )
@@ -372,19 +301,12 @@ async def reinstate(vendor_id: int, reason: str, *, actor: User, address: str = 
 
 
 async def invite(
-    vendor: Vendor, *, email: str, role: str, actor: User, base_url: str, address: str = ""
+    vendor: Vendor, data: VendorInvite, *, actor: User, base_url: str, address: str = ""
 ) -> VendorInvitation:
     """A vendor_admin invites a colleague; the link carries a single-use secret."""
     if not actor.has_role("vendor_admin") or actor.organisation_id != vendor.organisation_id:
         raise NotVendorAdmin(_("Only an administrator of this vendor may invite colleagues."))
-    email = accounts.normalise_email(email)
-    errors = {}
-    if not accounts.valid_email(email) or "\x00" in email:
-        errors["email"] = _("Enter a valid e-mail address.")
-    if role not in INVITE_ROLES:
-        errors["role"] = _("Choose a role.")
-    if errors:
-        raise ValidationFailed(_("The invitation was not sent."), errors)
+    email, role = data.email, data.role
     # An address with an account answers like any other (the inviter cannot learn that it
     # exists, staff addresses included): its owner is told instead of getting a link.
     owner = await accounts.get_user_by_email(email)
@@ -437,13 +359,14 @@ async def get_valid_invitation(secret: str) -> VendorInvitation | None:
 
 
 async def accept_invitation(
-    secret: str, *, name: str, password: str, language: str = "da", address: str = ""
+    secret: str, data: InvitationAccept, *, language: str = "da", address: str = ""
 ) -> User:
     invitation = await get_valid_invitation(secret)
     if invitation is None:
         raise NotFound(_("This invitation is invalid, used or expired. Ask for a new one."))
+    name, password = data.name, data.password
     errors = {}
-    if not name.strip():
+    if not name:
         errors["name"] = _("Type your full name.")
     problem = password_problem(password, invitation.email, name)
     if problem:
@@ -463,7 +386,7 @@ async def accept_invitation(
             password=password,
             roles=[invitation.role],
             organisation=organisation,
-            name=name.strip(),
+            name=name,
             language=language,
             check_password=False,
         )

@@ -11,10 +11,12 @@ from market.conduct.states import STATE_LABELS, standing
 from market.errors import DomainError, NotFound, ValidationFailed
 from market.i18n import get_language
 from market.i18n import gettext as _
+from market.schemas import parse
 from market.security.secrets import new_secret
 from market.security.sessions import end_session, start_session
 from market.urls import url
 from market.vendors import services
+from market.vendors.schemas import InvitationAccept, Registration, VendorInvite
 from market.web import (
     client_address,
     flash,
@@ -25,7 +27,6 @@ from market.web import (
     render,
 )
 
-REGISTER_FIELDS = ("name", "cvr", "email", "contact_name", "employees", "website", "address")
 PER_PAGE = 25
 
 
@@ -33,15 +34,11 @@ async def register(request: Request) -> Response:
     if request.method == "GET":
         return render(request, "vendors/register.html", values={}, errors={})
     values = await form_data(request)
-    data = services.Registration(
-        **{k: values.get(k, "") for k in REGISTER_FIELDS},
-        password=values.get("password", ""),
-        language=get_language(),
-    )
+    address = client_address(request)
     try:
-        _vendor, user = await services.register_vendor(
-            data, address=client_address(request), settings=request.app.state.settings
-        )
+        await services.admit_registration(request.app.state.settings, address)
+        data = parse(Registration, {**values, "language": get_language()}, form=True)
+        _vendor, user = await services.register_vendor(data, address=address)
     except DomainError as exc:
         return await form_failure(request, "vendors/register.html", exc, values, field="name")
     await _sign_in(request, user)
@@ -136,8 +133,7 @@ async def invite(request: Request) -> Response:
     try:
         await services.invite(
             vendor,
-            email=values.get("email", ""),
-            role=values.get("role", "vendor_member"),
+            parse(VendorInvite, values, form=True),
             actor=user,
             base_url=request.app.state.settings.base_url,
             address=client_address(request),
@@ -169,8 +165,7 @@ async def accept_invitation(request: Request) -> Response:
             raise ValidationFailed(different, {"password_repeat": different})
         user = await services.accept_invitation(
             secret,
-            name=values.get("name", ""),
-            password=values.get("password", ""),
+            parse(InvitationAccept, values, form=True),
             language=get_language(),
             address=client_address(request),
         )
