@@ -164,19 +164,6 @@ COMPONENTS["AlertPreferences"] = obj(
 PUBLIC_ERRORS = {400, 413, 422, 429}
 
 
-COMPONENTS["ErasureRequest"] = obj(
-    ["id", "user_id", "status", "requested_at"],
-    id=ID,
-    user_id=ID,
-    status={"type": "string", "enum": ["pending", "completed", "rejected"]},
-    requested_at=DATETIME,
-    decided_at=NULLABLE_DATETIME,
-    completed_at=NULLABLE_DATETIME,
-    close_vendor=BOOL,
-    successor_id={"type": ["integer", "null"]},
-)
-
-
 # A request body or an answer: a pydantic model, or (legacy) a hand-written JSON Schema.
 Body = type[BaseModel] | Schema
 
@@ -649,39 +636,6 @@ OPS: dict[str, Op] = {
         errors=(404,),
         query={"page": PAGINATION["page"], "ocid": STR},
         tag="open data",
-    ),
-    # --- privacy: insight and erasure
-    "api.me.data": Op(
-        "Everything the market keeps about the signed-in user",
-        answers={
-            200: obj(
-                ["generated_at", "account"],
-                generated_at=DATETIME,
-                account=obj(["id", "email", "name", "roles"], id=ID, email=STR, name=STR),
-            )
-        },
-        tag="privacy",
-    ),
-    "api.me.erasure": Op(
-        "Ask for erasure of the signed-in user (the secretariat approves)",
-        body(
-            None,
-            reason={"type": "string", "maxLength": 2000},
-            successor_email=EMAIL,
-            close_vendor=BOOL,
-        ),
-        {201: ref("ErasureRequest")},
-        (409, 422),
-        tag="privacy",
-        empty_body_ok=True,
-    ),
-    "api.erasure_requests.approve": Op(
-        "Approve an erasure request: the user is anonymised everywhere",
-        body(),
-        answers={200: ref("ErasureRequest")},
-        errors=(404, 409, 422),
-        tag="privacy",
-        empty_body_ok=True,
     ),
     "api.openapi": Op("This document", tag="open data"),
     # --- alerts

@@ -7,12 +7,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from market.api import answer, json_body, path_id, text_field
-from market.errors import ValidationFailed
-from market.i18n import gettext as _
+from market.api import answer, json_body, path_id
+from market.openapi import operation
 from market.privacy import services
 from market.privacy.export import plain
 from market.privacy.models import ErasureRequest
+from market.privacy.schemas import DataExport, ErasureCreate, ErasureOut
+from market.schemas import NoFields, parse
 from market.web import client_address
 
 
@@ -29,29 +30,44 @@ def erasure_json(request: ErasureRequest) -> dict[str, Any]:
     }
 
 
+@operation(
+    "api.me.data",
+    "Everything the market keeps about the signed-in user",
+    answers={200: DataExport},
+    tag="privacy",
+)
 async def my_data(request: Request) -> Response:
     user = request.state.user
     return answer(await services.export_data(user, actor=user, address=client_address(request)))
 
 
+@operation(
+    "api.me.erasure",
+    "Ask for erasure of the signed-in user (the secretariat approves)",
+    request=ErasureCreate,
+    answers={201: ErasureOut},
+    errors=(409, 422),
+    tag="privacy",
+    empty_body_ok=True,
+)
 async def request_erasure(request: Request) -> Response:
-    body = await json_body(request, allow_empty=True)
-    errors: dict[str, str] = {}
-    reason = text_field(body, "reason", errors, required=False, max_length=2000)
-    successor = text_field(body, "successor_email", errors, required=False, max_length=254)
-    close_vendor = body.get("close_vendor", False)
-    if not isinstance(close_vendor, bool):
-        errors["close_vendor"] = _("Must be true or false.")
-    if errors:
-        raise ValidationFailed(_("Some fields are not valid."), errors)
+    data = parse(ErasureCreate, await json_body(request, allow_empty=True))
     user = request.state.user
-    data = services.ErasureInput(reason, successor, close_vendor)
     created = await services.request_erasure(
         user, data, actor=user, address=client_address(request)
     )
     return answer(erasure_json(created), 201)
 
 
+@operation(
+    "api.erasure_requests.approve",
+    "Approve an erasure request: the user is anonymised everywhere",
+    request=NoFields,
+    answers={200: ErasureOut},
+    errors=(404, 409, 422),
+    tag="privacy",
+    empty_body_ok=True,
+)
 async def approve(request: Request) -> Response:
     await json_body(request, allow_empty=True)  # no fields; a body must still be sound JSON
     done = await services.approve(

@@ -19,18 +19,15 @@ from market.accounts.models import ApiToken, LoginFailure, PasswordReset, Sessio
 from market.audit.models import AuditEvent
 from market.audit.services import record
 from market.db import transaction
-from market.errors import ValidationFailed
 from market.i18n import LazyString
-from market.i18n import gettext as _
 from market.mail.models import MailStatus, OutboxMessage
-from market.parsing import whole_number
 from market.privacy import services
 from market.privacy.models import RetentionPeriod
 from market.privacy.register import PERIOD_KEYS, PERIODS, period
+from market.schemas import RequestModel
 from market.tasks.models import Task
 from market.vendors.models import VendorInvitation
 
-MAX_DAYS = 100 * 365
 SIGN_IN_EVENTS = ("login.failed", "login.throttled")
 
 
@@ -50,18 +47,14 @@ async def periods() -> dict[str, int]:
     return {p.key: int(chosen.get(p.key, p.default_days)) for p in PERIODS}
 
 
-async def set_periods(values: dict[str, str], *, actor: User, address: str = "") -> dict[str, int]:
-    """Change the periods; every value is a whole number of days from 1 to 36,500."""
+async def set_periods(data: RequestModel, *, actor: User, address: str = "") -> dict[str, int]:
+    """Change the periods (a RetentionPeriods: whole days from 1 to 36,500; a period left
+    out keeps its value)."""
     before = await periods()
-    after, errors = dict(before), {}
-    for key in PERIOD_KEYS:
-        days = whole_number(str(values.get(key, before[key])))
-        if days is None or not 1 <= days <= MAX_DAYS:
-            errors[key] = _("Give a whole number of days from 1 to 36,500.")
-        else:
-            after[key] = days
-    if errors:
-        raise ValidationFailed(_("Some periods are not valid."), errors)
+    after = dict(before)
+    for key, days in data.model_dump(exclude_none=True).items():
+        if key in after:
+            after[key] = int(days)
     async with transaction():
         for key in PERIOD_KEYS:
             if after[key] != before[key]:

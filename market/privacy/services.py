@@ -12,7 +12,6 @@ of the Code of Conduct text signed, so both still verify.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -33,6 +32,7 @@ from market.mail.models import MailStatus, OutboxMessage
 from market.privacy import export
 from market.privacy.models import ErasureRequest, ErasureStatus, TeamRedaction
 from market.privacy.names import pseudonym, pseudonym_email
+from market.privacy.schemas import ErasureCreate
 from market.solutions.models import Wish
 from market.tasks.models import TaskChange
 from market.vendors import services as vendors
@@ -74,13 +74,6 @@ async def find_subject(email: str) -> User:
 
 
 # --- erasure requests --------------------------------------------------------------------
-
-
-@dataclass
-class ErasureInput:
-    reason: str = ""
-    successor_email: str = ""
-    close_vendor: bool = False
 
 
 async def _vendor_of(user: User) -> Vendor | None:
@@ -134,7 +127,7 @@ async def is_last_admin(user: User) -> bool:
 
 
 async def request_erasure(
-    user: User, data: ErasureInput, *, actor: User, address: str = ""
+    user: User, data: ErasureCreate, *, actor: User, address: str = ""
 ) -> ErasureRequest:
     """Open an erasure request (one open request per user; the database enforces it)."""
     if is_erased(user):
@@ -152,7 +145,7 @@ async def request_erasure(
                 pending_user_id=user.id,
                 requested_at=clock.now(),
                 requested_by_id=actor.id,
-                reason=data.reason.replace("\x00", "").strip()[:2000],
+                reason=data.reason,
                 successor_id=successor.id if successor else None,
                 close_vendor=bool(data.close_vendor and vendor is not None),
             )

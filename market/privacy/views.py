@@ -15,6 +15,8 @@ from market.privacy import export, retention, services
 from market.privacy.models import ErasureStatus
 from market.privacy.names import display_name
 from market.privacy.register import PERIODS, REGISTER, Erasure
+from market.privacy.schemas import ErasureCreate, Rejection, RetentionPeriods
+from market.schemas import parse
 from market.templating import templates
 from market.urls import url
 from market.web import (
@@ -97,12 +99,8 @@ async def my_data(request: Request) -> Response:
 async def request_erasure(request: Request) -> Response:
     user = request.state.user
     values = await form_data(request)
-    data = services.ErasureInput(
-        reason=values.get("reason", ""),
-        successor_email=values.get("successor_email", ""),
-        close_vendor=values.get("close_vendor") == "1",
-    )
     try:
+        data = parse(ErasureCreate, values, form=True)
         await services.request_erasure(user, data, actor=user, address=client_address(request))
     except DomainError as exc:
         return await form_failure(request, _account_page, exc, values, field="reason")
@@ -169,12 +167,8 @@ async def erase_on_request(request: Request) -> Response:
     subject = await get_user(request.path_params["id"])
     if subject is None:
         raise NotFound(_("There is no such user."))
-    data = services.ErasureInput(
-        reason=values.get("reason", ""),
-        successor_email=values.get("successor_email", ""),
-        close_vendor=values.get("close_vendor") == "1",
-    )
     try:
+        data = parse(ErasureCreate, values, form=True)
         await services.request_erasure(
             subject, data, actor=request.state.user, address=client_address(request)
         )
@@ -216,7 +210,7 @@ async def reject(request: Request) -> Response:
     try:
         await services.reject(
             request.path_params["id"],
-            values.get("reason", ""),
+            parse(Rejection, values, form=True).reason,
             actor=request.state.user,
             address=client_address(request),
         )
@@ -230,7 +224,9 @@ async def set_periods(request: Request) -> Response:
     values = await form_data(request)
     try:
         await retention.set_periods(
-            values, actor=request.state.user, address=client_address(request)
+            parse(RetentionPeriods, values, form=True),
+            actor=request.state.user,
+            address=client_address(request),
         )
     except DomainError as exc:
         return await form_failure(request, _desk, exc, values)
