@@ -70,6 +70,7 @@ class Team(Rule):
             "maxItems": MAX_TEAM,
             "items": {
                 "type": "object",
+                "propertyNames": {"pattern": NO_NUL},
                 "required": ["name"],
                 "properties": {
                     "name": Text(MAX_NAME, required=True).json_schema(),

@@ -19,6 +19,8 @@ from market.i18n import lazy_gettext as _l
 from market.parsing import amount, storable
 from market.schemas import (
     MAX_DKK,
+    NO_NUL,
+    NOT_BLANK,
     Codes,
     Date,
     DateTime,
@@ -104,6 +106,7 @@ class Criteria(Rule):
                     "maxItems": MAX_CRITERIA,
                     "items": {
                         "type": "object",
+                        "propertyNames": {"pattern": NO_NUL},
                         "required": ["name", "weight"],
                         "properties": {
                             "name": Text(300, required=True).json_schema(),
@@ -111,7 +114,12 @@ class Criteria(Rule):
                         },
                     },
                 },
-                {"type": "object", "additionalProperties": weight, "maxProperties": MAX_CRITERIA},
+                {
+                    "type": "object",
+                    "propertyNames": {"pattern": NOT_BLANK, "maxLength": 300},
+                    "additionalProperties": weight,
+                    "maxProperties": MAX_CRITERIA,
+                },
                 {"type": "null"},
             ],
             "description": "Weights add up to 100; absent or empty: price 40, quality of "
@@ -171,6 +179,7 @@ class Funding(Rule):
             "maxItems": MAX_FUNDING,
             "items": {
                 "type": "object",
+                "propertyNames": {"pattern": NO_NUL},
                 "required": ["municipality", "amount_dkk"],
                 "properties": {
                     "municipality": {
