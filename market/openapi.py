@@ -137,14 +137,6 @@ COMPONENTS: dict[str, Schema] = {
         name=STR,
         target_date=DATE,
     ),
-    "Competency": obj(
-        ["code", "label_da", "label_en", "kind"],
-        code=STR,
-        label_da=STR,
-        label_en=STR,
-        kind=STR,
-        parent={"type": ["string", "null"]},
-    ),
 }
 
 ALERT_FREQUENCY: Schema = {"type": "string", "enum": ["instant", "daily", "weekly", "off"]}
@@ -247,49 +239,6 @@ WISH_STATUS: Schema = {
 
 
 OPS: dict[str, Op] = {
-    # --- vendors and conduct
-    "api.vendors.profile": Op(
-        "Replace the vendor's competency profile",
-        body(
-            None,
-            profile_text=TEXT,
-            profile_text_en=TEXT,
-            hourly_rate_dkk={"type": "integer", "minimum": 0, "maximum": 100000},
-            capacity_hours_per_month={"type": "integer", "minimum": 0, "maximum": 100000},
-            capacity_from=DATE,
-            team_size={"type": "integer", "minimum": 1, "maximum": 100000},
-            working_languages=arr(SHORT, 20),
-            products=arr(SHORT, 100),
-            competencies=arr(obj(["code", "level"], code=CODE, level=LEVEL), 500),
-            references=arr(
-                obj(
-                    ["title"],
-                    title=SHORT,
-                    customer=SHORT,
-                    year={"type": "integer", "minimum": 1970, "maximum": 2100},
-                    description=TEXT,
-                    codes=arr(CODE, 100),
-                ),
-                100,
-            ),
-        ),
-        errors=(401, 403, 404),
-        tag="competencies",
-    ),
-    # --- competencies
-    "api.competencies.list": Op(
-        "Search the competency taxonomy",
-        answers={200: page_of(ref("Competency"))},
-        query={
-            **PAGINATION,
-            "q": {**SHORT, "pattern": NO_NUL},
-            "kind": {
-                "type": "string",
-                "enum": ["cpv", "product", "technology", "domain", "standard"],
-            },
-        },
-        tag="competencies",
-    ),
     # --- solutions, wishes, tasks
     "api.solutions.create": Op(
         "Create a shared product",

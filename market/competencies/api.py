@@ -9,11 +9,26 @@ from starlette.responses import Response
 
 from market import clock
 from market.api import answer, json_body, page_of, pagination, path_id
-from market.competencies import forms, services
+from market.competencies import services
+from market.competencies.models import KINDS
+from market.competencies.schemas import ProfileOut, ProfileUpdate, TaxonomyPage
+from market.openapi import PAGINATION, operation
+from market.schemas import NO_NUL, parse
 from market.vendors.models import Vendor
 from market.web import client_address
 
 
+@operation(
+    "api.competencies.list",
+    "Search the competency taxonomy",
+    answers={200: TaxonomyPage},
+    query={
+        **PAGINATION,
+        "q": {"type": "string", "maxLength": 300, "pattern": NO_NUL},
+        "kind": {"type": "string", "enum": list(KINDS)},
+    },
+    tag="competencies",
+)
 async def competencies(request: Request) -> Response:
     page, per_page = pagination(request)
     rows, total = await services.search_taxonomy(
@@ -61,11 +76,19 @@ async def profile_json(vendor: Vendor) -> dict[str, Any]:
     }
 
 
+@operation(
+    "api.vendors.profile",
+    "Replace the vendor's competency profile",
+    request=ProfileUpdate,
+    answers={200: ProfileOut},
+    errors=(401, 403, 404),
+    tag="competencies",
+)
 async def update_profile(request: Request) -> Response:
     vendor_id = path_id(request)
     user = request.state.user
     await services.vendor_for_edit(vendor_id, user)  # 404/403 before looking at the body
-    data = forms.profile_from_json(await json_body(request))
+    data = parse(ProfileUpdate, await json_body(request))
     vendor = await services.update_profile(
         vendor_id, data, actor=user, address=client_address(request)
     )

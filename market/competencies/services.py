@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -22,6 +21,7 @@ from market.competencies.models import (
     VendorCompetency,
     VendorReference,
 )
+from market.competencies.schemas import MAX_COMPETENCIES, Held, ProfileUpdate
 from market.competencies.taxonomy import all_seeds
 from market.db import after_commit, transaction
 from market.errors import (
@@ -32,15 +32,13 @@ from market.errors import (
 )
 from market.i18n import get_language
 from market.i18n import gettext as _
+from market.i18n import lazy_gettext as _l
 from market.orm import column
 from market.vendors.models import Vendor
 
 CPV = re.compile(r"^(\d{8})(-\d)?$")
 CODE = re.compile(r"^[a-z0-9]+:[a-z0-9][a-z0-9._-]*$")
 KIND_PREFIX = {"product": "os2:", "technology": "tech:", "domain": "domain:", "standard": "std:"}
-LANGUAGES = ("da", "en", "sv", "no", "de")
-MAX_COMPETENCIES = 200
-MAX_REFERENCES = 30
 
 
 # --- codes and the hierarchy ----------------------------------------------------------------
@@ -358,28 +356,6 @@ async def set_retired(code: str, retired: bool, *, actor: User, address: str = "
 # --- vendor profiles ------------------------------------------------------------------------
 
 
-@dataclass
-class ReferenceInput:
-    title: str
-    customer: str = ""
-    year: int | None = None
-    description: str = ""
-    codes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ProfileInput:
-    profile_text: str = ""
-    profile_text_en: str = ""
-    hourly_rate_dkk: int | None = None
-    capacity_hours_per_month: int | None = None
-    capacity_from: dt.date | None = None
-    team_size: int | None = None
-    working_languages: list[str] = field(default_factory=list)
-    competencies: list[tuple[str, str]] = field(default_factory=list)  # (code, level)
-    references: list[ReferenceInput] = field(default_factory=list)
-
-
 async def get_vendor(vendor_id: int) -> Vendor | None:
     return await Vendor.get_or_none(id=vendor_id)
 
@@ -412,19 +388,45 @@ async def vendor_references(vendor_id: int) -> list[VendorReference]:
     return list(await VendorReference.filter(vendor_id=vendor_id).order_by("position", "id"))
 
 
-async def _check_codes(data: ProfileInput, vendor: Vendor, errors: dict[str, str]) -> None:
+FUTURE_YEAR = _l("A reference is work already done: the year cannot be in the future.")
+
+
+async def resolve_entry(text: str) -> str:
+    """A code or an exact label (either language) as a code; the text itself when unknown."""
+    norm = normalise_code(text)
+    if CPV.match(norm) or CODE.match(norm):
+        return norm
+    rows = await Competency.filter(
+        Q(label_da__iexact=text) | Q(label_en__iexact=text), retired_at__isnull=True
+    ).limit(2)
+    return rows[0].code if len(rows) == 1 else text
+
+
+async def resolve_labels(data: ProfileUpdate) -> ProfileUpdate:
+    """The profile with each label typed in the form instead of a code read as its code."""
+    held = [Held(code=await resolve_entry(c["code"]), level=c["level"]) for c in data.competencies]
+    references = [
+        r.model_copy(update={"codes": [await resolve_entry(c) for c in r.codes]})
+        for r in data.references
+    ]
+    return data.model_copy(update={"competencies": held, "references": references})
+
+
+async def _check_profile(data: ProfileUpdate, vendor: Vendor, errors: dict[str, str]) -> None:
+    """The rules of the database and the clock: codes that exist (a retired one already on
+    the profile may stay), at most MAX_COMPETENCIES in all, references not in the future."""
     current = {c.code for c in await VendorCompetency.filter(vendor_id=vendor.id)}
     current |= {c for r in await VendorReference.filter(vendor_id=vendor.id) for c in r.codes}
-    bad_levels = [code for code, level in data.competencies if level not in LEVELS]
-    if bad_levels:
-        errors["competencies"] = _("Level of %(code)s must be one of: %(list)s.") % {
-            "code": bad_levels[0],
-            "list": ", ".join(LEVELS),
-        }
-    unknown = await unknown_codes([c for c, _level in data.competencies], keep=current)
+    held = [*data.competencies, *data.products]
+    if len(held) > MAX_COMPETENCIES:
+        errors["competencies"] = _("At most %(n)d competencies.") % {"n": MAX_COMPETENCIES}
+    unknown = await unknown_codes([c["code"] for c in held], keep=current)
     if unknown:
         errors["competencies"] = _("Unknown code: %(code)s") % {"code": ", ".join(unknown)}
+    this_year = clock.today().year
     for n, ref in enumerate(data.references):
+        if ref.year is not None and ref.year > this_year:
+            errors[f"references[{n}].year"] = str(FUTURE_YEAR)
         unknown = await unknown_codes(ref.codes, keep=current)
         if unknown:
             errors[f"references[{n}].codes"] = _("Unknown code: %(code)s") % {
@@ -432,11 +434,11 @@ async def _check_codes(data: ProfileInput, vendor: Vendor, errors: dict[str, str
             }
 
 
-def _merge_levels(pairs: list[tuple[str, str]]) -> dict[str, str]:
+def _merge_levels(pairs: list[Held]) -> dict[str, str]:
     """One level per code: the highest one given."""
     merged: dict[str, str] = {}
-    for code, level in pairs:
-        norm = normalise_code(code)
+    for pair in pairs:
+        norm, level = normalise_code(pair["code"]), pair["level"]
         old = merged.get(norm)
         if old is None or LEVELS.index(level) > LEVELS.index(old):
             merged[norm] = level
@@ -459,7 +461,7 @@ def _profile_snapshot(
 
 
 async def update_profile(
-    vendor_id: int, data: ProfileInput, *, actor: User, address: str = ""
+    vendor_id: int, data: ProfileUpdate, *, actor: User, address: str = ""
 ) -> Vendor:
     """Replace a vendor's competency profile as a whole, in one transaction.
 
@@ -467,10 +469,10 @@ async def update_profile(
     retired code (a retired code already on the profile may stay)."""
     vendor = await vendor_for_edit(vendor_id, actor)
     errors: dict[str, str] = {}
-    await _check_codes(data, vendor, errors)
+    await _check_profile(data, vendor, errors)
     if errors:
-        raise ValidationFailed(_("Check the profile."), errors)
-    levels = _merge_levels(data.competencies)
+        raise ValidationFailed(str(ProfileUpdate.failure_message), errors)
+    levels = _merge_levels([*data.competencies, *data.products])
     async with transaction():
         vendor = await Vendor.filter(id=vendor.id).select_for_update().get()
         old = {c.code: c.level for c in await vendor_competencies(vendor.id)}

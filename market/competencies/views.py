@@ -11,14 +11,16 @@ from starlette.responses import Response
 
 from market import listcache
 from market.competencies import directory as directory_service
-from market.competencies import forms, services
+from market.competencies import services
 from market.competencies.models import KINDS, LEVELS, VendorReference
+from market.competencies.schemas import ProfileUpdate, split_line
 from market.conduct.states import STATE_LABELS, standing
 from market.contributions.figures import activity_of
 from market.errors import DomainError, NotFound
 from market.i18n import get_language
 from market.i18n import gettext as _
 from market.i18n import lazy_gettext as _l
+from market.schemas import parse
 from market.urls import url
 from market.vendors import services as vendors
 from market.vendors.models import SIZE_CLASSES, Vendor
@@ -127,7 +129,7 @@ async def _render_editor(
     references = await services.vendor_references(vendor.id)
     done = services.completeness(vendor, held, references)
     chosen = [
-        forms.split_line(line)
+        split_line(line)
         for line in str(values.get("competencies", "")).splitlines()
         if line.strip()
     ]
@@ -166,7 +168,8 @@ async def profile_edit(request: Request) -> Response:
     languages = [str(v) for v in form.getlist("working_languages")]
     values = await form_data(request)
     try:
-        data = await forms.profile_from_form(values, languages)
+        data = parse(ProfileUpdate, {**values, "working_languages": languages}, form=True)
+        data = await services.resolve_labels(data)
         await services.update_profile(
             vendor.id, data, actor=request.state.user, address=client_address(request)
         )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from market import clock
 from market.accounts.models import User
 from market.competencies import services
-from market.competencies.services import ProfileInput, ReferenceInput
+from market.competencies.schemas import ProfileUpdate, ReferenceIn
 from market.vendors.models import Vendor
 
 
@@ -471,9 +471,9 @@ async def seed() -> list[str]:
     return [f"competency taxonomy: {created} codes added"]
 
 
-def _profile(archetype: Archetype, start: dt.date) -> ProfileInput:
-    pairs = [tuple(entry.rsplit(" ", 1)) for entry in archetype.competencies]
-    return ProfileInput(
+def _profile(archetype: Archetype, start: dt.date) -> ProfileUpdate:
+    pairs = [entry.rsplit(" ", 1) for entry in archetype.competencies]
+    return ProfileUpdate(
         profile_text=archetype.text_da,
         profile_text_en=archetype.text_en,
         hourly_rate_dkk=archetype.rate,
@@ -481,9 +481,10 @@ def _profile(archetype: Archetype, start: dt.date) -> ProfileInput:
         capacity_from=start,
         team_size=archetype.team,
         working_languages=list(archetype.languages),
-        competencies=[(code, level) for code, level in pairs],
+        competencies=[{"code": code, "level": level} for code, level in pairs],
         references=[
-            ReferenceInput(t, c, y, d, list(codes)) for t, c, y, d, codes in archetype.references
+            ReferenceIn(title=t, customer=c, year=y, description=d, codes=list(codes))
+            for t, c, y, d, codes in archetype.references
         ],
     )
 
