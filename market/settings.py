@@ -93,7 +93,6 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     reminder_interval_days: int = 7
     job_timeout_seconds: int = 300
-    min_bidding_days: int = 0
     # Alerts: the local hour digests go out, and the reminder marks (hours before a bid deadline).
     alert_digest_hour: int = 7
     alert_reminder_hours: tuple[int, ...] = (72, 24)
@@ -154,7 +153,6 @@ class Settings:
             session_absolute_hours=_int(env, "SESSION_ABSOLUTE_HOURS", cls.session_absolute_hours),
             token_days=_int(env, "TOKEN_DAYS", cls.token_days),
             reminder_interval_days=_int(env, "REMINDER_INTERVAL_DAYS", 7),
-            min_bidding_days=_int(env, "MIN_BIDDING_DAYS", 0),
             alert_digest_hour=_int(env, "ALERT_DIGEST_HOUR", cls.alert_digest_hour),
             token_limit=_int(env, "TOKEN_LIMIT", cls.token_limit),
             token_address_limit=_int(env, "TOKEN_ADDRESS_LIMIT", cls.token_address_limit),
