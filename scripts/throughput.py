@@ -37,8 +37,9 @@ TARGETS = {"/api/v1/tasks": 0.40, "/tasks": 0.40, "/directory": 0.25}
 
 
 class Existing(Deployment):
-    """The same deployment (2 workers, a worker process, Redis) on a database already filled,
-    which is neither created nor dropped."""
+    """The same web deployment (N workers, Redis) on a database already filled, which is
+    neither created nor dropped. No job worker: on a large market it would rank shortlists
+    for the whole run (the jobs wait in the run's own queue)."""
 
     def __init__(self, workers: int, database_url: str) -> None:
         super().__init__(workers)
@@ -53,16 +54,16 @@ class Existing(Deployment):
         )
         port = free_port()
         log = open(self.folder / "web.log", "wb")  # noqa: SIM115
-        for command in (["serve", "--port", str(port), "--workers", str(self.workers)], ["worker"]):
-            self.processes.append(
-                subprocess.Popen(
-                    [str(BIN / "market"), *command],
-                    env=self.env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    cwd=ROOT,
-                )
+        command = ["serve", "--port", str(port), "--workers", str(self.workers)]
+        self.processes.append(
+            subprocess.Popen(
+                [str(BIN / "market"), *command],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
             )
+        )
         return wait_for(f"http://127.0.0.1:{port}")
 
 
