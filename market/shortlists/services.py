@@ -24,6 +24,7 @@ from market.accounts.models import User
 from market.alerts.models import AlertItem
 from market.audit.services import record
 from market.competencies.services import competencies_by_code, label
+from market.contributions import services as contributions
 from market.db import after_commit, transaction
 from market.errors import NotCoordinator, ValidationFailed
 from market.i18n import DEFAULT_LANGUAGE, render_message, set_language
@@ -209,14 +210,15 @@ async def open_task_ids() -> list[int]:
 
 async def mark_stale(task_ids: Iterable[int] | None = None) -> int:
     """Mark the stored shortlists of open tasks (these tasks', or every open task's) out of
-    date in one UPDATE and queue the one refresh job: never a job per task. Returns how many
-    were marked."""
+    date in one UPDATE and queue the one refresh job when any were: never a job per task.
+    Returns how many were marked."""
     query = Shortlist.filter(stale=False, task_id__in=Subquery(_open_tasks().values("id")))
     if task_ids is not None:
         query = query.filter(task_id__in=sorted({int(i) for i in task_ids}))
-    marked = await query.update(stale=True)
-    await after_commit("refresh_shortlists", job_id=REFRESH_JOB)
-    return int(marked)
+    marked = int(await query.update(stale=True))
+    if marked:
+        await after_commit("refresh_shortlists", job_id=REFRESH_JOB)
+    return marked
 
 
 async def _mark(task_id: int, status: str, **values: Any) -> Shortlist:
@@ -570,3 +572,8 @@ async def fit_reasons(vendor_id: int, task_ids: Iterable[int]) -> dict[int, list
         elif not row["eligible"]:
             found.extend(render_message(r) for r in row["reasons"] or [])
     return reasons
+
+
+# Contribution figures are part of a vendor's profile: a rebuild that changes them is a change
+# of the vendor, as a profile save is.
+contributions.on_vendor_changed(vendor_changed)

@@ -4,6 +4,7 @@ that batch job or when someone reads it, and the result is the same as a fresh r
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -80,6 +81,25 @@ async def test_a_profile_save_marks_the_open_shortlists_stale_and_queues_one_job
     for task in made:
         await services.compute_shortlist(task.id)
         assert await ranking(task.id) == batch[task.id]
+
+
+async def test_a_standing_change_marks_only_the_shortlists_computed_before_it(
+    client, run_jobs, queued
+) -> None:
+    _user, made, vendors = await open_tasks(run_jobs, count=2)
+    first, second = made
+    computed = {t.id: (await Shortlist.get(task_id=t.id)).computed_at for t in made}
+    between = min(computed.values()) + (max(computed.values()) - min(computed.values())) / 2
+    await Shortlist.filter(task_id=second.id).update(computed_at=between + dt.timedelta(hours=1))
+    await Shortlist.filter(task_id=first.id).update(computed_at=between - dt.timedelta(hours=1))
+    queued.clear()
+    assert await services.conduct_changed(vendors["best"].id, between.isoformat()) == 1
+    assert await Shortlist.filter(stale=True).values_list("task_id", flat=True) == [first.id]
+    assert [name for name, _args in queued] == ["refresh_shortlists"]
+    queued.clear()  # a change older than every shortlist marks nothing and queues nothing
+    earlier = (between - dt.timedelta(days=1)).isoformat()
+    assert await services.conduct_changed(vendors["best"].id, earlier) == 0
+    assert queued == []
 
 
 async def test_a_weights_change_marks_stale_without_a_job_per_task_or_a_refit(
