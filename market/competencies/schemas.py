@@ -26,7 +26,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError
 
-from market.competencies.models import LEVELS
+from market.competencies.models import KINDS, LEVELS
 from market.i18n import gettext as _
 from market.i18n import lazy_gettext as _l
 from market.parsing import storable
@@ -320,6 +320,42 @@ def _named(error: Any) -> Any:
             line["type"] = problem(_("Each reference is an object."))
             line.pop("ctx", None)
     return line
+
+
+@dataclass(frozen=True)
+class Kind(Rule):
+    """A kind of code in the taxonomy."""
+
+    def validate(self, value: Any, info: ValidationInfo) -> str:
+        if value not in KINDS:
+            raise problem(_("One of: %(list)s.") % {"list": ", ".join(KINDS)})
+        return str(value)
+
+    def json_schema(self) -> JsonSchemaValue:
+        return {"type": "string", "enum": list(KINDS)}
+
+
+Label = Annotated[str, Text(300, required=True)]
+
+
+class CodeLabels(RequestModel):
+    """The taxonomy desk's form that renames a code: its labels in both languages."""
+
+    failure_message = _l("Check the labels.")
+
+    label_da: Label
+    label_en: Label
+
+
+class CodeAdd(CodeLabels):
+    """The taxonomy desk's form that adds a code. Whether the code is written as its kind's
+    codes are, and whether the parent exists, is the service's question."""
+
+    failure_message = _l("Check the new code.")
+
+    code: Annotated[str, Text(100, one_line=True)] = ""
+    kind: Annotated[str, Kind()]
+    parent: Annotated[str, Text(100, one_line=True)] = ""
 
 
 # --- answers -----------------------------------------------------------------------------

@@ -21,7 +21,13 @@ from market.competencies.models import (
     VendorCompetency,
     VendorReference,
 )
-from market.competencies.schemas import MAX_COMPETENCIES, Held, ProfileUpdate
+from market.competencies.schemas import (
+    MAX_COMPETENCIES,
+    CodeAdd,
+    CodeLabels,
+    Held,
+    ProfileUpdate,
+)
 from market.competencies.taxonomy import all_seeds
 from market.db import after_commit, transaction
 from market.errors import (
@@ -236,51 +242,32 @@ def _snapshot(competency: Competency) -> dict[str, Any]:
     }
 
 
-def _check_labels(label_da: str, label_en: str, errors: dict[str, str]) -> None:
-    for name, value in (("label_da", label_da), ("label_en", label_en)):
-        if not value.strip():
-            errors[name] = _("This field is required.")
-        elif len(value) > 300:
-            errors[name] = _("Must be at most %(n)d characters.") % {"n": 300}
-
-
-async def add_code(
-    *,
-    code: str,
-    kind: str,
-    label_da: str,
-    label_en: str,
-    parent: str = "",
-    actor: User,
-    address: str = "",
-) -> Competency:
+async def add_code(data: CodeAdd, *, actor: User, address: str = "") -> Competency:
     """Add a code to the taxonomy (secretariat)."""
     errors: dict[str, str] = {}
-    norm = normalise_code(code)
-    if kind not in KINDS:
-        errors["kind"] = _("One of: %(list)s.") % {"list": ", ".join(KINDS)}
-    elif kind == "cpv" and not CPV.match(norm):
+    kind, norm = data.kind, normalise_code(data.code)
+    if kind == "cpv" and not CPV.match(norm):
         errors["code"] = _("A CPV code has 8 digits, e.g. 72212000.")
     elif kind != "cpv" and not (CODE.match(norm) and norm.startswith(KIND_PREFIX[kind])):
         errors["code"] = _("Write the code as %(example)s.") % {
             "example": f"{KIND_PREFIX[kind]}name"
         }
-    _check_labels(label_da, label_en, errors)
+    parent = data.parent
     parent_row = None
-    if parent.strip():
+    if parent:
         parent_row = await get_competency(parent)
         if parent_row is None or parent_row.kind != kind:
-            errors["parent"] = _("Unknown code: %(code)s") % {"code": parent.strip()}
+            errors["parent"] = _("Unknown code: %(code)s") % {"code": parent}
     if errors:
-        raise ValidationFailed(_("Check the new code."), errors)
+        raise ValidationFailed(str(CodeAdd.failure_message), errors)
     try:
         async with transaction():
             competency = await Competency.create(
                 code=norm,
                 kind=kind,
                 parent=parent_row.code if parent_row else "",
-                label_da=label_da.strip(),
-                label_en=label_en.strip(),
+                label_da=data.label_da,
+                label_en=data.label_en,
                 level=(parent_row.level + 1) if parent_row else 1,
                 sort=1000,
             )
@@ -307,18 +294,12 @@ async def _locked(code: str) -> Competency:
     return competency
 
 
-async def rename_code(
-    code: str, *, label_da: str, label_en: str, actor: User, address: str = ""
-) -> Competency:
+async def rename_code(code: str, data: CodeLabels, *, actor: User, address: str = "") -> Competency:
     """Change the labels of a code (secretariat)."""
-    errors: dict[str, str] = {}
-    _check_labels(label_da, label_en, errors)
-    if errors:
-        raise ValidationFailed(_("Check the labels."), errors)
     async with transaction():
         competency = await _locked(code)
         before = _snapshot(competency)
-        competency.label_da, competency.label_en = label_da.strip(), label_en.strip()
+        competency.label_da, competency.label_en = data.label_da, data.label_en
         await competency.save(update_fields=["label_da", "label_en"])
         await record(
             "competency.rename",

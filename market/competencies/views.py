@@ -13,7 +13,7 @@ from market import listcache
 from market.competencies import directory as directory_service
 from market.competencies import services
 from market.competencies.models import KINDS, LEVELS, VendorReference
-from market.competencies.schemas import ProfileUpdate, split_line
+from market.competencies.schemas import CodeAdd, CodeLabels, ProfileUpdate, split_line
 from market.conduct.states import STATE_LABELS, standing
 from market.contributions.figures import activity_of
 from market.errors import DomainError, NotFound
@@ -312,11 +312,7 @@ async def taxonomy(request: Request) -> Response:
     values = await form_data(request)
     try:
         competency = await services.add_code(
-            code=values.get("code", ""),
-            kind=values.get("kind", ""),
-            label_da=values.get("label_da", ""),
-            label_en=values.get("label_en", ""),
-            parent=values.get("parent", ""),
+            parse(CodeAdd, values, form=True),
             actor=request.state.user,
             address=client_address(request),
         )
@@ -357,11 +353,7 @@ async def taxonomy_edit(request: Request) -> Response:
             flash(request, text % {"code": competency.code})
         else:
             competency = await services.rename_code(
-                code,
-                label_da=values.get("label_da", ""),
-                label_en=values.get("label_en", ""),
-                actor=actor,
-                address=address,
+                code, parse(CodeLabels, values, form=True), actor=actor, address=address
             )
             flash(request, _("The code %(code)s is renamed.") % {"code": competency.code})
     except DomainError as exc:

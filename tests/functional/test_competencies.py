@@ -6,6 +6,7 @@ from market import jobs
 from market.audit.models import AuditEvent
 from market.competencies import services
 from market.competencies.models import MatchingIndexState, VendorCompetency, VendorReference
+from market.competencies.schemas import CodeLabels
 from market.vendors.models import Vendor
 from tests import factories
 from tests import factories_competencies as fc
@@ -59,7 +60,7 @@ async def test_seed_is_idempotent_and_keeps_renames(client) -> None:
     await fc.taxonomy()
     secretary = await factories.user("secretariat")
     await services.rename_code(
-        "tech:python", label_da="Python 3", label_en="Python 3", actor=secretary
+        "tech:python", CodeLabels(label_da="Python 3", label_en="Python 3"), actor=secretary
     )
     assert await services.seed_taxonomy() == 0
     python = await services.get_competency("tech:python")
