@@ -8,6 +8,7 @@ from market import clock
 from market.accounts.services import find_municipality, get_user_by_email
 from market.solutions import services
 from market.solutions.models import Release, Solution, Wish, WishComment, WishStatus, WishSupport
+from market.solutions.schemas import ReleasePlan, WishCreate, WishStatusIn
 
 COORDINATOR = "koordinator@demo.os2.dk"
 MUNICIPALITY_USER = "kommune@demo.os2.dk"
@@ -81,10 +82,12 @@ async def load() -> list[str]:
     by_name = {"OS2kitos": kitos, "OS2forms": forms}
     for name, title, description, priority, status, supporters in WISHES:
         wish = await services.create_wish(
-            solution_id=by_name[name].id,
-            title=title,
-            description=description,
-            priority=priority,
+            WishCreate(
+                solution_id=by_name[name].id,
+                title=title,
+                description=description,
+                priority=priority,
+            ),
             actor=author,
         )
         for municipality, pledge in supporters:
@@ -92,11 +95,9 @@ async def load() -> list[str]:
             if org is not None and org.id != author.organisation_id:
                 await WishSupport.create(wish=wish, organisation=org, pledge_dkk=pledge)
         if status != WishStatus.NEW:
+            reason = "Uden for løsningens formål" if status == WishStatus.REJECTED else ""
             await services.set_wish_status(
-                wish.id,
-                status,
-                actor=coordinator,
-                reason="Uden for løsningens formål" if status == WishStatus.REJECTED else "",
+                wish.id, WishStatusIn(status=status, reason=reason), actor=coordinator
             )
     first = await Wish.get(solution=kitos, title=WISHES[0][1])
     await WishComment.create(
@@ -109,7 +110,7 @@ async def load() -> list[str]:
         created_by_id=coordinator.id,
     )
     planned = [w.id for w in await Wish.filter(solution=kitos, title__in=PLANNED)]
-    await services.plan_wishes(release.id, planned, actor=coordinator)
+    await services.plan_wishes(release.id, ReleasePlan(wish_ids=planned), actor=coordinator)
     return [
         f"solutions: {COORDINATOR} coordinates OS2kitos and OS2forms; "
         f"{len(WISHES)} wishes, release {release.name}"

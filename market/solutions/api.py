@@ -5,28 +5,55 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from market.api import (
-    answer,
-    body_text,
-    json_body,
-    page_of,
-    pagination,
-    path_id,
-    query_id,
-    text_field,
-)
-from market.db import is_id
-from market.errors import NotFound, ValidationFailed
+from market.api import answer, json_body, page_of, pagination, path_id, query_id
+from market.errors import NotFound
 from market.i18n import gettext as _
+from market.openapi import PAGINATION, operation
+from market.schemas import MAX_ID, parse
 from market.solutions import services
+from market.solutions.models import WishStatus
+from market.solutions.schemas import (
+    CommentOut,
+    PlanOut,
+    ReleaseBoardOut,
+    ReleaseCreate,
+    ReleaseOut,
+    ReleasePlan,
+    SolutionCreate,
+    SolutionCreatedOut,
+    SolutionDetailOut,
+    SolutionPage,
+    SupportOut,
+    WishCommentIn,
+    WishCreate,
+    WishDetailOut,
+    WishOut,
+    WishPage,
+    WishRowOut,
+    WishStatusIn,
+    WishSupportIn,
+)
 from market.web import client_address
 
+TAG = "solutions"
+CHANGES = (401, 403, 404, 409)
 
+
+@operation(
+    "api.solutions.list", "The shared products (solutions)", answers={200: SolutionPage}, tag=TAG
+)
 async def list_solutions(request: Request) -> Response:
     items = [services.solution_json(s) for s in await services.list_solutions()]
     return answer(page_of(items, 1, len(items), max(len(items), 1)))
 
 
+@operation(
+    "api.solutions.detail",
+    "A solution with its coordinators, coordination group and releases",
+    answers={200: SolutionDetailOut},
+    errors=(404,),
+    tag=TAG,
+)
 async def solution_detail(request: Request) -> Response:
     detail = await services.solution_detail(path_id(request))
     data = services.solution_json(detail.solution, detail.coordinators)
@@ -35,28 +62,35 @@ async def solution_detail(request: Request) -> Response:
     return answer(data)
 
 
+@operation(
+    "api.solutions.create",
+    "Create a shared product",
+    request=SolutionCreate,
+    answers={201: SolutionCreatedOut},
+    errors=(401, 403, 409),
+    tag=TAG,
+)
 async def create_solution(request: Request) -> Response:
-    body = await json_body(request)
-    errors: dict[str, str] = {}
-    name = text_field(body, "name", errors, max_length=100)
-    description = text_field(body, "description", errors, required=False)
-    emails = body.get("coordinator_emails", [])
-    if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
-        errors["coordinator_emails"] = _("Send a list of e-mail addresses.")
-    if errors:
-        raise ValidationFailed(_("Some fields are not valid."), errors)
+    data = parse(SolutionCreate, await json_body(request))
     solution = await services.create_solution(
-        name=name,
-        description=description,
-        coordinator_emails=emails,
-        repository_url=body_text(body, "repository_url", max_length=300),
-        actor=request.state.user,
-        address=client_address(request),
+        data, actor=request.state.user, address=client_address(request)
     )
     detail = await services.solution_detail(solution.id)
     return answer(services.solution_json(solution, detail.coordinators), 201)
 
 
+@operation(
+    "api.wishes.list",
+    "The wish lists of the solutions, most supported first",
+    answers={200: WishPage},
+    query={
+        **PAGINATION,
+        "solution_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        "status": {"type": "string", "enum": list(WishStatus.ALL)},
+        "sort": {"type": "string", "enum": ["support", "newest"]},
+    },
+    tag=TAG,
+)
 async def list_wishes(request: Request) -> Response:
     page, per_page = pagination(request)
     rows, total = await services.list_wishes(
@@ -70,6 +104,13 @@ async def list_wishes(request: Request) -> Response:
     return answer(page_of(items, page, total, per_page))
 
 
+@operation(
+    "api.wishes.detail",
+    "A wish with its supporters and comments",
+    answers={200: WishDetailOut},
+    errors=(404,),
+    tag=TAG,
+)
 async def wish_detail(request: Request) -> Response:
     detail = await services.wish_detail(path_id(request))
     data = services.wish_json(detail["wish"], len(detail["supports"]), detail["pledged_dkk"])
@@ -83,30 +124,35 @@ async def wish_detail(request: Request) -> Response:
     return answer(data)
 
 
+@operation(
+    "api.wishes.create",
+    "Submit a wish",
+    request=WishCreate,
+    answers={201: WishRowOut},
+    errors=(401, 403),
+    tag=TAG,
+)
 async def create_wish(request: Request) -> Response:
-    body = await json_body(request)
+    data = parse(WishCreate, await json_body(request))
     wish = await services.create_wish(
-        solution_id=body.get("solution_id"),
-        title=body_text(body, "title", max_length=300),
-        description=body_text(body, "description", max_length=20000),
-        priority=body_text(body, "priority", max_length=20, default="medium"),
-        actor=request.state.user,
-        address=client_address(request),
+        data, actor=request.state.user, address=client_address(request)
     )
     return answer(services.wish_json(wish, 1, 0), 201)
 
 
+@operation(
+    "api.wishes.support",
+    "Support a wish (a municipality's pledge on its own wish sets its pledge)",
+    request=WishSupportIn,
+    answers={201: SupportOut},
+    errors=CHANGES,
+    empty_body_ok=True,
+    tag=TAG,
+)
 async def support_wish(request: Request) -> Response:
-    body = await json_body(request, allow_empty=True)
-    if isinstance(body.get("pledge_dkk"), str):  # "25.000" is for the form; JSON sends 25000
-        raise ValidationFailed(
-            _("Some fields are not valid."), {"pledge_dkk": _("Must be a whole number.")}
-        )
+    data = parse(WishSupportIn, await json_body(request, allow_empty=True))
     support = await services.support_wish(
-        path_id(request),
-        actor=request.state.user,
-        pledge_dkk=body.get("pledge_dkk"),
-        address=client_address(request),
+        path_id(request), data, actor=request.state.user, address=client_address(request)
     )
     return answer(
         {
@@ -119,46 +165,61 @@ async def support_wish(request: Request) -> Response:
     )
 
 
+@operation(
+    "api.wishes.comment",
+    "Comment on a wish",
+    request=WishCommentIn,
+    answers={201: CommentOut},
+    errors=(401, 403, 404),
+    tag=TAG,
+)
 async def comment_wish(request: Request) -> Response:
-    body = await json_body(request)
+    data = parse(WishCommentIn, await json_body(request))
     comment = await services.comment_wish(
-        path_id(request),
-        actor=request.state.user,
-        text=body_text(body, "text", max_length=5000),
-        address=client_address(request),
+        path_id(request), data, actor=request.state.user, address=client_address(request)
     )
     return answer({"id": comment.id, "wish_id": comment.wish_id, "text": comment.text}, 201)
 
 
+@operation(
+    "api.wishes.status",
+    "Move a wish to another status (rejecting needs a reason)",
+    request=WishStatusIn,
+    answers={200: WishOut},
+    errors=CHANGES,
+    tag=TAG,
+)
 async def set_wish_status(request: Request) -> Response:
-    body = await json_body(request)
+    data = parse(WishStatusIn, await json_body(request))
     wish = await services.set_wish_status(
-        path_id(request),
-        body_text(body, "status", max_length=20),
-        actor=request.state.user,
-        reason=body_text(body, "reason", max_length=20000),
-        address=client_address(request),
+        path_id(request), data, actor=request.state.user, address=client_address(request)
     )
     return answer(services.wish_json(wish))
 
 
+@operation(
+    "api.releases.create",
+    "Plan a release of a solution",
+    request=ReleaseCreate,
+    answers={201: ReleaseOut},
+    errors=CHANGES,
+    tag=TAG,
+)
 async def create_release(request: Request) -> Response:
-    body = await json_body(request)
-    solution_id = body.get("solution_id")
-    if not isinstance(solution_id, int) or isinstance(solution_id, bool):
-        raise ValidationFailed(
-            _("Choose the solution."), {"solution_id": _("Choose an existing solution.")}
-        )
+    data = parse(ReleaseCreate, await json_body(request))
     release = await services.create_release(
-        solution_id,
-        name=body_text(body, "name", max_length=300),
-        target_date=body.get("target_date"),
-        actor=request.state.user,
-        address=client_address(request),
+        data, actor=request.state.user, address=client_address(request)
     )
     return answer(services.release_json(release), 201)
 
 
+@operation(
+    "api.releases.detail",
+    "A release board: its wishes by status",
+    answers={200: ReleaseBoardOut},
+    errors=(404,),
+    tag=TAG,
+)
 async def release_detail(request: Request) -> Response:
     board = await services.release_board(path_id(request))
     data = services.release_json(board["release"])
@@ -172,16 +233,19 @@ async def release_detail(request: Request) -> Response:
     return answer(data)
 
 
+@operation(
+    "api.releases.plan",
+    "Plan wishes into a release",
+    request=ReleasePlan,
+    answers={200: PlanOut},
+    errors=CHANGES,
+    tag=TAG,
+)
 async def plan_wishes(request: Request) -> Response:
-    body = await json_body(request)
-    ids = body.get("wish_ids")
-    if not isinstance(ids, list) or not all(is_id(i) for i in ids):
-        raise ValidationFailed(
-            _("Pick wishes of this solution."), {"wish_ids": _("Send a list of wish ids.")}
-        )
+    data = parse(ReleasePlan, await json_body(request))
     release_id = path_id(request)
     wishes = await services.plan_wishes(
-        release_id, ids, actor=request.state.user, address=client_address(request)
+        release_id, data, actor=request.state.user, address=client_address(request)
     )
     if not wishes:
         raise NotFound(_("There is no such release."))

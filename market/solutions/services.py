@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,9 +24,7 @@ from market.errors import (
     WrongStatus,
 )
 from market.i18n import gettext as _
-from market.parsing import ONE_LINE, amount, json_whole_number, single_line
 from market.solutions.models import (
-    PRIORITIES,
     Release,
     Solution,
     Wish,
@@ -35,10 +32,18 @@ from market.solutions.models import (
     WishStatus,
     WishSupport,
 )
+from market.solutions.schemas import (
+    ReleaseCreate,
+    ReleasePlan,
+    SolutionCreate,
+    WishCommentIn,
+    WishCreate,
+    WishStatusIn,
+    WishSupportIn,
+)
 from market.tasks.models import TaskWish
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-MAX_PLEDGE_DKK = 100_000_000
 
 
 # --- solutions ---------------------------------------------------------------------------
@@ -96,20 +101,12 @@ async def require_coordinator(user: Any, solution: Solution) -> None:
 
 
 async def create_solution(
-    *,
-    name: str,
-    description: str,
-    coordinator_emails: list[str],
-    actor: User | None,
-    repository_url: str = "",
-    address: str = "",
+    data: SolutionCreate, *, actor: User | None, address: str = ""
 ) -> Solution:
     """Create a solution with its coordinators (who must exist); 409 on a duplicate name."""
     errors: dict[str, str] = {}
-    name = name.strip()
-    if not name:
-        errors["name"] = _("This field is required.")
-    emails = [e.strip().lower() for e in coordinator_emails if e.strip()]
+    name, repository_url = data.name, data.repository_url
+    emails = data.coordinator_emails
     users = list(await User.filter(email__in=emails)) if emails else []
     unknown = sorted(set(emails) - {u.email for u in users})
     if unknown:
@@ -123,7 +120,7 @@ async def create_solution(
     try:
         async with transaction():
             solution = await Solution.create(
-                name=name, description=description.strip(), repository_url=repository_url
+                name=name, description=data.description, repository_url=repository_url
             )
             for user in users:
                 await _make_coordinator(solution, user)
@@ -204,41 +201,19 @@ def _municipality_of(user: User) -> int:
     return user.organisation_id
 
 
-async def create_wish(
-    *,
-    solution_id: Any,
-    title: str,
-    description: str,
-    priority: str = "medium",
-    actor: User,
-    address: str = "",
-) -> Wish:
+async def create_wish(data: WishCreate, *, actor: User, address: str = "") -> Wish:
     """A municipality's wish; its own organisation counts as its first supporter."""
-    errors: dict[str, str] = {}
-    solution = None
-    if isinstance(solution_id, int) and not isinstance(solution_id, bool):
-        solution = await get_solution(solution_id)
+    solution = await get_solution(data.solution_id)
     if solution is None:
-        errors["solution_id"] = _("Choose an existing solution.")
-    if not title.strip():
-        errors["title"] = _("This field is required.")
-    elif len(title) > 300:
-        errors["title"] = _("Must be at most %(n)d characters.") % {"n": 300}
-    elif not single_line(title.strip()):
-        errors["title"] = str(ONE_LINE)
-    if not description.strip():
-        errors["description"] = _("This field is required.")
-    if priority not in PRIORITIES:
-        errors["priority"] = _("Choose low, medium or high.")
-    if errors:
-        raise ValidationFailed(_("Some fields are not valid."), errors)
-    assert solution is not None
+        raise ValidationFailed(
+            _("Some fields are not valid."), {"solution_id": _("Choose an existing solution.")}
+        )
     async with transaction():
         wish = await Wish.create(
             solution=solution,
-            title=title.strip(),
-            description=description.strip(),
-            priority=priority,
+            title=data.title,
+            description=data.description,
+            priority=data.priority,
             organisation_id=_municipality_of(actor),
             author_id=actor.id,
         )
@@ -274,20 +249,11 @@ async def wishes_of(solution_id: int) -> list[Wish]:
 
 
 async def support_wish(
-    wish_id: int, *, actor: User, pledge_dkk: Any = None, address: str = ""
+    wish_id: int, data: WishSupportIn, *, actor: User, address: str = ""
 ) -> WishSupport:
     """Support a wish on behalf of the actor's municipality, with an optional pledge."""
     wish = await _wish_or_404(wish_id)
-    if pledge_dkk in (None, ""):
-        pledge_dkk = 0
-    pledge_dkk = (
-        amount(pledge_dkk) if isinstance(pledge_dkk, str) else json_whole_number(pledge_dkk)
-    )
-    if pledge_dkk is None or not (0 <= pledge_dkk <= MAX_PLEDGE_DKK):
-        raise ValidationFailed(
-            _("The pledge must be a whole number of kroner, 0 or more."),
-            {"pledge_dkk": _("Enter whole kroner, e.g. 25000.")},
-        )
+    pledge_dkk = data.pledge_dkk or 0
     org = await actor.organisation
     if org.kind not in (OrganisationKind.MUNICIPALITY, OrganisationKind.MEMBER):
         raise PermissionDenied(_("Only municipalities can support wishes."))
@@ -330,12 +296,12 @@ async def support_wish(
     return support
 
 
-async def comment_wish(wish_id: int, *, actor: User, text: str, address: str = "") -> WishComment:
+async def comment_wish(
+    wish_id: int, data: WishCommentIn, *, actor: User, address: str = ""
+) -> WishComment:
     wish = await _wish_or_404(wish_id)
-    if not text.strip():
-        raise ValidationFailed(_("Write a comment first."), {"text": _("This field is required.")})
     async with transaction():
-        comment = await WishComment.create(wish=wish, author=actor, text=text.strip()[:5000])
+        comment = await WishComment.create(wish=wish, author=actor, text=data.text)
         await record(
             "wish.commented", actor=actor, object_type="wish", object_id=wish.id, address=address
         )
@@ -343,13 +309,12 @@ async def comment_wish(wish_id: int, *, actor: User, text: str, address: str = "
 
 
 async def set_wish_status(
-    wish_id: int, status: str, *, actor: User, reason: str = "", address: str = ""
+    wish_id: int, data: WishStatusIn, *, actor: User, address: str = ""
 ) -> Wish:
     """Coordinators of the wish's solution move it between statuses; rejecting needs a reason."""
     wish = await _wish_or_404(wish_id)
     await require_coordinator(actor, wish.solution)
-    if status not in WishStatus.ALL:
-        raise ValidationFailed(_("Unknown status."), {"status": _("Choose a status.")})
+    status, reason = data.status, data.reason
     if status == WishStatus.REJECTED and not reason.strip():
         raise ValidationFailed(
             _("Say why the wish is rejected."), {"reason": _("A reason is required.")}
@@ -460,36 +425,21 @@ def wish_json(
 # --- releases ----------------------------------------------------------------------------
 
 
-def _parse_date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        return None
-
-
-async def create_release(
-    solution_id: int, *, name: str, target_date: Any, actor: User, address: str = ""
-) -> Release:
-    solution = await get_solution(solution_id)
+async def create_release(data: ReleaseCreate, *, actor: User, address: str = "") -> Release:
+    solution = await get_solution(data.solution_id)
     if solution is None:
         raise NotFound(_("There is no such solution."))
     await require_coordinator(actor, solution)
-    errors: dict[str, str] = {}
-    if not name.strip():
-        errors["name"] = _("This field is required.")
-    target = _parse_date(target_date)
-    if target is None:
-        errors["target_date"] = _("Enter a date as YYYY-MM-DD.")
-    elif target < clock.today():
-        errors["target_date"] = _("The target date is in the past.")
-    if errors:
-        raise ValidationFailed(_("Some fields are not valid."), errors)
+    target = data.target_date
+    if target < clock.today():
+        raise ValidationFailed(
+            _("Some fields are not valid."),
+            {"target_date": _("The target date is in the past.")},
+        )
     try:
         async with transaction():
             release = await Release.create(
-                solution=solution, name=name.strip(), target_date=target, created_by_id=actor.id
+                solution=solution, name=data.name, target_date=target, created_by_id=actor.id
             )
             await record(
                 "release.created",
@@ -514,9 +464,10 @@ async def get_release(release_id: int) -> Release | None:
 
 
 async def plan_wishes(
-    release_id: int, wish_ids: list[int], *, actor: User, address: str = ""
+    release_id: int, data: ReleasePlan, *, actor: User, address: str = ""
 ) -> list[Wish]:
     """Put wishes into the release cut: their status becomes planned."""
+    wish_ids = data.wish_ids
     release = await get_release(release_id)
     if release is None:
         raise NotFound(_("There is no such release."))

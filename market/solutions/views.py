@@ -10,8 +10,17 @@ from market.api import path_id
 from market.errors import DomainError, NotFound, ValidationFailed
 from market.i18n import gettext as _
 from market.i18n import ngettext
+from market.schemas import parse
 from market.solutions import jira, services
 from market.solutions.models import PRIORITIES, WishStatus
+from market.solutions.schemas import (
+    ReleaseCreate,
+    ReleasePlan,
+    WishCommentIn,
+    WishCreate,
+    WishStatusIn,
+    WishSupportIn,
+)
 from market.tasks import services as tasks
 from market.urls import url
 from market.web import (
@@ -20,7 +29,6 @@ from market.web import (
     form_data,
     form_failure,
     form_id,
-    form_ids,
     page_param,
     read_form,
     redirect,
@@ -93,13 +101,9 @@ async def wish_new(request: Request) -> Response:
     if request.method == "POST":
         values = await form_data(request)
         try:
+            data = parse(WishCreate, {**values, "solution_id": str(solution.id)}, form=True)
             wish = await services.create_wish(
-                solution_id=solution.id,
-                title=values.get("title", ""),
-                description=values.get("description", ""),
-                priority=values.get("priority", "medium"),
-                actor=request.state.user,
-                address=client_address(request),
+                data, actor=request.state.user, address=client_address(request)
             )
         except DomainError as exc:
             return await form_failure(
@@ -152,26 +156,16 @@ async def _wish_action(request: Request, action: str) -> Response:
     user, address = request.state.user, client_address(request)
     try:
         if action == "support":
-            await services.support_wish(
-                wish_id,
-                actor=user,
-                address=address,
-                pledge_dkk=values.get("pledge_dkk", "").replace(".", ""),
-            )
+            support = parse(WishSupportIn, values, form=True)
+            await services.support_wish(wish_id, support, actor=user, address=address)
             flash(request, _("Your municipality now supports this wish."))
         elif action == "comment":
-            await services.comment_wish(
-                wish_id, actor=user, text=values.get("text", ""), address=address
-            )
+            comment = parse(WishCommentIn, values, form=True)
+            await services.comment_wish(wish_id, comment, actor=user, address=address)
             flash(request, _("Your comment is added."))
         else:
-            await services.set_wish_status(
-                wish_id,
-                values.get("status", ""),
-                actor=user,
-                reason=values.get("reason", ""),
-                address=address,
-            )
+            status = parse(WishStatusIn, values, form=True)
+            await services.set_wish_status(wish_id, status, actor=user, address=address)
             flash(request, _("The status of the wish is changed."))
     except DomainError as exc:
         return await form_failure(request, wish_detail, exc)
@@ -238,12 +232,9 @@ async def release_new(request: Request) -> Response:
     if request.method == "POST":
         values = await form_data(request)
         try:
+            data = parse(ReleaseCreate, {**values, "solution_id": str(solution.id)}, form=True)
             release = await services.create_release(
-                solution.id,
-                name=values.get("name", ""),
-                target_date=values.get("target_date", ""),
-                actor=request.state.user,
-                address=client_address(request),
+                data, actor=request.state.user, address=client_address(request)
             )
         except DomainError as exc:
             return await form_failure(
@@ -278,10 +269,10 @@ async def release_board(
 
 async def release_plan(request: Request) -> Response:
     form = await read_form(request)
-    ids = form_ids(form.getlist("wish_ids"))
     try:
+        data = parse(ReleasePlan, {"wish_ids": form.getlist("wish_ids")}, form=True)
         wishes = await services.plan_wishes(
-            path_id(request), ids, actor=request.state.user, address=client_address(request)
+            path_id(request), data, actor=request.state.user, address=client_address(request)
         )
     except DomainError as exc:
         return await form_failure(request, release_board, exc)
