@@ -44,23 +44,39 @@ class Segment:
         matrix.sum_duplicates()
         matrix.sort_indices()
         counts = np.asarray(matrix.data, dtype=np.uint8)
-        local = np.asarray(matrix.indices, dtype=np.uint16)
-        codes = (local << ROW_SHIFT) | np.minimum(counts, COUNT_MASK).astype(np.uint16)
+        codes = np.asarray(matrix.indices, dtype=np.uint16)  # the row within the segment
         big = np.flatnonzero(counts >= COUNT_MASK)
         column_of = np.searchsorted(matrix.indptr, big, side="right") - 1
+        big_keys = column_of.astype(np.int64) * SEGMENT_ROWS + codes[big]
+        codes <<= ROW_SHIFT
+        codes |= np.minimum(counts, COUNT_MASK)
         indptr = np.asarray(matrix.indptr)
         indptr = indptr.astype(np.int32 if indptr[-1] < np.iinfo(np.int32).max else np.int64)
-        return cls(
-            rows=rows,
-            indptr=indptr,
-            codes=codes,
-            big_keys=column_of.astype(np.int64) * SEGMENT_ROWS + local[big],
-            big_counts=counts[big],
-        )
+        return cls(rows=rows, indptr=indptr, codes=codes, big_keys=big_keys, big_counts=counts[big])
 
     @property
     def columns(self) -> int:
         return len(self.indptr) - 1
+
+    @classmethod
+    def side_by_side(cls, parts: Sequence[Segment]) -> Segment:
+        """One segment of the parts' columns side by side (the parts have the same rows)."""
+        offsets = np.cumsum([0] + [len(p.codes) for p in parts])
+        firsts = np.cumsum([0] + [p.columns for p in parts])
+        indptr = np.concatenate(
+            [p.indptr[:-1].astype(np.int64) + o for p, o in zip(parts, offsets, strict=False)]
+            + [np.asarray([offsets[-1]], dtype=np.int64)]
+        )
+        indptr = indptr.astype(np.int32 if indptr[-1] < np.iinfo(np.int32).max else np.int64)
+        return cls(
+            rows=parts[0].rows if parts else 0,
+            indptr=indptr,
+            codes=np.concatenate([p.codes for p in parts]).astype(np.uint16, copy=False),
+            big_keys=np.concatenate(
+                [p.big_keys + int(f) * SEGMENT_ROWS for p, f in zip(parts, firsts, strict=False)]
+            ).astype(np.int64, copy=False),
+            big_counts=np.concatenate([p.big_counts for p in parts]).astype(np.uint8, copy=False),
+        )
 
     def counts(self) -> np.ndarray:
         """The exact uint8 count of every stored entry, in storage order."""
@@ -135,6 +151,8 @@ class TermCounts:
     @classmethod
     def from_csc(cls, matrix: sp.csc_matrix) -> TermCounts:
         """Counts of any number of rows (cut into full segments)."""
+        if matrix.shape[0] <= SEGMENT_ROWS:
+            return cls(matrix.shape[1], [Segment.from_csc(matrix)])
         matrix = sp.csr_matrix(matrix)
         segments = [
             Segment.from_csc(matrix[start : start + SEGMENT_ROWS].tocsc())

@@ -27,7 +27,7 @@ from sklearn.utils import murmurhash3_32
 
 from matching import contributions as contrib
 from matching import features as ft
-from matching.counts import SEGMENT_ROWS, TermCounts
+from matching.counts import SEGMENT_ROWS, Segment, TermCounts
 from matching.fairness import (
     FAIR_SHARE_NOTE,
     ExposureLedger,
@@ -319,40 +319,29 @@ class Index:
         )
 
     def _text_counts(self, vendors: Sequence[VendorProfile]) -> TermCounts:
-        """The uint8 counts of the four text blocks, side by side, built block by block.
-
-        In chunks of vendors (the vectorizer's intermediates would dwarf the uint8 counts), and
-        the blocks are joined array by array, so that the build peaks near twice the counts.
-        """
+        """The uint8 counts of the four text blocks, side by side, one segment of vendors at a
+        time and block by block: each block is hashed in chunks of vendors (the vectorizer's
+        intermediates would dwarf the counts) and packed into two bytes per term at once, so
+        the build's transient is about one block of one segment in scipy's five bytes."""
         width = self.settings.text_features
-        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        for field, analyzer in TEXT_BLOCKS.values():
-            chunks = []
-            for start in range(0, max(len(vendors), 1), CHUNK):
-                chunk = vendors[start : start + CHUNK]
-                texts = [
-                    v.profile_text if field == "profile" else "\n".join(v.past_task_texts)
-                    for v in chunk
-                ]
-                chunks.append(term_counts(self._vectorizers[analyzer], texts))
-            block = sp.vstack(chunks, format="csr", dtype=np.uint8).tocsc()
-            del chunks
-            block.sort_indices()
-            parts.append((block.data, block.indices, block.indptr))
-            del block
-        offsets = np.cumsum([0] + [len(data) for data, _, _ in parts])
-        indptr = np.concatenate(
-            [p[2][:-1] + offset for p, offset in zip(parts, offsets, strict=False)]
-            + [np.asarray([offsets[-1]])]
-        ).astype(np.int64)
-        data = np.concatenate([p[0] for p in parts])
-        parts = [(np.zeros(0, np.uint8), p[1], p[2]) for p in parts]
-        indices = np.concatenate([p[1] for p in parts])
-        del parts
-        shape = (len(vendors), width * len(TEXT_BLOCKS))
-        if indptr[-1] < np.iinfo(np.int32).max:
-            indptr = indptr.astype(np.int32)
-        return TermCounts.from_csc(sp.csc_matrix((data, indices, indptr), shape=shape))
+        segments = []
+        for first in range(0, len(vendors), SEGMENT_ROWS):
+            group = vendors[first : first + SEGMENT_ROWS]
+            blocks = []
+            for field, analyzer in TEXT_BLOCKS.values():
+                chunks = []
+                for start in range(0, len(group), CHUNK):
+                    texts = [
+                        v.profile_text if field == "profile" else "\n".join(v.past_task_texts)
+                        for v in group[start : start + CHUNK]
+                    ]
+                    chunks.append(term_counts(self._vectorizers[analyzer], texts))
+                block = sp.vstack(chunks, format="csr", dtype=np.uint8).tocsc()
+                del chunks
+                blocks.append(Segment.from_csc(block))
+                del block
+            segments.append(Segment.side_by_side(blocks))
+        return TermCounts(width * len(TEXT_BLOCKS), segments)
 
     def _splice(self, new: _Rows, position: int, replace: int) -> _Rows:
         def splice(old: sp.csr_matrix, row: sp.csr_matrix) -> sp.csr_matrix:
