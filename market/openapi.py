@@ -109,20 +109,6 @@ COMPONENTS: dict[str, Schema] = {
     ),
 }
 
-ALERT_FREQUENCY: Schema = {"type": "string", "enum": ["instant", "daily", "weekly", "off"]}
-LANGUAGE: Schema = {"type": "string", "enum": ["da", "en"]}
-COMPONENTS["AlertPreferences"] = obj(
-    ["frequency", "codes", "products", "min_budget_dkk", "language", "calendar_url", "feed_url"],
-    frequency=ALERT_FREQUENCY,
-    codes=arr(STR),
-    products=arr(STR),
-    min_budget_dkk={"type": ["integer", "null"]},
-    language=LANGUAGE,
-    reminders=BOOL,
-    calendar_url={"type": "string", "format": "uri"},
-    feed_url={"type": "string", "format": "uri"},
-)
-
 PUBLIC_ERRORS = {400, 413, 422, 429}
 
 
@@ -416,27 +402,6 @@ OPS: dict[str, Op] = {
         tag="open data",
     ),
     "api.openapi": Op("This document", tag="open data"),
-    # --- alerts
-    "api.me.alerts": Op(
-        "The caller's alert preferences and private feed addresses (the public Atom feed of "
-        "open tasks is /feeds/tasks.atom, outside /api/v1)",
-        answers={200: ref("AlertPreferences")},
-        tag="alerts",
-    ),
-    "api.me.alerts_update": Op(
-        "Change the caller's alert preferences; fields left out keep their value",
-        request=body(
-            None,
-            frequency=ALERT_FREQUENCY,
-            codes=arr(CODE, 200),
-            products=arr(SHORT, 100),
-            min_budget_dkk={**DKK, "type": ["integer", "null"]},
-            language=LANGUAGE,
-            reminders=BOOL,
-        ),
-        answers={200: ref("AlertPreferences")},
-        tag="alerts",
-    ),
 }
 
 

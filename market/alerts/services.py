@@ -15,6 +15,7 @@ from tortoise.exceptions import IntegrityError
 from market import clock, urls
 from market.accounts.models import User
 from market.alerts.models import AlertPreference, AlertSettings, Frequency, SavedSearch
+from market.alerts.schemas import FitSettingsUpdate, PreferencesUpdate, SearchSave
 from market.audit.services import record
 from market.competencies.models import Competency
 from market.db import transaction
@@ -24,12 +25,11 @@ from market.i18n import gettext as _
 from market.security.secrets import derived, new_secret, same
 from market.settings import Settings
 from market.solutions.models import Solution
-from market.tasks.rules import read_codes, read_int
+from market.tasks.rules import unknown_codes
 
 SETTINGS_ID = 1
 # Chosen from the award-history replay (docs/matching.md, "Alerts"): recall against volume.
 DEFAULT_TOP_N = 10
-MAX_TOP_N = 200
 MAX_SAVED_SEARCHES = 20
 UNSUBSCRIBE_SALT = "alerts-unsubscribe"
 # What an unsubscribe link turns off: alert and digest mail, or deadline reminders.
@@ -76,66 +76,40 @@ async def ensure_preference(user: User) -> AlertPreference:
 # --- reading and saving preferences -----------------------------------------------------------
 
 
-def _read_frequency(body: dict[str, Any], errors: dict[str, str], current: str) -> str:
-    value = body.get("frequency", current)
-    if value not in Frequency.ALL:
-        errors["frequency"] = _("Choose instant, daily, weekly or off.")
-        return current
-    return str(value)
+async def _unknown_codes(codes: list[str]) -> dict[str, str]:
+    unknown = await unknown_codes(codes)
+    if unknown:
+        return {"codes": _("Unknown codes: %(codes)s.") % {"codes": ", ".join(unknown)}}
+    return {}
 
 
-async def _read_products(body: dict[str, Any], errors: dict[str, str]) -> list[str]:
-    raw = body.get("products")
-    if raw is None or raw == "":
+async def _known_products(names: list[str], errors: dict[str, str]) -> list[str]:
+    if not names:
         return []
-    if isinstance(raw, str):
-        raw = [part.strip() for part in raw.split(",") if part.strip()]
-    if not isinstance(raw, list) or not all(isinstance(p, str) for p in raw):
-        errors["products"] = _("Send a list of product names.")
-        return []
-    names = await Solution.all().values_list("name", flat=True)
-    known = {str(name).lower(): str(name) for name in names}
-    unknown = [p for p in raw if p.strip().lower() not in known]
+    rows = await Solution.all().values_list("name", flat=True)
+    known = {str(name).lower(): str(name) for name in rows}
+    unknown = [p for p in names if p.lower() not in known]
     if unknown:
         errors["products"] = _("Unknown products: %(names)s.") % {"names": ", ".join(unknown)}
         return []
-    return sorted({known[p.strip().lower()] for p in raw})
+    return sorted({known[p.lower()] for p in names})
 
 
-def _read_language(body: dict[str, Any], errors: dict[str, str], current: str) -> str:
-    value = body.get("language", current)
-    if value not in LANGUAGES:
-        errors["language"] = _("Choose da or en.")
-        return current
-    return str(value)
-
-
-def _read_flag(body: dict[str, Any], name: str, errors: dict[str, str], current: bool) -> bool:
-    value = body.get(name, current)
-    if isinstance(value, bool):
-        return value
-    if value in ("1", "on", "true"):
-        return True
-    if value in ("", "0", "off", "false"):
-        return False
-    errors[name] = _("Must be true or false.")
-    return current
-
-
-async def read_preferences(body: dict[str, Any], current: AlertPreference) -> dict[str, Any]:
-    """Clean preference fields from a form or JSON body; a field left out keeps its value.
-    422 naming every field that is wrong."""
+async def read_preferences(data: PreferencesUpdate) -> dict[str, Any]:
+    """The preference fields sent, checked against the taxonomy and the solutions; a field
+    left out (or null, but for the minimum budget) keeps its value. 422 naming every field
+    that is wrong."""
+    clean: dict[str, Any] = {}
+    for name, value in data.model_dump(exclude_unset=True).items():
+        if value is None and name in ("codes", "products"):
+            value = []
+        if value is not None or name == "min_budget_dkk":
+            clean[name] = value
     errors: dict[str, str] = {}
-    clean: dict[str, Any] = {
-        "frequency": _read_frequency(body, errors, current.frequency),
-        "language": _read_language(body, errors, current.language),
-        "reminders": _read_flag(body, "reminders", errors, current.reminders),
-        "codes": await read_codes(body, "codes", errors) if "codes" in body else current.codes,
-        "products": await _read_products(body, errors) if "products" in body else current.products,
-        "min_budget_dkk": read_int(body, "min_budget_dkk", errors, minimum=0, required=False)
-        if "min_budget_dkk" in body
-        else current.min_budget_dkk,
-    }
+    if "codes" in clean:
+        errors.update(await _unknown_codes(clean["codes"]))
+    if "products" in clean:
+        clean["products"] = await _known_products(clean["products"], errors)
     if errors:
         raise ValidationFailed(_("Check your alert settings."), errors)
     return clean
@@ -153,14 +127,15 @@ def _snapshot(row: AlertPreference) -> dict[str, Any]:
 
 
 async def update_preferences(
-    user: User, body: dict[str, Any], *, actor: User | None = None, address: str = ""
+    user: User, data: PreferencesUpdate, *, actor: User | None = None, address: str = ""
 ) -> AlertPreference:
     """Save the user's alert preferences (audited)."""
     row = await ensure_preference(user)
-    clean = await read_preferences(body, row)
+    clean = await read_preferences(data)
     before = _snapshot(row)
     async with transaction():
-        await AlertPreference.filter(id=row.id).update(**clean)
+        if clean:
+            await AlertPreference.filter(id=row.id).update(**clean)
         row = await AlertPreference.get(id=row.id)
         after = _snapshot(row)
         if before != after:
@@ -190,13 +165,11 @@ async def saved_searches(user: User) -> list[SavedSearch]:
     return list(await SavedSearch.filter(user_id=user.id).order_by("id"))
 
 
-async def save_search(user: User, body: dict[str, Any], *, address: str = "") -> SavedSearch:
+async def save_search(user: User, data: SearchSave, *, address: str = "") -> SavedSearch:
     """Keep a search of open tasks (words and/or codes) as an alert."""
-    errors: dict[str, str] = {}
-    query = " ".join(str(body.get("query") or "").split())
-    if len(query) > 200:
-        errors["query"] = _("Must be at most %(n)d characters.") % {"n": 200}
-    codes = await read_codes(body, "codes", errors)
+    query = " ".join(data.query.split())
+    codes = data.codes
+    errors = await _unknown_codes(codes)
     if not errors and not query and not codes:
         errors["query"] = _("Write some words or codes to search for.")
     if errors:
@@ -318,10 +291,12 @@ async def unsubscribe_target(settings: Settings, token: str) -> tuple[User, str]
 async def unsubscribe(settings: Settings, token: str, *, address: str = "") -> tuple[User, str]:
     """Turn off what the link names: alerts and digests (frequency "off") or reminders."""
     user, kind = await unsubscribe_target(settings, token)
-    body: dict[str, Any] = (
-        {"frequency": Frequency.OFF} if kind == "alerts" else {"reminders": False}
+    off = (
+        PreferencesUpdate(frequency=Frequency.OFF)
+        if kind == "alerts"
+        else PreferencesUpdate(reminders=False)
     )
-    await update_preferences(user, body, actor=user, address=address)
+    await update_preferences(user, off, actor=user, address=address)
     return user, kind
 
 
@@ -339,39 +314,15 @@ async def fit_settings() -> AlertSettings:
         return await AlertSettings.get(id=SETTINGS_ID)
 
 
-def _read_score(body: dict[str, Any], errors: dict[str, str]) -> float | None:
-    raw = str(body.get("min_score") if body.get("min_score") is not None else "").strip()
-    if not raw:
-        return None
-    try:
-        value = float(raw.replace(",", "."))
-    except ValueError:
-        errors["min_score"] = _("Write a number, e.g. 0.25, or leave it empty.")
-        return None
-    if not -100.0 <= value <= 100.0:
-        errors["min_score"] = _("Write a number from %(low)s to %(high)s.") % {
-            "low": -100,
-            "high": 100,
-        }
-        return None
-    return value
-
-
 async def update_fit_settings(
-    body: dict[str, Any], *, actor: User, address: str = ""
+    data: FitSettingsUpdate, *, actor: User, address: str = ""
 ) -> AlertSettings:
     """Which shortlist places count as "fits": the first N eligible places, or a score."""
-    errors: dict[str, str] = {}
-    top_n = read_int(body, "top_n", errors, minimum=0)
-    if top_n is not None and top_n > MAX_TOP_N:
-        errors["top_n"] = _("Must be at most %(n)d.") % {"n": MAX_TOP_N}
-    min_score = _read_score(body, errors)
-    if errors:
-        raise ValidationFailed(_("Check the alert settings."), errors)
+    top_n, min_score = data.top_n, data.min_score
     row = await fit_settings()
     before = {"top_n": row.top_n, "min_score": row.min_score}
     async with transaction():
-        row.top_n = int(top_n or 0)
+        row.top_n = top_n
         row.min_score = min_score
         row.updated_by_id = actor.id
         row.updated_at = clock.now()

@@ -10,9 +10,11 @@ from starlette.responses import Response
 
 from market.alerts import feeds, services
 from market.alerts.models import Frequency
+from market.alerts.schemas import FitSettingsUpdate, PreferencesUpdate, SearchSave
 from market.errors import DomainError
 from market.i18n import LANGUAGES, set_language
 from market.i18n import gettext as _
+from market.schemas import parse
 from market.solutions.models import Solution
 from market.urls import url
 from market.web import (
@@ -75,8 +77,12 @@ async def preferences(request: Request) -> Response:
         values["codes"] = f"{values.get('codes', '')}\n{added}"
     values.setdefault("reminders", "")
     try:
+        data = parse(PreferencesUpdate, values, form=True)
+        # The form holds every field: one left empty (or a box not ticked) clears it.
+        cleared: dict[str, Any] = {"codes": [], "min_budget_dkk": None, "reminders": False}
+        blank = {k: v for k, v in cleared.items() if not str(values.get(k, "")).strip()}
         await services.update_preferences(
-            request.state.user, values, address=client_address(request)
+            request.state.user, data.model_copy(update=blank), address=client_address(request)
         )
     except DomainError as exc:
         return await form_failure(request, _page, exc, values)
@@ -88,7 +94,8 @@ async def search_add(request: Request) -> Response:
     values = await form_data(request)
     body = {"query": values.get("query", ""), "codes": values.get("search_codes", "")}
     try:
-        await services.save_search(request.state.user, body, address=client_address(request))
+        data = parse(SearchSave, body, form=True)
+        await services.save_search(request.state.user, data, address=client_address(request))
     except DomainError as exc:
         errors = {("search_codes" if k == "codes" else k): v for k, v in exc.fields.items()}
         return await form_failure(
@@ -179,8 +186,9 @@ async def fit_settings(request: Request) -> Response:
         return render(request, "alerts/settings.html", values=current, errors={}, row=row)
     values = await form_data(request)
     try:
+        data = parse(FitSettingsUpdate, values, form=True)
         await services.update_fit_settings(
-            values, actor=request.state.user, address=client_address(request)
+            data, actor=request.state.user, address=client_address(request)
         )
     except DomainError as exc:
         return await form_failure(request, "alerts/settings.html", exc, values, row=row)

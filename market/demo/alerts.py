@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from market.accounts.services import get_user_by_email
 from market.alerts import services
+from market.alerts.schemas import PreferencesUpdate, SearchSave
+from market.schemas import parse
 
 PREFERENCES = (
     ("aarhus-kodevaerksted@demo-vendor.dk", {"frequency": "instant"}),
@@ -21,11 +23,11 @@ async def load() -> list[str]:
         user = await get_user_by_email(email)
         if user is None:
             continue
-        await services.update_preferences(user, values)
+        await services.update_preferences(user, parse(PreferencesUpdate, values))
         lines.append(f"alerts: {email} gets {values['frequency']} alerts")
     for email, search in SEARCHES:
         user = await get_user_by_email(email)
         if user is not None and not await services.saved_searches(user):
-            await services.save_search(user, search)
+            await services.save_search(user, parse(SearchSave, search))
             lines.append(f"alerts: {email} keeps a saved search for {search['query']!r}")
     return lines

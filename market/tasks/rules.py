@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from market import clock
@@ -14,14 +13,11 @@ from market.competencies.services import unknown_codes as taxonomy_unknown
 from market.errors import DeadlineMovedEarlier, DeadlinePassed, WrongStatus
 from market.i18n import format_datetime
 from market.i18n import gettext as _
-from market.parsing import is_negative, json_whole_number, whole_number
 from market.schemas import CPV, normalise_code
 from market.tasks.models import Task, TaskStatus
 from market.tasks.schemas import DEFAULT_CRITERIA, FundingLine
 
 __all__ = ["CPV", "DEFAULT_CRITERIA", "normalise_code"]
-
-MAX_DKK = 2_000_000_000
 
 # --- the state machine -------------------------------------------------------------------
 
@@ -77,58 +73,6 @@ async def unknown_codes(codes: list[str]) -> list[str]:
     if not codes or not await Competency.exists():
         return []
     return await taxonomy_unknown(codes)
-
-
-async def read_codes(body: dict[str, Any], name: str, errors: dict[str, str]) -> list[str]:
-    raw = body.get(name)
-    if raw is None:
-        return []
-    if isinstance(raw, str):
-        raw = [part for part in re.split(r"[,\s]+", raw) if part]
-    if not isinstance(raw, list):
-        errors[name] = _("Send a list of codes.")
-        return []
-    codes: list[str] = []
-    for item in raw:
-        code = normalise_code(item)
-        if code is None:
-            errors[name] = _("Each code must be non-empty text, e.g. 72000000 or python.")
-            return []
-        if code not in codes:
-            codes.append(code)
-    unknown = await unknown_codes(codes)
-    if unknown:
-        errors[name] = _("Unknown codes: %(codes)s.") % {"codes": ", ".join(unknown)}
-    return codes
-
-
-def read_int(
-    body: dict[str, Any],
-    name: str,
-    errors: dict[str, str],
-    *,
-    minimum: int = 1,
-    required: bool = True,
-) -> int | None:
-    value = body.get(name)
-    if value is None or value == "":
-        if required:
-            errors[name] = _("This field is required.")
-        return None
-    number = whole_number(value) if isinstance(value, str) else json_whole_number(value)
-    if is_negative(value):
-        errors[name] = _("Must be positive.")
-        return None
-    if number is None:
-        errors[name] = _("Must be a whole number.")
-        return None
-    if number < minimum:
-        errors[name] = _("Must be at least %(n)d.") % {"n": minimum}
-        return None
-    if number > MAX_DKK:
-        errors[name] = _("Must be at most %(n)d.") % {"n": MAX_DKK}
-        return None
-    return number
 
 
 async def read_funding(

@@ -15,7 +15,9 @@ from market import clock
 from market.accounts.models import User
 from market.alerts import delivery, services
 from market.alerts.models import AlertDigest, AlertItem, AlertPreference, SavedSearch
+from market.alerts.schemas import PreferencesUpdate, SearchSave
 from market.mail.models import OutboxMessage
+from market.schemas import parse
 from market.shortlists import engine
 from market.shortlists.models import ExposureLedger
 from market.tasks import services as tasks
@@ -42,7 +44,7 @@ async def mails_to(user: User, prefix: str = "") -> list[OutboxMessage]:
 
 
 async def prefer(user: User, **values) -> None:
-    await services.update_preferences(user, values)
+    await services.update_preferences(user, parse(PreferencesUpdate, values))
 
 
 async def market(client, run_jobs, *, instant: str = "best"):
@@ -201,7 +203,7 @@ async def test_a_saved_search_alerts_a_vendor_the_engine_ranks_low(client, run_j
     vendors = await fs.pool()
     weak = await vendor_user(vendors["weak"])
     await prefer(weak, frequency="instant")
-    await services.save_search(weak, {"query": "kontraktoversigt"})
+    await services.save_search(weak, SearchSave(query="kontraktoversigt"))
     await services.fit_settings()
     from market.alerts.models import AlertSettings
 

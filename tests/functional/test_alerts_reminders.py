@@ -8,6 +8,7 @@ import datetime as dt
 from market import clock
 from market.accounts.models import User
 from market.alerts import delivery, services
+from market.alerts.schemas import PreferencesUpdate
 from market.bids import content as bids
 from market.mail.models import OutboxMessage
 from market.tasks import questions
@@ -65,7 +66,7 @@ async def test_reminders_go_only_to_invited_vendors_without_a_submitted_bid(sett
 
 async def test_a_vendor_that_turned_reminders_off_gets_none(settings):
     scene, _drafting, drafter = await invited_scene()
-    await services.update_preferences(drafter, {"reminders": False})
+    await services.update_preferences(drafter, PreferencesUpdate(reminders=False))
     until_deadline(scene.task, dt.timedelta(hours=23))
     await delivery.send_deadline_reminders(settings)
     reminded = await keys("deadline-reminder:")
