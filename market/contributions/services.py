@@ -12,7 +12,7 @@ import datetime as dt
 import itertools
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -39,9 +39,19 @@ from market.errors import (
     ValidationFailed,
 )
 from market.i18n import gettext as _
-from market.shortlists import services as shortlists
 from market.solutions.models import Solution
 from market.vendors.models import Vendor
+
+# Who is told that a vendor's contribution figures changed: the shortlists register (matching
+# reads these figures, so it sits above this module and this module imports nothing of it).
+_vendor_listeners: list[Callable[[int], Awaitable[object]]] = []
+
+
+def on_vendor_changed(listener: Callable[[int], Awaitable[object]]) -> None:
+    """Call `listener(vendor_id)` after a rebuild changed that vendor's figures."""
+    if listener not in _vendor_listeners:
+        _vendor_listeners.append(listener)
+
 
 BATCH = 2000
 URL_SCHEMES = ("https", "http", "git", "ssh", "file")
@@ -361,9 +371,10 @@ async def rebuild_contributions(solution_id: int) -> Attribution:
         await VendorContribution.bulk_create(list(totals.values()))
         after = {vendor_id for vendor_id, _month in totals}
     # A new matching index version for each vendor whose figures may have changed, and fresh
-    # shortlists of the open tasks (debounced).
+    # shortlists of the open tasks (the shortlists listen: see on_vendor_changed).
     for vendor_id in sorted(before | after):
-        await shortlists.vendor_changed(vendor_id)
+        for listener in _vendor_listeners:
+            await listener(vendor_id)
     names = dict(await Vendor.filter(id__in=list(after)).values_list("id", "name"))
     by_vendor: dict[str, int] = defaultdict(int)
     for (vendor_id, _m), row in totals.items():

@@ -24,6 +24,7 @@ from market.accounts.models import User
 from market.alerts.models import AlertItem
 from market.audit.services import record
 from market.competencies.services import competencies_by_code, label
+from market.contributions import services as contributions
 from market.db import after_commit, transaction
 from market.errors import NotCoordinator, ValidationFailed
 from market.i18n import DEFAULT_LANGUAGE, render_message, set_language
@@ -571,3 +572,8 @@ async def fit_reasons(vendor_id: int, task_ids: Iterable[int]) -> dict[int, list
         elif not row["eligible"]:
             found.extend(render_message(r) for r in row["reasons"] or [])
     return reasons
+
+
+# Contribution figures are part of a vendor's profile: a rebuild that changes them is a change
+# of the vendor, as a profile save is.
+contributions.on_vendor_changed(vendor_changed)
