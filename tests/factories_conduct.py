@@ -10,7 +10,7 @@ from market import clock
 from market.accounts.models import User
 from market.conduct import services as conduct
 from market.conduct.models import ConductVersion, Decision
-from market.conduct.schemas import VersionPublish
+from market.conduct.schemas import Signing, VersionPublish
 from market.schemas import parse
 from market.vendors import services as vendors
 from market.vendors.models import Vendor
@@ -84,7 +84,7 @@ async def signed(
     signature = await conduct.sign(
         vendor_row,
         admin,
-        conduct.SignInput(
+        Signing(
             version=version_row.label,
             sha256=version_row.sha256,
             signer_name=admin.name,

@@ -182,10 +182,6 @@ def version_json(version: ConductVersion) -> dict[str, Any]:
 # --- signing -------------------------------------------------------------------------------
 
 
-# The name market.vendors.api builds the API's signature with.
-SignInput = Signing
-
-
 async def sign(
     vendor: Vendor, user: User, data: Signing, *, address: str = "", user_agent: str = ""
 ) -> Signature:

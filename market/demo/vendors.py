@@ -8,7 +8,7 @@ from market.accounts.models import User
 from market.accounts.services import get_user_by_email, secretariat
 from market.conduct import services as conduct
 from market.conduct.models import ConductVersion, Decision
-from market.conduct.schemas import VersionPublish
+from market.conduct.schemas import Signing, VersionPublish
 from market.conduct.states import State
 from market.demo.accounts import DEMO_PASSWORD
 from market.vendors import services
@@ -93,7 +93,7 @@ async def _sign(vendor: Vendor, admin: User, version: ConductVersion, title: str
     signature = await conduct.sign(
         vendor,
         admin,
-        conduct.SignInput(
+        Signing(
             version=version.label,
             sha256=version.sha256,
             signer_name=admin.name,
