@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -10,17 +13,33 @@ from market.bids import content as bid_content
 from market.bids import evaluation, reading
 from market.bids import opportunities as open_tasks
 from market.bids.schemas import (
+    AwardIn,
+    AwardOut,
     BidContent,
     BidOut,
     BidSubmit,
+    Declaration,
+    DeclarationOut,
+    DeliveryIn,
+    DeliveryOut,
+    EvaluationOut,
     MyBidsPage,
     OpportunitiesPage,
+    PanelAdd,
+    PanelAddedOut,
+    PanelOut,
+    ScoreIn,
+    ScoreOut,
     TaskBidsOut,
 )
+from market.errors import ValidationFailed
 from market.openapi import PAGINATION, operation
-from market.schemas import parse
+from market.schemas import RequestModel, parse
 from market.tasks.rules import effective_status
 from market.web import client_address, page_param
+
+Model = TypeVar("Model", bound=RequestModel)
+Gate = Callable[[int, Any], Awaitable[Any]]
 
 
 @operation(
@@ -144,28 +163,58 @@ async def task_bids(request: Request) -> Response:
     )
 
 
-async def declare(request: Request) -> Response:
+async def _parsed(request: Request, model: type[Model], gate: Gate) -> Model:
+    """The body as `model`; a refused body answers the gate's 403/404/409 first (the
+    evaluation's services check who may act and when before they read the body)."""
     body = await json_body(request)
+    try:
+        return parse(model, body)
+    except ValidationFailed:
+        await gate(path_id(request), request.state.user)
+        raise
+
+
+@operation(
+    "api.bids.declare",
+    "Declare conflicts of interest (once per evaluator and task)",
+    request=Declaration,
+    answers={201: DeclarationOut},
+    errors=(401, 403, 404, 409),
+    tag="bids",
+)
+async def declare(request: Request) -> Response:
+    data = await _parsed(request, Declaration, evaluation.declare_gate)
     declaration = await evaluation.declare(
-        path_id(request), body, actor=request.state.user, address=client_address(request)
+        path_id(request), data, actor=request.state.user, address=client_address(request)
     )
     return answer(evaluation.declaration_json(declaration), 201)
 
 
+@operation(
+    "api.bids.panel_add",
+    "Add a municipality user to the evaluation panel",
+    request=PanelAdd,
+    answers={201: PanelAddedOut},
+    errors=(401, 403, 404, 409),
+    tag="bids",
+)
 async def add_panel_member(request: Request) -> Response:
-    body = await json_body(request)
+    data = await _parsed(request, PanelAdd, evaluation.panel_gate)
     member = await evaluation.add_panel_member(
-        path_id(request),
-        str(body.get("email") or ""),
-        actor=request.state.user,
-        address=client_address(request),
+        path_id(request), data, actor=request.state.user, address=client_address(request)
     )
     return answer({"id": member.id, "task_id": member.task_id, "user_id": member.user_id}, 201)
 
 
+@operation(
+    "api.bids.panel",
+    "The evaluation panel of a task",
+    answers={200: PanelOut},
+    errors=(401, 403, 404),
+    tag="bids",
+)
 async def panel(request: Request) -> Response:
-    task = await evaluation.task_for(path_id(request))
-    await evaluation._require_coordinator(task, request.state.user)
+    task = await evaluation.panel_gate(path_id(request), request.state.user)
     members = await evaluation.panel(task)
     items = [
         {"id": m.id, "user_id": m.user_id, "email": m.user.email, "name": m.user.name}
@@ -174,14 +223,29 @@ async def panel(request: Request) -> Response:
     return answer({"items": items, "page": 1, "total": len(items)})
 
 
+@operation(
+    "api.bids.score",
+    "Score a bid (0-10 per criterion; price is computed)",
+    request=ScoreIn,
+    answers={200: ScoreOut},
+    errors=(401, 403, 404, 409),
+    tag="bids",
+)
 async def score(request: Request) -> Response:
-    body = await json_body(request)
+    data = await _parsed(request, ScoreIn, evaluation.score_gate)
     result = await evaluation.score_bid(
-        path_id(request), body, actor=request.state.user, address=client_address(request)
+        path_id(request), data, actor=request.state.user, address=client_address(request)
     )
     return answer(result)
 
 
+@operation(
+    "api.bids.evaluation",
+    "Totals and ranking of the scored bids",
+    answers={200: EvaluationOut},
+    errors=(401, 403, 404, 409),
+    tag="bids",
+)
 async def evaluation_detail(request: Request) -> Response:
     data = await evaluation.evaluation(path_id(request), request.state.user)
     task = data["task"]
@@ -196,17 +260,33 @@ async def evaluation_detail(request: Request) -> Response:
     )
 
 
+@operation(
+    "api.bids.award",
+    "Award a task after the deadline; every bidder is told",
+    request=AwardIn,
+    answers={201: AwardOut},
+    errors=(401, 403, 404, 409),
+    tag="bids",
+)
 async def award(request: Request) -> Response:
-    body = await json_body(request)
+    data = await _parsed(request, AwardIn, evaluation.award_gate)
     row = await evaluation.award(
-        path_id(request), body, actor=request.state.user, address=client_address(request)
+        path_id(request), data, actor=request.state.user, address=client_address(request)
     )
     return answer(evaluation.award_json(row), 201)
 
 
+@operation(
+    "api.bids.delivery",
+    "Record the delivery (closes the task)",
+    request=DeliveryIn,
+    answers={201: DeliveryOut},
+    errors=(401, 403, 404, 409),
+    tag="bids",
+)
 async def delivery(request: Request) -> Response:
-    body = await json_body(request)
+    data = await _parsed(request, DeliveryIn, evaluation.delivery_gate)
     rating = await evaluation.rate_delivery(
-        path_id(request), body, actor=request.state.user, address=client_address(request)
+        path_id(request), data, actor=request.state.user, address=client_address(request)
     )
     return answer(evaluation.rating_json(rating), 201)

@@ -21,8 +21,9 @@ from market.bids.models import (
     PanelMember,
     Score,
 )
+from market.bids.schemas import AwardIn, Declaration, DeliveryIn, PanelAdd, ScoreIn
 from market.competencies.services import queue_index_refresh
-from market.db import after_commit, is_id, transaction
+from market.db import after_commit, transaction
 from market.errors import (
     AlreadyAwarded,
     AlreadyDone,
@@ -87,13 +88,19 @@ async def panel(task: Task) -> list[PanelMember]:
     return list(await PanelMember.filter(task_id=task.id).select_related("user").order_by("id"))
 
 
-async def add_panel_member(
-    task_id: int, email: str, *, actor: User, address: str = ""
-) -> PanelMember:
-    """A coordinator adds a municipality user to the task's evaluation panel."""
+async def panel_gate(task_id: int, actor: User) -> Task:
+    """Who may add to the panel (checked before the body is read)."""
     task = await task_for(task_id)
     await _require_coordinator(task, actor)
-    member = await User.get_or_none(email=(email or "").strip().lower(), is_active=True)
+    return task
+
+
+async def add_panel_member(
+    task_id: int, data: PanelAdd, *, actor: User, address: str = ""
+) -> PanelMember:
+    """A coordinator adds a municipality user to the task's evaluation panel."""
+    task = await panel_gate(task_id, actor)
+    member = await User.get_or_none(email=data.email, is_active=True)
     if member is None or not member.has_role("municipality"):
         raise ValidationFailed(
             _("Name a municipality user to add to the panel."),
@@ -120,19 +127,24 @@ async def add_panel_member(
 # --- declarations ----------------------------------------------------------------------------
 
 
+async def declare_gate(task_id: int, actor: User) -> Task:
+    """Who may declare (checked before the body is read)."""
+    task = await task_for(task_id)
+    await _require_evaluator(task, actor)
+    return task
+
+
 async def declare(
-    task_id: int, body: dict[str, Any], *, actor: User, address: str = ""
+    task_id: int, data: Declaration, *, actor: User, address: str = ""
 ) -> ConflictDeclaration:
     """An evaluator's declaration, made once: `no_conflict: true`, or the vendors it has a
     conflict with (which takes the evaluator out of this evaluation)."""
-    task = await task_for(task_id)
-    await _require_evaluator(task, actor)
-    raw_ids = body.get("conflict_vendor_ids")
-    if body.get("no_conflict") is True and not raw_ids:
+    task = await declare_gate(task_id, actor)
+    if data.no_conflict and not data.conflict_vendor_ids:
         no_conflict, vendor_ids = True, []
-    elif isinstance(raw_ids, list) and raw_ids and all(is_id(i) for i in raw_ids):
-        no_conflict, vendor_ids = False, sorted(set(raw_ids))
-        known = set(await Vendor.filter(id__in=vendor_ids).values_list("id", flat=True))
+    elif data.conflict_vendor_ids:
+        no_conflict, vendor_ids = False, sorted(data.conflict_vendor_ids)
+        known = set(await column(Vendor.filter(id__in=vendor_ids).values_list("id", flat=True)))
         if known != set(vendor_ids):
             raise ValidationFailed(
                 _("Some vendors do not exist."),
@@ -223,13 +235,9 @@ def price_scores(bids: list[Bid]) -> dict[int, float]:
     return {b.id: round(lowest / b.price_dkk * 10, 2) for b in bids if b.price_dkk}
 
 
-def _read_scores(task: Task, raw: Any) -> dict[str, float]:
+def _read_scores(task: Task, raw: dict[str, float]) -> dict[str, float]:
+    """The scores of the task's criteria (0-10 each; price is computed, so left out)."""
     names = [c["name"] for c in task.criteria]
-    if not isinstance(raw, dict) or not raw:
-        raise ValidationFailed(
-            _("Send the scores as {criterion: 0-10}."),
-            {"scores": _("Send the scores as {criterion: 0-10}.")},
-        )
     errors: dict[str, str] = {}
     clean: dict[str, float] = {}
     for name, value in raw.items():
@@ -239,9 +247,7 @@ def _read_scores(task: Task, raw: Any) -> dict[str, float]:
             }
         elif is_price(name):
             continue  # computed from the prices
-        elif (
-            isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 <= value <= 10)
-        ):
+        elif not 0 <= value <= 10:
             errors[f"scores.{name}"] = _("A score is a number from 0 to 10.")
         else:
             clean[name] = float(value)
@@ -250,26 +256,29 @@ def _read_scores(task: Task, raw: Any) -> dict[str, float]:
     return clean
 
 
-async def score_bid(
-    task_id: int, body: dict[str, Any], *, actor: User, address: str = ""
-) -> dict[str, Any]:
-    """An evaluator's scores of one bid (0-10 per criterion; price is computed)."""
+async def score_gate(task_id: int, actor: User) -> Task:
+    """Who may score, and whether scores may change (checked before the body is read)."""
     task = await task_for(task_id)
     await _require_reader(task, actor)
     if effective_status(task) in (TaskStatus.AWARDED, TaskStatus.DELIVERED):
         raise AlreadyAwarded(_("The task is awarded: the scores are final."))
-    bid_id = body.get("bid_id")
-    bid = None
-    if is_id(bid_id):
-        bid = await Bid.get_or_none(
-            id=bid_id, task_id=task.id, withdrawn_at__isnull=True, submitted_at__isnull=False
-        )
+    return task
+
+
+async def score_bid(
+    task_id: int, data: ScoreIn, *, actor: User, address: str = ""
+) -> dict[str, Any]:
+    """An evaluator's scores of one bid (0-10 per criterion; price is computed)."""
+    task = await score_gate(task_id, actor)
+    bid = await Bid.get_or_none(
+        id=data.bid_id, task_id=task.id, withdrawn_at__isnull=True, submitted_at__isnull=False
+    )
     if bid is None:
         raise ValidationFailed(
             _("Choose a submitted bid on this task."),
             {"bid_id": _("There is no submitted bid with this id on this task.")},
         )
-    scores = _read_scores(task, body.get("scores"))
+    scores = _read_scores(task, data.scores)
     now = clock.now()
     async with transaction():
         for criterion, value in scores.items():
@@ -420,8 +429,8 @@ async def export_xlsx(task_id: int, user: User) -> bytes:
 # --- award -----------------------------------------------------------------------------------
 
 
-async def award(task_id: int, body: dict[str, Any], *, actor: User, address: str = "") -> Award:
-    """Award a submitted bid after the deadline; every bidder is told by a job."""
+async def award_gate(task_id: int, actor: User) -> Task:
+    """Who may award, and when (checked before the body is read)."""
     task = await task_for(task_id)
     await _require_coordinator(task, actor)
     if access.sealed(task):
@@ -432,19 +441,18 @@ async def award(task_id: int, body: dict[str, Any], *, actor: User, address: str
     block = await access.reading_block(task, actor)
     if block:
         raise ReadingBlocked(block)
-    justification = body.get("justification")
-    errors: dict[str, str] = {}
-    if not isinstance(justification, str) or not justification.strip():
-        errors["justification"] = _("Give the reasons for the award: every bidder reads them.")
-    bid_id = body.get("bid_id")
-    bid = None
-    if is_id(bid_id):
-        bid = await Bid.get_or_none(id=bid_id, task_id=task.id)
+    return task
+
+
+async def award(task_id: int, data: AwardIn, *, actor: User, address: str = "") -> Award:
+    """Award a submitted bid after the deadline; every bidder is told by a job."""
+    task = await award_gate(task_id, actor)
+    bid = await Bid.get_or_none(id=data.bid_id, task_id=task.id)
     if bid is None:
-        errors["bid_id"] = _("There is no bid with this id on this task.")
-    if errors:
-        raise ValidationFailed(_("The task was not awarded: correct the fields named."), errors)
-    assert bid is not None and isinstance(justification, str)
+        raise ValidationFailed(
+            AwardIn.failure_message,
+            {"bid_id": _("There is no bid with this id on this task.")},
+        )
     if bid.status == BidStatus.WITHDRAWN:
         raise NotAwardable(_("That bid was withdrawn by the vendor and cannot be awarded."))
     if bid.status == BidStatus.DRAFT:
@@ -455,7 +463,7 @@ async def award(task_id: int, body: dict[str, Any], *, actor: User, address: str
             row = await Award.create(
                 task=locked,
                 bid=bid,
-                justification=justification.strip(),
+                justification=data.justification,
                 awarded_by_id=actor.id,
                 awarded_at=clock.now(),
             )
@@ -539,37 +547,22 @@ async def notify_award(task_id: int) -> int:
 # --- delivery --------------------------------------------------------------------------------
 
 
-def _read_rating(body: dict[str, Any]) -> tuple[bool, int, bool, str]:
-    errors: dict[str, str] = {}
-    accepted, on_time, quality = body.get("accepted"), body.get("on_time"), body.get("quality")
-    comment = body.get("comment", "")
-    if not isinstance(accepted, bool):
-        errors["accepted"] = _("Say whether the delivery is accepted (true or false).")
-    if not isinstance(on_time, bool):
-        errors["on_time"] = _("Say whether it was delivered on time (true or false).")
-    if isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 5:
-        errors["quality"] = _("Rate the quality from 1 to 5.")
-    if comment is None:
-        comment = ""
-    if not isinstance(comment, str) or len(comment) > 5000:
-        errors["comment"] = _("Must be text of at most 5000 characters.")
-    if errors:
-        raise ValidationFailed(
-            _("The delivery was not recorded: correct the fields named."), errors
-        )
-    return bool(accepted), int(quality), bool(on_time), str(comment).strip()  # type: ignore[arg-type]
-
-
-async def rate_delivery(
-    task_id: int, body: dict[str, Any], *, actor: User, address: str = ""
-) -> DeliveryRating:
-    """The coordinator records the delivery of the awarded bid; the task is delivered."""
+async def delivery_gate(task_id: int, actor: User) -> tuple[Task, Award]:
+    """Who may record the delivery, and whether it can be (checked before the body)."""
     task = await task_for(task_id)
     await _require_coordinator(task, actor)
     award_row = await Award.get_or_none(task_id=task.id).select_related("bid")
     if award_row is None:
         raise NotAwardedYet(_("The task has not been awarded yet."))
-    accepted, quality, on_time, comment = _read_rating(body)
+    return task, award_row
+
+
+async def rate_delivery(
+    task_id: int, data: DeliveryIn, *, actor: User, address: str = ""
+) -> DeliveryRating:
+    """The coordinator records the delivery of the awarded bid; the task is delivered."""
+    task, award_row = await delivery_gate(task_id, actor)
+    accepted, quality, on_time, comment = data.accepted, data.quality, data.on_time, data.comment
     try:
         async with transaction():
             locked, came_from = await tasks.lock_for(task.id, TaskStatus.DELIVERED)

@@ -15,14 +15,18 @@ from typing import Annotated, Any, Literal, TypedDict
 from pydantic import ConfigDict, ValidationInfo
 from pydantic.json_schema import JsonSchemaValue
 
+from market.accounts.schemas import Email
 from market.i18n import gettext as _
 from market.i18n import lazy_gettext as _l
 from market.parsing import storable
 from market.schemas import (
     MAX_DKK,
     NO_NUL,
+    NOT_BLANK,
     Date,
     Flag,
+    Id,
+    Ids,
     LocalTime,
     Page,
     RequestModel,
@@ -30,6 +34,7 @@ from market.schemas import (
     Rule,
     Text,
     Whole,
+    in_form,
     problem,
 )
 
@@ -227,3 +232,181 @@ class OpportunityOut(ResponseModel):
 
 MyBidsPage = Page[MyBidOut]
 OpportunitiesPage = Page[OpportunityOut]
+
+
+# --- the evaluation: declaration, panel, scores, award, delivery ---------------------------
+#
+# The evaluation's services check who may act and the task's state before they read the
+# body (403/409 before 422): the API parses first, and on a refused body runs those checks
+# before answering 422 (market.bids.api._parsed).
+
+SCORES_SHAPE = _l("Send the scores as {criterion: 0-10}.")
+MAX_CRITERIA = 50
+
+
+class Declaration(RequestModel):
+    """POST /api/v1/tasks/{id}/declaration and the declaration form: `no_conflict: true`, or
+    the vendors the evaluator has a conflict with (which takes it out of this evaluation)."""
+
+    failure_message = _l("Declare either no conflict or the vendors concerned.")
+
+    no_conflict: Annotated[bool, Flag()] = False
+    conflict_vendor_ids: Annotated[
+        list[int], Ids(_l("Send no_conflict: true, or conflict_vendor_ids: [ids]."))
+    ] = []
+
+
+class PanelAdd(RequestModel):
+    """POST /api/v1/tasks/{id}/panel and the panel form: a municipality user's address."""
+
+    failure_message = _l("Name a municipality user to add to the panel.")
+
+    email: Annotated[
+        str, Email(blank=_l("There is no active municipality user with this e-mail address."))
+    ]
+
+
+@dataclass(frozen=True)
+class ScoreSheet(Rule):
+    """{criterion: score}: a non-empty object of numbers (a form: "7" or "7,5"). Whether each
+    criterion is the task's and each score is 0-10 is checked with the task, per criterion
+    (scores.<name>)."""
+
+    def validate(self, value: Any, info: ValidationInfo) -> dict[str, float]:
+        if not isinstance(value, dict) or not value or len(value) > MAX_CRITERIA:
+            raise problem(SCORES_SHAPE)
+        scores: dict[str, float] = {}
+        for name, raw in value.items():
+            if not isinstance(name, str) or not storable(name) or len(name) > 300:
+                raise problem(SCORES_SHAPE)
+            if in_form(info) and isinstance(raw, str):
+                try:
+                    raw = float(raw.strip().replace(",", "."))
+                except ValueError:
+                    raise problem(_("A score is a number from 0 to 10.")) from None
+            if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw != raw:
+                raise problem(_("A score is a number from 0 to 10."))
+            scores[name] = float(raw)
+        return scores
+
+    def json_schema(self) -> JsonSchemaValue:
+        return {
+            "type": "object",
+            "minProperties": 1,
+            "maxProperties": MAX_CRITERIA,
+            "propertyNames": {"pattern": NOT_BLANK, "maxLength": 300},
+            "additionalProperties": {"type": "number", "minimum": 0, "maximum": 10},
+        }
+
+
+class ScoreIn(RequestModel):
+    """PUT /api/v1/tasks/{id}/scores and the score form: one bid's scores, 0-10 per
+    criterion (price is computed from the prices)."""
+
+    failure_message = _l("The scores were not saved: correct the fields named.")
+
+    bid_id: Annotated[int, Id(_l("There is no submitted bid with this id on this task."))]
+    scores: Annotated[dict[str, float], ScoreSheet()]
+
+
+class AwardIn(RequestModel):
+    """POST /api/v1/tasks/{id}/award and the award form: the winning bid and the reasons
+    every bidder reads."""
+
+    failure_message = _l("The task was not awarded: correct the fields named.")
+
+    bid_id: Annotated[int, Id(_l("There is no bid with this id on this task."))]
+    justification: Annotated[str, Text(20_000, required=True)]
+
+
+class DeliveryIn(RequestModel):
+    """POST /api/v1/tasks/{id}/delivery and the delivery form."""
+
+    failure_message = _l("The delivery was not recorded: correct the fields named.")
+
+    accepted: Annotated[bool, Flag()]
+    quality: Annotated[int, Whole(1, 5)]
+    on_time: Annotated[bool, Flag()]
+    comment: Annotated[str, Text(5000)] = ""
+
+
+class DeclarationOut(ResponseModel):
+    id: int
+    task_id: int
+    no_conflict: bool
+    conflict_vendor_ids: list[int]
+    declared_at: Moment
+
+
+class PanelMemberOut(ResponseModel):
+    id: int
+    user_id: int
+    email: str
+    name: str
+
+
+class PanelOut(ResponseModel):
+    items: list[PanelMemberOut]
+    page: int
+    total: int
+
+
+class PanelAddedOut(ResponseModel):
+    id: int
+    task_id: int
+    user_id: int
+
+
+class ScoreOut(ResponseModel):
+    task_id: int
+    bid_id: int
+    scores: dict[str, float]
+
+
+class CriterionOut(ResponseModel):
+    name: str
+    weight: int
+
+
+class StandingOut(ResponseModel):
+    rank: int
+    bid_id: int
+    vendor: VendorRef
+    price_dkk: int | None
+    scores: dict[str, float | None]
+    total: float
+    complete: bool
+    evaluators: int
+
+
+class AwardOut(ResponseModel):
+    id: int
+    task_id: int
+    bid_id: int
+    justification: str
+    status: Literal["awarded"]
+    awarded_at: Moment
+
+
+class EvaluationOut(ResponseModel):
+    """Totals and ranking of the submitted bids (averages over the evaluators without a
+    conflict; price scored by the formula) and the award, if made."""
+
+    task_id: int
+    status: str
+    criteria: list[CriterionOut]
+    items: list[StandingOut]
+    award: AwardOut | None
+
+
+class DeliveryOut(ResponseModel):
+    id: int
+    task_id: int
+    bid_id: int
+    vendor_id: int
+    accepted: bool
+    quality: int
+    on_time: bool
+    comment: str
+    status: Literal["delivered"]
+    rated_at: Moment

@@ -15,10 +15,9 @@ from market.bids import content as bid_content
 from market.bids import opportunities as open_tasks
 from market.bids.attachments import Upload
 from market.bids.models import BidStatus
-from market.bids.schemas import BidContent
+from market.bids.schemas import AwardIn, BidContent, Declaration, DeliveryIn, PanelAdd, ScoreIn
 from market.errors import DomainError, ValidationFailed
 from market.i18n import gettext as _
-from market.parsing import whole_number
 from market.schemas import parse
 from market.tasks.rules import bidding_open
 from market.urls import url
@@ -294,13 +293,15 @@ async def declare(request: Request) -> Response:
     if choice == "conflict" and not ids:
         missing = {"conflict_vendor_id": _("Tick the companies you have a conflict with.")}
         return await form_failure(request, evaluation_page, ValidationFailed(not_recorded, missing))
-    body: dict[str, Any] = (
-        {"conflict_vendor_ids": ids} if choice == "conflict" else {"no_conflict": True}
+    data = (
+        Declaration(conflict_vendor_ids=ids)
+        if choice == "conflict"
+        else Declaration(no_conflict=True)
     )
     return await _act(
         request,
         lambda: evaluation.declare(
-            path_id(request), body, actor=request.state.user, address=client_address(request)
+            path_id(request), data, actor=request.state.user, address=client_address(request)
         ),
         _("Your declaration is recorded."),
     )
@@ -308,36 +309,35 @@ async def declare(request: Request) -> Response:
 
 async def panel_add(request: Request) -> Response:
     values = await form_data(request)
+
+    async def add() -> None:
+        data = parse(PanelAdd, {"email": values.get("email", "")}, form=True)
+        await evaluation.add_panel_member(
+            path_id(request), data, actor=request.state.user, address=client_address(request)
+        )
+
     return await _act(
         request,
-        lambda: evaluation.add_panel_member(
-            path_id(request),
-            values.get("email", ""),
-            actor=request.state.user,
-            address=client_address(request),
-        ),
+        add,
         _("The panel member is added."),
     )
 
 
 async def score(request: Request) -> Response:
     values = await form_data(request)
-    scores: dict[str, Any] = {}
-    for key, raw in values.items():
-        if key.startswith("score:") and raw.strip():
-            try:
-                scores[key[6:]] = float(raw.replace(",", "."))
-            except ValueError:
-                scores[key[6:]] = raw
-    bid_id = form_id(values.get("bid_id", ""))
+    scores = {
+        key[6:]: raw for key, raw in values.items() if key.startswith("score:") and raw.strip()
+    }
+
+    async def save() -> None:
+        data = parse(ScoreIn, {"bid_id": values.get("bid_id", ""), "scores": scores}, form=True)
+        await evaluation.score_bid(
+            path_id(request), data, actor=request.state.user, address=client_address(request)
+        )
+
     return await _act(
         request,
-        lambda: evaluation.score_bid(
-            path_id(request),
-            {"bid_id": bid_id, "scores": scores},
-            actor=request.state.user,
-            address=client_address(request),
-        ),
+        save,
         _("Your scores are saved."),
     )
 
@@ -374,14 +374,17 @@ async def award(request: Request) -> Response:
     )
     if asked is not None:
         return asked
+
+    async def give() -> None:
+        fields = {"bid_id": values.get("bid_id", ""), "justification": values.get("justification")}
+        data = parse(AwardIn, fields, form=True)
+        await evaluation.award(
+            path_id(request), data, actor=request.state.user, address=client_address(request)
+        )
+
     return await _act(
         request,
-        lambda: evaluation.award(
-            path_id(request),
-            {"bid_id": bid_id, "justification": values.get("justification", "")},
-            actor=request.state.user,
-            address=client_address(request),
-        ),
+        give,
         _("The task is awarded. Every bidder is told the outcome."),
     )
 
@@ -418,17 +421,17 @@ async def delivery(request: Request) -> Response:
     )
     if asked is not None:
         return asked
-    body = {
-        "accepted": values.get("accepted") == "1",
-        "on_time": values.get("on_time") == "1",
-        "quality": whole_number(quality),
-        "comment": values.get("comment", ""),
-    }
+    fields = {name: values.get(name, "") for name in ("accepted", "on_time", "quality", "comment")}
+
+    async def record() -> None:
+        data = parse(DeliveryIn, fields, form=True)
+        await evaluation.rate_delivery(
+            path_id(request), data, actor=request.state.user, address=client_address(request)
+        )
+
     return await _act(
         request,
-        lambda: evaluation.rate_delivery(
-            path_id(request), body, actor=request.state.user, address=client_address(request)
-        ),
+        record,
         _("The delivery is recorded and the task is delivered."),
     )
 

@@ -10,7 +10,7 @@ from market import clock
 from market.accounts.models import User
 from market.accounts.services import get_user_by_email
 from market.bids import content, evaluation
-from market.bids.schemas import BidContent
+from market.bids.schemas import AwardIn, BidContent, Declaration, DeliveryIn, ScoreIn
 from market.schemas import parse
 from market.solutions.models import Solution
 from market.tasks import services as tasks
@@ -213,27 +213,39 @@ async def _delivered(coordinator: User) -> list[str]:
     if len(ids) < 2:
         return []
     await _close(task)
-    await evaluation.declare(task.id, {"no_conflict": True}, actor=coordinator)
+    await evaluation.declare(task.id, Declaration(no_conflict=True), actor=coordinator)
     for bid_id, quality, time in ((ids[0], 9, 8), (ids[1], 7, 7)):
         await evaluation.score_bid(
             task.id,
-            {"bid_id": bid_id, "scores": {"quality of approach": quality, "delivery time": time}},
+            parse(
+                ScoreIn,
+                {
+                    "bid_id": bid_id,
+                    "scores": {"quality of approach": quality, "delivery time": time},
+                },
+            ),
             actor=coordinator,
         )
     await evaluation.award(
         task.id,
-        {"bid_id": ids[0], "justification": "Laveste pris og den mest grundige testmetode."},
+        parse(
+            AwardIn,
+            {"bid_id": ids[0], "justification": "Laveste pris og den mest grundige testmetode."},
+        ),
         actor=coordinator,
     )
     await evaluation.notify_award(task.id)
     await evaluation.rate_delivery(
         task.id,
-        {
-            "accepted": True,
-            "quality": 5,
-            "on_time": True,
-            "comment": "Grundigt arbejde, leveret til tiden.",
-        },
+        parse(
+            DeliveryIn,
+            {
+                "accepted": True,
+                "quality": 5,
+                "on_time": True,
+                "comment": "Grundigt arbejde, leveret til tiden.",
+            },
+        ),
         actor=coordinator,
     )
     return [f"bids: task #{task.id} is awarded, delivered and rated"]
