@@ -58,7 +58,7 @@ RULES_BEYOND_THE_SCHEMA = {
     "api.bids.delivery": "a quality from 1 to 5 when accepted",
     "api.releases.create": "a target date not in the past",
     "api.releases.plan": "at least one wish of the release's solution",
-    "api.wishes.create": "a title on one line",
+    "api.wishes.create": "a solution that exists",
     "api.wishes.status": "a reason when rejecting",
     "api.me.alerts_update": "codes and products that exist",
     "api.me.erasure": "a successor who is an active colleague",
@@ -85,6 +85,12 @@ FIELDS_BEYOND_THE_SCHEMA = {
     "api.tasks.ask": {"text"},
     "api.bids.submit": {"delivery_date"},
     "api.bids.revise": {"delivery_date", "price_dkk", "hours", "approach"},
+    "api.solutions.create": {"coordinator_emails", "repository_url"},
+    "api.wishes.create": {"solution_id"},
+    "api.wishes.status": {"reason"},
+    "api.releases.create": {"solution_id", "target_date"},
+    "api.releases.plan": {"wish_ids"},
+    "api.me.alerts_update": {"codes", "products"},
 }
 DOCUMENT = openapi.build(routes, "http://testserver")
 OPERATIONS = [
