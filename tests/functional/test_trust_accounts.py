@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import statistics
 import time
 
 import pytest
@@ -19,12 +18,17 @@ WRONG = "Wrong-Password-Guess-2026"
 
 
 async def test_a_wrong_password_costs_the_same_for_known_and_unknown_accounts(settings):
-    """Ratio of the medians, measured in one run: between 0.67 and 1.5 (it was 5.4)."""
+    """Ratio of the fastest tries, measured in one run: between 0.67 and 1.5 (it was 5.4 when
+    an unknown account skipped the hash). The fastest try of each kind is the one the other
+    work on the machine disturbed least; medians of five swung from 0.6 to 1.5 under load."""
     passwords.configure("default")  # the production argon2 profile
     try:
+        accounts_known = [
+            await factories.user("municipality", password="Real-Password-For-Timing-1")
+            for _ in range(7)
+        ]
         known, unknown = [], []
-        for n in range(5):
-            account = await factories.user("municipality", password="Real-Password-For-Timing-1")
+        for n, account in enumerate(accounts_known):
             for bucket, email in ((known, account.email), (unknown, f"ghost{n}@example.dk")):
                 started = time.perf_counter()
                 with pytest.raises(NotAuthenticated):
@@ -32,7 +36,7 @@ async def test_a_wrong_password_costs_the_same_for_known_and_unknown_accounts(se
                 bucket.append(time.perf_counter() - started)
     finally:
         passwords.configure(settings.argon2_profile)
-    ratio = statistics.median(known) / statistics.median(unknown)
+    ratio = min(known) / min(unknown)
     assert 0.67 <= ratio <= 1.5, f"known {known}, unknown {unknown}: ratio {ratio:.2f}"
 
 
