@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -198,6 +199,11 @@ def _check_answer(scope: Scope, start: Message, body: bytes) -> None:
     model = Error if status >= 400 and json_answer else answer_model(name, status)
     if model is None:
         return
+    if any(
+        key.lower() == b"content-encoding" and value == b"gzip"
+        for key, value in start.get("headers", [])
+    ):
+        body = gzip.decompress(body)  # the open-data packages are sent compressed
     try:
         model.model_validate_json(body)
     except ValidationError as exc:

@@ -74,6 +74,7 @@ def _openapi_document(request: Request) -> dict[str, Any]:
     return cached
 
 
+@openapi.operation("api.openapi", "This document", answers={200: openapi.Document}, tag="open data")
 async def openapi_json(request: Request) -> Response:
     return JSONResponse(_openapi_document(request))
 

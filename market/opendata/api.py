@@ -9,7 +9,9 @@ from market.api import answer
 from market.assets import gzipped
 from market.errors import NotFound
 from market.i18n import gettext as _
+from market.openapi import PAGINATION, operation
 from market.opendata import ocds
+from market.opendata.schemas import OCDS_NOTE, RecordPackage, ReleasePackage
 from market.web import page_param
 
 
@@ -25,11 +27,29 @@ def _answer(request: Request, page: ocds.Page) -> Response:
     return gzipped(request.headers, response)
 
 
+@operation(
+    "api.ocds.releases",
+    "OCDS 1.1 release package of published and awarded tasks",
+    description=OCDS_NOTE,
+    answers={200: ReleasePackage},
+    errors=(404,),
+    query={"page": PAGINATION["page"]},
+    tag="open data",
+)
 async def ocds_releases(request: Request) -> Response:
     settings = request.app.state.settings
     return _answer(request, await ocds.release_package(settings, page_param(request)))
 
 
+@operation(
+    "api.ocds.records",
+    "OCDS 1.1 record package: every release of each task and its compiled release",
+    description=OCDS_NOTE,
+    answers={200: RecordPackage},
+    errors=(404,),
+    query={"page": PAGINATION["page"], "ocid": {"type": "string"}},
+    tag="open data",
+)
 async def ocds_records(request: Request) -> Response:
     settings = request.app.state.settings
     ocid = request.query_params.get("ocid") or None
