@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
-from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from market.errors import DomainError, PayloadTooLarge, PermissionDenied
 from market.i18n import gettext as _
 from market.security.secrets import new_secret, same
+from market.security.signing import Signed
 
 COOKIE = "pm_csrf"
 FIELD = "csrf_token"
@@ -49,19 +49,13 @@ class CSRFMiddleware:
     ) -> None:
         self.app = app
         self.error_response = error_response
-        self.serializer = URLSafeSerializer(secret_key, salt="csrf")
+        self.serializer = Signed(secret_key, salt="csrf")
         self.secure = secure
         self.max_body = max_body
 
     def _token_from_cookie(self, headers: Headers) -> str | None:
         raw = _cookie(headers, COOKIE)
-        if not raw:
-            return None
-        try:
-            value = self.serializer.loads(raw)
-        except BadSignature:
-            return None
-        return value if isinstance(value, str) else None
+        return self.serializer.loads(raw) if raw else None
 
     async def _reject(
         self, scope: Scope, receive: Receive, send: Send, status: int, message: str

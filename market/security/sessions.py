@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
-from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -12,14 +12,20 @@ from market import clock
 from market.accounts.models import ApiToken, Session, User
 from market.security.csrf import _cookie
 from market.security.secrets import digest, new_secret
+from market.security.signing import Signed
 from market.settings import Settings
 
 COOKIE = "pm_session"
 LAST_SEEN_GRANULARITY = dt.timedelta(seconds=60)
 
 
-def _serializer(settings: Settings) -> URLSafeSerializer:
-    return URLSafeSerializer(str(settings.secret_key), salt="session")
+@functools.lru_cache(maxsize=8)
+def _signed(secret_key: str) -> Signed:
+    return Signed(secret_key, salt="session")
+
+
+def _serializer(settings: Settings) -> Signed:
+    return _signed(str(settings.secret_key))
 
 
 async def start_session(
@@ -55,11 +61,8 @@ async def end_sessions_and_tokens(user_id: int) -> tuple[int, int]:
 async def session_from_cookie(settings: Settings, raw: str | None) -> Session | None:
     if not raw:
         return None
-    try:
-        key = _serializer(settings).loads(raw)
-    except BadSignature:
-        return None
-    if not isinstance(key, str):
+    key = _serializer(settings).loads(raw)
+    if key is None:
         return None
     session = await Session.get_or_none(key_hash=digest(key)).select_related("user")
     if session is None or session.revoked_at is not None:
