@@ -159,7 +159,8 @@ class AnswerCheckMiddleware:
     """With `settings.check_answers` (the test suite turns it on): every JSON answer of an API
     route is validated against the model its operation declares for that status code, so a
     new undeclared field fails the test that produced it instead of drifting from the
-    OpenAPI document. Routes still described by legacy dict schemas are not checked."""
+    OpenAPI document; a refusal is validated against the Error model. Compressed answers
+    (the OCDS packages) are read decompressed."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
