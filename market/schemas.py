@@ -36,12 +36,14 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from market import clock
+from market.db import MAX_ID, is_id
 from market.errors import ValidationFailed
 from market.i18n import lazy_gettext as _l
 from market.parsing import (
     ONE_LINE,
     amount,
     is_negative,
+    json_whole_number,
     single_line,
     storable,
     whole_number,
@@ -72,7 +74,6 @@ __all__ = [
 ]
 
 MAX_DKK = 2_000_000_000
-MAX_ID = 2**63 - 1  # the largest row id both databases hold (market.db.MAX_ID)
 
 REQUIRED = _l("This field is required.")
 NOT_TEXT = _l("Must be text.")
@@ -250,11 +251,12 @@ class Id(Rule):
     message: Any = NOT_WHOLE
 
     def validate(self, value: Any, info: ValidationInfo) -> int:
-        if in_form(info) and isinstance(value, str):
-            value = whole_number(value)
-        if not _is_id(value):
-            raise problem(REQUIRED if value is None else self.message)
-        return int(value)
+        if value is None:
+            raise problem(REQUIRED)
+        number = _as_id(whole_number(value) if in_form(info) and isinstance(value, str) else value)
+        if number is None:
+            raise problem(self.message)
+        return number
 
     def json_schema(self) -> JsonSchemaValue:
         return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
@@ -277,13 +279,14 @@ class Ids(Rule):
                 value = value.replace(",", " ").split()
             if isinstance(value, list):
                 value = [whole_number(v) if isinstance(v, str) else v for v in value]
-        if not isinstance(value, list) or not all(_is_id(v) for v in value):
+        if not isinstance(value, list):
             raise problem(self.message)
-        if len(value) < self.min_items:
+        ids = [_as_id(v) for v in value]
+        if None in ids or len(ids) < self.min_items:
             raise problem(self.message)
-        if len(value) > self.max_items:
+        if len(ids) > self.max_items:
             raise problem(str(TOO_MANY) % {"n": self.max_items})
-        return list(dict.fromkeys(int(v) for v in value))
+        return list(dict.fromkeys(i for i in ids if i is not None))
 
     def json_schema(self) -> JsonSchemaValue:
         schema: JsonSchemaValue = {
@@ -296,8 +299,11 @@ class Ids(Rule):
         return schema
 
 
-def _is_id(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+def _as_id(value: Any) -> int | None:
+    """A row id from a JSON number (1 and 1.0 alike, as JSON Schema's "integer" admits), else
+    None."""
+    number = json_whole_number(value)
+    return number if is_id(number) else None
 
 
 CPV = re.compile(r"^(\d{8})(?:-\d)?$")

@@ -5,14 +5,13 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from market.api import answer
+from market.api import answer, pagination
 from market.assets import gzipped
 from market.errors import NotFound
 from market.i18n import gettext as _
 from market.openapi import PAGINATION, operation
 from market.opendata import ocds
 from market.opendata.schemas import OCDS_NOTE, RecordPackage, ReleasePackage
-from market.web import page_param
 
 
 def _answer(request: Request, page: ocds.Page) -> Response:
@@ -27,6 +26,12 @@ def _answer(request: Request, page: ocds.Page) -> Response:
     return gzipped(request.headers, response)
 
 
+def _page(request: Request) -> int:
+    """The page asked for, held to the declared query (422 for page=0 or an unknown name)."""
+    page, _per_page = pagination(request)
+    return page
+
+
 @operation(
     "api.ocds.releases",
     "OCDS 1.1 release package of published and awarded tasks",
@@ -38,7 +43,7 @@ def _answer(request: Request, page: ocds.Page) -> Response:
 )
 async def ocds_releases(request: Request) -> Response:
     settings = request.app.state.settings
-    return _answer(request, await ocds.release_package(settings, page_param(request)))
+    return _answer(request, await ocds.release_package(settings, _page(request)))
 
 
 @operation(
@@ -53,7 +58,7 @@ async def ocds_releases(request: Request) -> Response:
 async def ocds_records(request: Request) -> Response:
     settings = request.app.state.settings
     ocid = request.query_params.get("ocid") or None
-    page = await ocds.record_package(settings, page_param(request), ocid)
+    page = await ocds.record_package(settings, _page(request), ocid)
     if ocid and not page.package["records"]:
         raise NotFound(_("There is no contracting process with this ocid."))
     return _answer(request, page)

@@ -56,7 +56,7 @@ RULES_BEYOND_THE_SCHEMA = {
     "api.bids.score": "criteria of the task",
     "api.bids.award": "a bid of this task",
     "api.bids.delivery": "storable text in every field, unknown ones too",
-    "api.releases.create": "a target date not in the past",
+    "api.releases.create": "a solution that exists, a target date not in the past",
     "api.releases.plan": "at least one wish of the release's solution",
     "api.wishes.create": "a solution that exists",
     "api.wishes.status": "a reason when rejecting",
