@@ -11,7 +11,9 @@ role the route admits, a profile only for the caller's own vendor, never another
 from __future__ import annotations
 
 import sqlite3
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -212,6 +214,29 @@ def assert_allowed(
     if name in ("api.bids.revise", "api.bids.withdraw"):
         [(owner,)] = _query(database, "SELECT vendor_id FROM bid WHERE id = ?", path_id)
         assert owner == caller.vendor_id, f"{caller.role} changed another vendor's bid"
+
+
+def test_a_plain_schemathesis_run_expects_the_same_rules():
+    """`schemathesis run` in the checkout reads schemathesis.toml: the operations it lets answer
+    422 to data that fits the document are exactly those listed here, for the same reasons."""
+    config = tomllib.loads((Path(__file__).parents[2] / "schemathesis.toml").read_text("utf-8"))
+    lenient = {
+        entry["include-operation-id"]: entry["checks"]["positive_data_acceptance"]
+        for entry in config["operations"]
+    }
+    assert set(lenient) == set(RULES_BEYOND_THE_SCHEMA)
+    assert set(lenient) <= {operation_id for _method, _path, operation_id in OPERATIONS}
+    for statuses in lenient.values():
+        assert statuses["expected-statuses"] == [
+            "2xx",
+            "3xx",
+            "401",
+            "403",
+            "404",
+            "409",
+            "422",
+            "429",
+        ], "only 422 is added to schemathesis' defaults (and 5xx taken out)"
 
 
 @pytest.mark.parametrize("role", list(USERS))
