@@ -35,6 +35,7 @@ from market.logs import LogUserMiddleware, RequestLogMiddleware, route_name
 from market.logs import current as current_log_fields
 from market.mail import services as mail
 from market.metrics import observe_request
+from market.router import Router
 from market.routes import routes
 from market.security import passwords
 from market.security.csrf import CSRFMiddleware
@@ -186,5 +187,6 @@ def create_app(
             Exception: _server_error,
         },
     )
+    app.router = Router(routes, lifespan=lifespan)  # Starlette's, skipping what cannot match
     app.state.settings = settings
     return app
