@@ -17,7 +17,7 @@ from market.errors import BadRequest, PayloadTooLarge, ValidationFailed
 from market.i18n import gettext as _
 from market.openapi import OPS, answer_model
 from market.parsing import JSONProblem, check_json, whole_number
-from market.schemas import UNSTORABLE_TEXT, Error
+from market.schemas import Error
 
 MAX_JSON_DEPTH = 32
 MAX_PER_PAGE = 200
@@ -55,15 +55,11 @@ async def json_body(request: Request, *, allow_empty: bool = False) -> dict[str,
     except ValueError as exc:
         raise BadRequest(_("The request body is not valid JSON.")) from exc
     try:
-        # JSON carries NUL or a lone surrogate only as a \u escape: most bodies skip that walk.
-        check_json(value, MAX_JSON_DEPTH, text="\\u" in text)
+        # Only the depth: text that cannot be stored is refused by parse(), in the fields the
+        # model reads (what it ignores may hold anything).
+        check_json(value, MAX_JSON_DEPTH, text=False)
     except JSONProblem as problem:
-        if problem.kind == "depth":
-            raise BadRequest(_("The JSON document is nested too deeply.")) from problem
-        raise ValidationFailed(
-            _("The text contains a character that cannot be stored."),
-            {problem.key or "body": UNSTORABLE_TEXT},
-        ) from problem
+        raise BadRequest(_("The JSON document is nested too deeply.")) from problem
     if not isinstance(value, dict):
         raise BadRequest(_("Send a JSON object as the request body."))
     return value

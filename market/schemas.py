@@ -19,10 +19,12 @@ document is generated from the same models (see market/openapi.py).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from types import SimpleNamespace
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from pydantic import (
     BaseModel,
@@ -41,7 +43,9 @@ from market.errors import ValidationFailed
 from market.i18n import lazy_gettext as _l
 from market.parsing import (
     ONE_LINE,
+    JSONProblem,
     amount,
+    check_json,
     is_negative,
     json_whole_number,
     single_line,
@@ -69,6 +73,7 @@ __all__ = [
     "Whole",
     "failure",
     "in_form",
+    "or_null",
     "parse",
     "problem",
 ]
@@ -139,7 +144,37 @@ class Rule:
     def __get_pydantic_json_schema__(
         self, schema: CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
-        return self.json_schema()
+        """`json_schema()`, with JSON null beside it when the rule reads null (as "" or an
+        empty list), so that the document admits what the API admits."""
+        declared = self.json_schema()
+        alternatives = declared.get("anyOf", [declared])
+        if any(a.get("type") == "null" for a in alternatives) or not self.admits_null():
+            return declared
+        return {"anyOf": [declared, {"type": "null"}]}
+
+    def admits_null(self) -> bool:
+        """Whether a JSON body may send null for the field (the rule reads it as a value)."""
+        try:
+            self.validate(None, _JSON_BODY)
+        except (PydanticCustomError, ValueError, TypeError):
+            return False
+        return True
+
+
+def or_null(**extra: Any) -> Callable[[dict[str, Any]], None]:
+    """`json_schema_extra` for a plain field whose validator reads JSON null (as its
+    default): the field's schema, with `extra`, or null."""
+
+    def apply(schema: dict[str, Any]) -> None:
+        kept = ("title", "default", "description")
+        declared = {k: schema.pop(k) for k in list(schema) if k not in kept}
+        schema["anyOf"] = [{**declared, **extra}, {"type": "null"}]
+
+    return apply
+
+
+# What a rule's validate() sees of a JSON body when the document asks whether it reads null.
+_JSON_BODY = cast(ValidationInfo, SimpleNamespace(context={"form": False}))
 
 
 @dataclass(frozen=True)
@@ -543,11 +578,83 @@ def failure(
 
 def parse(model: type[Model], data: Mapping[str, Any], *, form: bool = False) -> Model:
     """`data` (a parsed JSON object, or with `form` an HTML form's fields) as `model`, or a
-    ValidationFailed naming each wrong field. In a form an empty field counts as absent."""
+    ValidationFailed naming each wrong field. In a form an empty field counts as absent. Text
+    that cannot be stored (NUL, a lone surrogate) is refused only where the model reads it:
+    the fields it ignores are not looked at."""
     if form:
         data = {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
+    else:
+        where = _unstorable_field(model, data)
+        if where is not None:
+            raise ValidationFailed(
+                str(_l("The text contains a character that cannot be stored.")),
+                {where: str(UNSTORABLE_TEXT)},
+            )
     try:
         return model.model_validate(data, context={"form": form})
     except ValidationError as exc:
         more = model.more_problems(data, form) if issubclass(model, RequestModel) else {}
         raise failure(exc, model, more) from None
+
+
+def _unstorable_field(model: type[BaseModel], data: Mapping[str, Any]) -> str | None:
+    """The first field of `model` whose value in `data` holds text that cannot be stored
+    where the model reads it, or None. What is read is what the model's JSON Schema declares:
+    a nested object's declared properties (its unknown keys only where the schema admits
+    them as `additionalProperties`, e.g. {name: weight}), an array's items, free-form values
+    whole."""
+    schema = _request_schema(model)
+    defs = schema.get("$defs", {})
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        declared = schema.get("properties", {}).get(key, {})
+        if key in data and not _storable_where_read(data[key], declared, defs):
+            return key
+    return None
+
+
+@functools.cache
+def _request_schema(model: type[BaseModel]) -> dict[str, Any]:
+    return model.model_json_schema()
+
+
+def _storable_where_read(value: Any, schema: dict[str, Any], defs: dict[str, Any]) -> bool:
+    kind = "object" if isinstance(value, dict) else "array" if isinstance(value, list) else None
+    shape = next((s for s in _alternatives(schema, defs) if s.get("type") == kind), None)
+    if isinstance(value, str):
+        return storable(value)
+    if shape is None:  # a free-form value, or one of a shape the model refuses anyway
+        try:
+            check_json(value, 1000)  # json_body has held the depth to 32 already
+        except JSONProblem as problem:
+            return problem.kind != "text"
+        return True
+    if isinstance(value, list):
+        items = shape.get("items", {})
+        return all(_storable_where_read(item, items, defs) for item in value)
+    properties = shape.get("properties", {})
+    extra = shape.get("additionalProperties")
+    unknown_read = isinstance(extra, dict) or (not properties and extra is not False)
+    for key, child in value.items():
+        if key in properties:
+            ok = _storable_where_read(child, properties[key], defs)
+        elif unknown_read:
+            rest = extra if isinstance(extra, dict) else {}
+            ok = storable(key) and _storable_where_read(child, rest, defs)
+        else:
+            ok = True  # a key the model ignores
+        if not ok:
+            return False
+    return True
+
+
+def _alternatives(schema: dict[str, Any], defs: dict[str, Any]) -> list[dict[str, Any]]:
+    """The schemas a value may match: `schema` with its $ref followed and anyOf/oneOf
+    flattened."""
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        schema = defs.get(ref.rsplit("/", 1)[-1], {})
+    branches = schema.get("anyOf") or schema.get("oneOf")
+    if not branches:
+        return [schema]
+    return [found for branch in branches for found in _alternatives(branch, defs)]

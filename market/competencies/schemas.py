@@ -44,6 +44,7 @@ from market.schemas import (
     Text,
     Whole,
     in_form,
+    or_null,
     problem,
 )
 
@@ -261,7 +262,9 @@ class ProfileUpdate(RequestModel):
     competencies: Annotated[list[Held], Competencies()] = []
     # Products (OS2 codes) held, read as competencies at the level given.
     products: Annotated[list[Held], Competencies(MAX_PRODUCTS)] = []
-    references: list[ReferenceIn] = Field(default=[], json_schema_extra={"maxItems": 30})
+    references: list[ReferenceIn] = Field(
+        default=[], json_schema_extra=or_null(maxItems=MAX_REFERENCES)
+    )
 
     @field_validator("references", mode="before")
     @classmethod

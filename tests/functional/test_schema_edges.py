@@ -3,12 +3,18 @@ admits is accepted, what it refuses is refused with the field named."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from market.competencies.schemas import ProfileUpdate
+from market.contributions.schemas import IdentitiesDeclare
 from market.db import MAX_ID
 from market.errors import ValidationFailed
+from market.openapi import OPS
 from market.schemas import parse
-from market.tasks.schemas import InviteVendors
+from market.tasks.schemas import InviteVendors, TaskUpdate
+from tests import factories, factories_bids
 
 
 async def test_a_page_the_document_refuses_is_refused_by_the_open_data_feeds(client):
@@ -38,3 +44,63 @@ def test_a_whole_number_written_with_a_decimal_point_is_an_id():
         with pytest.raises(ValidationFailed) as refused:
             parse(InviteVendors, {"vendor_ids": wrong})
         assert set(refused.value.fields) == {"vendor_ids"}, wrong
+
+
+# --- text the model does not read, and null --------------------------------------------------
+
+
+def test_text_a_model_ignores_may_hold_anything_but_what_it_reads_may_not():
+    """NUL and lone surrogates are refused in the fields a model reads (nested ones named by
+    their top-level field), not in unknown fields or unknown keys of a nested model."""
+    ignored = {"x\x00": {"\ud800": "a\x00b"}, "y": ["\udfff"]}
+    reference = {"title": "Sagssystem", "year": 2024, "extra\x00": "\ud800"}
+    held = {"code": "72000000", "note\x00": "\ud800"}
+    data = parse(ProfileUpdate, {**ignored, "references": [reference], "competencies": [held]})
+    assert [r.title for r in data.references] == ["Sagssystem"]
+    assert len(data.competencies) == 1
+    with pytest.raises(ValidationFailed) as refused:  # {name: weight}: the names are read
+        parse(TaskUpdate, {"criteria": {"Pris\x00": 100}})
+    assert list(refused.value.fields) == ["criteria"]
+    for field, value in (
+        ("profile_text", "a\x00b"),
+        ("references", [{**reference, "title": "a\ud800"}]),
+        ("competencies", [{"code": "7200\x000000", "note\x00": 1}]),
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            parse(ProfileUpdate, {**ignored, field: value})
+        assert list(refused.value.fields) == [field], field
+
+
+async def test_an_unknown_field_holding_nul_is_ignored_by_the_api(client):
+    scene = await factories_bids.scene()
+    headers = {**await factories.bearer(client, scene.admin), "Content-Type": "application/json"}
+    body = r'{"o": {"g": {"\u00d6\u0000\udaf3": "\ud800"}}}'
+    followed = await client.put(
+        f"/api/v1/tasks/{scene.task.id}/follow", content=body, headers=headers
+    )
+    assert followed.status_code == 200, followed.text
+    assert followed.json()["following"] is True
+
+
+def _admits_null(schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "null" or any(_admits_null(s) for s in schema.get("anyOf", []))
+
+
+def test_the_document_admits_null_exactly_where_a_request_model_reads_it():
+    """A field whose schema refuses null is named when null is sent; one that admits null is
+    not (identities' authors and a profile's references read null as an empty list)."""
+    models = {op.request for op in OPS.values() if op.request is not None}
+    checked = 0
+    for model in models:
+        properties = model.model_json_schema(ref_template="{model}")["properties"]
+        for name, schema in properties.items():
+            try:
+                parse(model, {name: None})
+                named = False
+            except ValidationFailed as refused:
+                named = name in refused.fields
+            assert named != _admits_null(schema), f"{model.__name__}.{name}: null named={named}"
+            checked += 1
+    assert checked > 50
+    assert _admits_null(IdentitiesDeclare.model_json_schema()["properties"]["authors"])
+    assert _admits_null(ProfileUpdate.model_json_schema()["properties"]["references"])
