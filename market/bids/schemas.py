@@ -21,7 +21,6 @@ from market.i18n import lazy_gettext as _l
 from market.parsing import storable
 from market.schemas import (
     MAX_DKK,
-    NO_NUL,
     NOT_BLANK,
     Date,
     Flag,
@@ -75,7 +74,6 @@ class Team(Rule):
             "maxItems": MAX_TEAM,
             "items": {
                 "type": "object",
-                "propertyNames": {"pattern": NO_NUL},
                 "required": ["name"],
                 "properties": {
                     "name": Text(MAX_NAME, required=True).json_schema(),
@@ -121,7 +119,6 @@ class BidSubmit(BidContent):
     model_config = ConfigDict(
         json_schema_extra={
             "required": ["price_dkk", "hours", "delivery_date", "approach"],
-            "propertyNames": {"pattern": NO_NUL},
         }
     )
 

@@ -19,7 +19,6 @@ from market.i18n import lazy_gettext as _l
 from market.parsing import amount, storable
 from market.schemas import (
     MAX_DKK,
-    NO_NUL,
     NOT_BLANK,
     Codes,
     Date,
@@ -106,7 +105,6 @@ class Criteria(Rule):
                     "maxItems": MAX_CRITERIA,
                     "items": {
                         "type": "object",
-                        "propertyNames": {"pattern": NO_NUL},
                         "required": ["name", "weight"],
                         "properties": {
                             "name": Text(300, required=True).json_schema(),
@@ -179,7 +177,6 @@ class Funding(Rule):
             "maxItems": MAX_FUNDING,
             "items": {
                 "type": "object",
-                "propertyNames": {"pattern": NO_NUL},
                 "required": ["municipality", "amount_dkk"],
                 "properties": {
                     "municipality": {

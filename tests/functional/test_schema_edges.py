@@ -3,6 +3,7 @@ admits is accepted, what it refuses is refused with the field named."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -104,3 +105,17 @@ def test_the_document_admits_null_exactly_where_a_request_model_reads_it():
     assert checked > 50
     assert _admits_null(IdentitiesDeclare.model_json_schema()["properties"]["authors"])
     assert _admits_null(ProfileUpdate.model_json_schema()["properties"]["references"])
+
+
+async def test_the_document_does_not_constrain_the_names_of_fields_the_api_ignores(client):
+    """A body's unknown fields are ignored whatever their names hold (NUL too), so no request
+    schema may refuse a name (only {name: weight} objects, whose names are read)."""
+    document = (await client.get("/api/v1/openapi.json")).json()
+    text = json.dumps(document["components"]["schemas"])
+    assert '"propertyNames": {"pattern": "^[^\\\\u0000]*$"}' not in text
+    scene = await factories_bids.scene()
+    headers = {**await factories.bearer(client, scene.admin), "Content-Type": "application/json"}
+    body = r'{"\u0000": "", "team": [{"name": "Anne", "role": "Udvikler", "\u0000x": 1}]}'
+    saved = await client.post(f"/api/v1/tasks/{scene.task.id}/bids", content=body, headers=headers)
+    assert saved.status_code == 422, saved.text  # a submission needs a price and the rest
+    assert "team" not in saved.json()["fields"]
