@@ -39,6 +39,8 @@ class Identities(Rule):
     stripped, blank ones left out."""
 
     max_length: int
+    # Authors: an address (with "@") of at most max_length, or a name of at most this.
+    name_length: int | None = None
 
     def validate(self, value: Any, info: ValidationInfo) -> list[str]:
         if value is None:
@@ -54,11 +56,15 @@ class Identities(Rule):
         return [v.strip() for v in value if v.strip()]
 
     def json_schema(self) -> JsonSchemaValue:
-        return {
-            "type": "array",
-            "maxItems": MAX_IDENTITIES,
-            "items": {"type": "string", "maxLength": self.max_length, "pattern": NO_NUL},
-        }
+        item: JsonSchemaValue = {"type": "string", "maxLength": self.max_length, "pattern": NO_NUL}
+        if self.name_length is not None:
+            item = {
+                "anyOf": [
+                    {**item, "pattern": "^[^\\u0000]*@[^\\u0000]*$"},
+                    {"type": "string", "maxLength": self.name_length, "pattern": "^[^\\u0000@]*$"},
+                ]
+            }
+        return {"type": "array", "maxItems": MAX_IDENTITIES, "items": item}
 
 
 # --- requests ----------------------------------------------------------------------------
@@ -73,7 +79,7 @@ class IdentitiesDeclare(RequestModel):
     failure_message = FAILED
 
     domains: Annotated[list[str], Identities(253)] = []
-    authors: Annotated[list[str], Identities(254)] = []
+    authors: Annotated[list[str], Identities(254, name_length=200)] = []
 
 
 class IdentitiesConfirm(RequestModel):

@@ -11,9 +11,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypedDict
 
-from pydantic import Field, ValidationInfo
+from pydantic import ConfigDict, Field, ValidationInfo
 from pydantic.json_schema import JsonSchemaValue
 
+from market.errors import ValidationFailed
 from market.i18n import gettext as _
 from market.i18n import lazy_gettext as _l
 from market.parsing import amount, storable
@@ -34,6 +35,7 @@ from market.schemas import (
     Text,
     Whole,
     in_form,
+    parse,
     problem,
 )
 
@@ -237,6 +239,7 @@ class TaskUpdate(RequestModel):
     form field: the field is emptied, which only `question_deadline` allows)."""
 
     failure_message = FAILED
+    model_config = ConfigDict(json_schema_extra=lambda schema: _null_where_content_reads_it(schema))
 
     title: Title | None = None
     description: Description | None = None
@@ -251,6 +254,30 @@ class TaskUpdate(RequestModel):
     wish_ids: WishIds | None = None
     criteria: Annotated[list[Criterion], Criteria()] | None = None
     municipality_specific: Annotated[bool, Flag()] | None = None
+
+
+def _null_where_content_reads_it(schema: dict[str, Any]) -> None:
+    """An edit's null empties the field, and the merged task is read as TaskContent: the
+    document admits null only for the fields TaskContent reads it for (question_deadline,
+    optional text and lists), not for a title or a budget."""
+    for name, declared in schema.get("properties", {}).items():
+        alternatives = declared.get("anyOf")
+        if not alternatives or not _content_refuses_null(name):
+            continue
+        kept = [a for a in alternatives if a != {"type": "null"}]
+        del declared["anyOf"]
+        if len(kept) == 1:
+            declared.update(kept[0])
+        else:
+            declared["anyOf"] = kept
+
+
+def _content_refuses_null(name: str) -> bool:
+    try:
+        parse(TaskContent, {name: None})
+    except ValidationFailed as refused:
+        return name in refused.fields
+    return False
 
 
 class InviteVendors(RequestModel):

@@ -14,7 +14,7 @@ from market.db import MAX_ID
 from market.errors import ValidationFailed
 from market.openapi import OPS
 from market.schemas import parse
-from market.tasks.schemas import InviteVendors, TaskUpdate
+from market.tasks.schemas import InviteVendors, TaskContent, TaskUpdate
 from tests import factories, factories_bids
 
 
@@ -87,16 +87,21 @@ def _admits_null(schema: dict[str, Any]) -> bool:
     return schema.get("type") == "null" or any(_admits_null(s) for s in schema.get("anyOf", []))
 
 
+# An edit's null empties the field, and the service reads the merged whole as this model.
+EDITED = {TaskUpdate: TaskContent}
+
+
 def test_the_document_admits_null_exactly_where_a_request_model_reads_it():
     """A field whose schema refuses null is named when null is sent; one that admits null is
-    not (identities' authors and a profile's references read null as an empty list)."""
+    not (identities' authors and a profile's references read null as an empty list; a task's
+    edit admits null where the task may be empty: question_deadline, not title)."""
     models = {op.request for op in OPS.values() if op.request is not None}
     checked = 0
     for model in models:
         properties = model.model_json_schema(ref_template="{model}")["properties"]
         for name, schema in properties.items():
             try:
-                parse(model, {name: None})
+                parse(EDITED.get(model, model), {name: None})
                 named = False
             except ValidationFailed as refused:
                 named = name in refused.fields
@@ -119,3 +124,28 @@ async def test_the_document_does_not_constrain_the_names_of_fields_the_api_ignor
     saved = await client.post(f"/api/v1/tasks/{scene.task.id}/bids", content=body, headers=headers)
     assert saved.status_code == 422, saved.text  # a submission needs a price and the rest
     assert "team" not in saved.json()["fields"]
+
+
+async def test_an_author_is_declared_as_long_as_the_api_admits_it(client):
+    """An author's address may have 254 characters, a name 200: the document says which."""
+    document = (await client.get("/api/v1/openapi.json")).json()
+    authors = document["components"]["schemas"]["IdentitiesDeclare"]["properties"]["authors"]
+    items = authors["anyOf"][0]["items"]["anyOf"]
+    assert sorted(i["maxLength"] for i in items) == [200, 254]
+    scene = await factories_bids.scene()
+    headers = await factories.bearer(client, scene.admin)
+    url = f"/api/v1/vendors/{scene.vendor.id}/identities"
+    saved = await client.put(url, json={"authors": ["A" * 200]}, headers=headers)
+    assert saved.status_code == 200, saved.text
+    refused = await client.put(url, json={"authors": ["A" * 201]}, headers=headers)
+    assert refused.status_code == 422 and "authors" in refused.json()["fields"]
+
+
+async def test_a_task_edit_refuses_null_where_the_document_does(client):
+    """Null empties an edited field: the document admits it for the question deadline (which
+    then follows the bid deadline), not for the title, which a task cannot be without."""
+    properties = (await client.get("/api/v1/openapi.json")).json()["components"]["schemas"][
+        "TaskUpdate"
+    ]["properties"]
+    assert properties["title"]["type"] == "string" and "anyOf" not in properties["title"]
+    assert {"type": "null"} in properties["question_deadline"]["anyOf"]
