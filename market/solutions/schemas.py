@@ -22,6 +22,7 @@ from market.schemas import (
     NO_NUL,
     TOO_MANY,
     UNSTORABLE_TEXT,
+    WHITESPACE,
     Date,
     Id,
     Ids,
@@ -105,6 +106,19 @@ class Pledge(Whole):
             raise problem(NOT_PLEDGE) from None
 
 
+# Empty, or a web address the service admits (http:// or https://, after spaces).
+WEB_ADDRESS = f"^[{WHITESPACE}]*(https?://[^\\u0000]*)?$"
+
+
+@dataclass(frozen=True)
+class WebAddress(Text):
+    """Text that is empty or an http(s) address (the service checks the start; the
+    document says it too)."""
+
+    def json_schema(self) -> JsonSchemaValue:
+        return {**super().json_schema(), "pattern": WEB_ADDRESS}
+
+
 # --- requests ----------------------------------------------------------------------------
 
 
@@ -114,7 +128,7 @@ class SolutionCreate(RequestModel):
     name: Annotated[str, Text(100, required=True)]
     description: Annotated[str, Text(10_000)] = ""
     coordinator_emails: Annotated[list[str], Emails()] = []
-    repository_url: Annotated[str, Text(300)] = ""
+    repository_url: Annotated[str, WebAddress(300)] = ""
 
 
 class WishCreate(RequestModel):

@@ -4,6 +4,7 @@ admits is accepted, what it refuses is refused with the field named."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from market.db import MAX_ID
 from market.errors import ValidationFailed
 from market.openapi import OPS
 from market.schemas import parse
+from market.solutions.schemas import SolutionCreate
 from market.tasks.schemas import InviteVendors, TaskContent, TaskUpdate
 from tests import factories, factories_bids
 
@@ -149,3 +151,26 @@ async def test_a_task_edit_refuses_null_where_the_document_does(client):
     ]["properties"]
     assert properties["title"]["type"] == "string" and "anyOf" not in properties["title"]
     assert {"type": "null"} in properties["question_deadline"]["anyOf"]
+
+
+async def test_a_repository_address_is_declared_as_the_api_reads_it(client):
+    """The solution's repository is empty or an http(s) address, in the document too."""
+    declared = SolutionCreate.model_json_schema()["properties"]["repository_url"]["anyOf"][0]
+    pattern = re.compile(declared["pattern"])
+    headers = await factories.bearer(client, await factories.user("secretariat"))
+    for n, (url, admitted) in enumerate(
+        [
+            ("https://github.com/OS2/x", True),
+            (" http://x.dk ", True),
+            ("", True),
+            ("00000", False),
+            ("ftp://x.dk", False),
+            ("HTTPS://x.dk", False),
+        ]
+    ):
+        assert bool(pattern.match(url)) is admitted, url
+        body = {"name": f"Løsning {n}", "repository_url": url}
+        answer = await client.post("/api/v1/solutions", json=body, headers=headers)
+        assert (answer.status_code == 201) is admitted, (url, answer.text)
+        if not admitted:
+            assert list(answer.json()["fields"]) == ["repository_url"]
