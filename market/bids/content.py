@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +173,24 @@ async def _audit(
     )
 
 
+@asynccontextmanager
+async def _files_kept_only_on_success(
+    stored: list[tuple[Upload, str, str]], folder: Path | None
+) -> AsyncIterator[None]:
+    """Uploaded files stay only when the write they belong to commits; a write that lost a
+    race with another (an IntegrityError) is the bid changed meanwhile."""
+    try:
+        yield
+    except IntegrityError as exc:
+        discard(stored, folder)
+        raise ChangedMeanwhile(
+            _("The bid was changed meanwhile: reload it and try again.")
+        ) from exc
+    except BaseException:
+        discard(stored, folder)
+        raise
+
+
 async def _write(
     task_id: int, write: Any, stored: list[tuple[Upload, str, str]]
 ) -> tuple[Bid, BidRevision]:
@@ -241,20 +260,12 @@ async def submit_bid(
         return bid, revision
 
     stored, folder = prepare(uploads, upload_dir, max_bytes)
-    try:
+    async with _files_kept_only_on_success(stored, folder):
         try:
             bid, revision = await _write(task.id, create, stored)
         except IntegrityError:
             # The database says this vendor has a bid on the task already.
             bid, revision = await _write(task.id, revive, stored)
-    except IntegrityError as exc:
-        discard(stored, folder)
-        raise ChangedMeanwhile(
-            _("The bid was changed meanwhile: reload it and try again.")
-        ) from exc
-    except BaseException:
-        discard(stored, folder)
-        raise
     await receipt_mail(bid, revision, actor, task)
     return bid
 
@@ -322,16 +333,8 @@ async def revise_bid(
         return current, revision
 
     stored, folder = prepare(uploads, upload_dir, max_bytes)
-    try:
+    async with _files_kept_only_on_success(stored, folder):
         saved, revision = await _write(task.id, write, stored)
-    except IntegrityError as exc:
-        discard(stored, folder)
-        raise ChangedMeanwhile(
-            _("The bid was changed meanwhile: reload it and try again.")
-        ) from exc
-    except BaseException:
-        discard(stored, folder)
-        raise
     await receipt_mail(saved, revision, actor, task)
     return saved
 
