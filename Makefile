@@ -101,10 +101,10 @@ demo: setup
 	$(BIN)/market demo
 
 # Coverage of market/ and matching/ by the in-process tests, printed by every run; below the
-# floor the run fails. The floor is the whole suite's figure when it was set (88.6% on 29 Nov
+# floor the run fails. The floor is the whole suite's figure when it was set (90.3% on 29 Nov
 # 2026, on SQLite and on PostgreSQL + Redis), rounded down: raise it as tests grow. A partial
 # run (PYTEST_ARGS=tests/unit) passes COVERAGE_FLOOR=0.
-COVERAGE_FLOOR ?= 87
+COVERAGE_FLOOR ?= 90
 pytest: setup
 	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS)
 
