@@ -70,6 +70,7 @@ __all__ = [
     "ResponseModel",
     "Rule",
     "Text",
+    "Texts",
     "Whole",
     "failure",
     "in_form",
@@ -352,6 +353,43 @@ def normalise_code(code: Any) -> str | None:
     text = code.strip()
     match = CPV.match(text)
     return match.group(1) if match else text.lower()
+
+
+@dataclass(frozen=True)
+class Texts(Rule):
+    """A list of short texts (JSON strings; in a form, one text split at `separator` when one
+    is given), blank ones dropped, each `clean`ed; `message` when it is not such a list. Whether
+    each names something that exists is the service's question."""
+
+    message: Any
+    max_length: int
+    max_items: int
+    separator: str | None = None
+
+    def clean(self, text: str) -> str:
+        return text.strip()
+
+    def validate(self, value: Any, info: ValidationInfo) -> list[str]:
+        if value is None:
+            return []
+        if isinstance(value, str) and self.separator is not None and in_form(info):
+            value = [t.strip() for t in value.split(self.separator) if t.strip()]
+        if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+            raise problem(self.message)
+        if not all(storable(t) for t in value):
+            raise problem(UNSTORABLE_TEXT)
+        if any(len(t) > self.max_length for t in value):
+            raise problem(self.message)
+        if len(value) > self.max_items:
+            raise problem(str(TOO_MANY) % {"n": self.max_items})
+        return [self.clean(t) for t in value if t.strip()]
+
+    def json_schema(self) -> JsonSchemaValue:
+        return {
+            "type": "array",
+            "maxItems": self.max_items,
+            "items": {"type": "string", "maxLength": self.max_length, "pattern": NO_NUL},
+        }
 
 
 @dataclass(frozen=True)

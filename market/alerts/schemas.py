@@ -20,17 +20,14 @@ from market.i18n import lazy_gettext as _l
 from market.parsing import storable
 from market.schemas import (
     MAX_DKK,
-    NO_NUL,
-    TOO_MANY,
-    UNSTORABLE_TEXT,
     Codes,
     Flag,
     RequestModel,
     ResponseModel,
     Rule,
     Text,
+    Texts,
     Whole,
-    in_form,
     problem,
 )
 from market.solutions.schemas import Choice
@@ -38,34 +35,8 @@ from market.solutions.schemas import Choice
 MAX_TOP_N = 200
 MAX_PRODUCTS = 100
 NOT_PRODUCTS = _l("Send a list of product names.")
-
-
-@dataclass(frozen=True)
-class Products(Rule):
-    """Names of solutions (a form: the ticked boxes, or names separated by commas). Whether
-    each exists is the service's question."""
-
-    def validate(self, value: Any, info: ValidationInfo) -> list[str]:
-        if value is None:
-            return []
-        if isinstance(value, str) and in_form(info):
-            value = [part.strip() for part in value.split(",") if part.strip()]
-        if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
-            raise problem(NOT_PRODUCTS)
-        if not all(storable(p) for p in value):
-            raise problem(UNSTORABLE_TEXT)
-        if any(len(p) > 300 for p in value):
-            raise problem(NOT_PRODUCTS)
-        if len(value) > MAX_PRODUCTS:
-            raise problem(str(TOO_MANY) % {"n": MAX_PRODUCTS})
-        return [p.strip() for p in value if p.strip()]
-
-    def json_schema(self) -> JsonSchemaValue:
-        return {
-            "type": "array",
-            "maxItems": MAX_PRODUCTS,
-            "items": {"type": "string", "maxLength": 300, "pattern": NO_NUL},
-        }
+# Names of solutions (a form: the ticked boxes, or names separated by commas).
+PRODUCTS = Texts(NOT_PRODUCTS, 300, MAX_PRODUCTS, separator=",")
 
 
 @dataclass(frozen=True)
@@ -104,7 +75,7 @@ class PreferencesUpdate(RequestModel):
         Annotated[str, Choice(Frequency.ALL, _l("Choose instant, daily, weekly or off."))] | None
     ) = None
     codes: Annotated[list[str], Codes(max_items=200)] | None = None
-    products: Annotated[list[str], Products()] | None = None
+    products: Annotated[list[str], PRODUCTS] | None = None
     min_budget_dkk: Annotated[int, Whole(0, MAX_DKK, positive=True)] | None = None
     language: Annotated[str, Choice(tuple(LANGUAGES), _l("Choose da or en."))] | None = None
     reminders: Annotated[bool, Flag()] | None = None

@@ -17,11 +17,7 @@ from pydantic import ValidationInfo
 from pydantic.json_schema import JsonSchemaValue
 
 from market.i18n import lazy_gettext as _l
-from market.parsing import storable
 from market.schemas import (
-    NO_NUL,
-    TOO_MANY,
-    UNSTORABLE_TEXT,
     WHITESPACE,
     Date,
     Id,
@@ -32,6 +28,7 @@ from market.schemas import (
     ResponseModel,
     Rule,
     Text,
+    Texts,
     Whole,
     in_form,
     problem,
@@ -64,28 +61,16 @@ class Choice(Rule):
 
 
 @dataclass(frozen=True)
-class Emails(Rule):
-    """The coordinators' e-mail addresses (whether each is a user is the service's question)."""
+class Emails(Texts):
+    """The coordinators' e-mail addresses, lower-cased (whether each is a user is the
+    service's question)."""
 
-    def validate(self, value: Any, info: ValidationInfo) -> list[str]:
-        if value is None:
-            return []
-        if not isinstance(value, list) or not all(isinstance(e, str) for e in value):
-            raise problem(NOT_EMAILS)
-        if not all(storable(e) for e in value):
-            raise problem(UNSTORABLE_TEXT)
-        if any(len(e) > 254 for e in value):
-            raise problem(NOT_EMAILS)
-        if len(value) > MAX_COORDINATORS:
-            raise problem(str(TOO_MANY) % {"n": MAX_COORDINATORS})
-        return [e.strip().lower() for e in value if e.strip()]
+    message: Any = NOT_EMAILS
+    max_length: int = 254
+    max_items: int = MAX_COORDINATORS
 
-    def json_schema(self) -> JsonSchemaValue:
-        return {
-            "type": "array",
-            "maxItems": MAX_COORDINATORS,
-            "items": {"type": "string", "maxLength": 254, "pattern": NO_NUL},
-        }
+    def clean(self, text: str) -> str:
+        return text.strip().lower()
 
 
 @dataclass(frozen=True)
