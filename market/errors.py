@@ -1,6 +1,6 @@
 """Domain exceptions: services raise them, views and the API turn them into answers.
 
-The contract (../shared/API.md) knows eight answers to a failure, one per generic class below;
+The API contract knows eight answers to a failure, one per generic class below;
 the class decides the status and the code, and nothing else does: `market.web.error_response`
 answers an uncaught one (JSON for the API, the error page for a page) and
 `market.web.form_failure` shows a form again with the error beside its fields. A named
