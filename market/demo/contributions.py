@@ -78,6 +78,9 @@ def _commit(
 
 
 async def load() -> list[str]:
+    if await ContributionSource.filter(location="demo").exists():
+        # The commits' keys are seeded: a second run would insert the same ones again.
+        return ["contributions: demo commits already present"]
     rng = random.Random(19)
     confirmer: User | None = await User.filter(organisation=await secretariat()).first()
     rows: list[ImportedCommit] = []
