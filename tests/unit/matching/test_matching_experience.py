@@ -161,7 +161,9 @@ def test_conditional_logit_finds_the_feature_that_decides():
     weights = fit_weights(grouped(rng, 80, signal))
     values = np.asarray(weights.as_array())
     assert int(np.argmax(values)) == signal
-    assert math.isclose(np.abs(values).sum(), np.abs(DEFAULT_WEIGHTS.as_array()).sum())
+    # Same total size as the default weights, up to the rounding of each weight to 6 decimals.
+    total = np.abs(DEFAULT_WEIGHTS.as_array()).sum()
+    assert math.isclose(np.abs(values).sum(), total, abs_tol=len(FEATURES) * 5e-7)
 
 
 def test_decision_over_all_folds_adopts_only_when_better_beyond_doubt():

@@ -66,6 +66,40 @@ def test_learned_weights_find_the_true_drivers_and_replace_only_when_better():
     assert keep.use == "current"
 
 
+def sized_history(seed: int, small_wins: bool, tasks: int = 120) -> History:
+    """Awards decided by required_codes, where half the vendors are small and the winner is
+    never small (small_wins=False) or always small (small_wins=True)."""
+    rng = np.random.default_rng(seed)
+    small = FEATURES.index("small_vendor")
+    codes = FEATURES.index("required_codes")
+    rows, labels, groups = [], [], []
+    for task in range(tasks):
+        features = rng.random((10, len(FEATURES)))
+        features[:, small] = np.arange(10) % 2  # vendors 1, 3, 5, 7, 9 are small
+        size_matches = features[:, small] == (1.0 if small_wins else 0.0)
+        winner = int(np.argmax(np.where(size_matches, features[:, codes], -1.0)))
+        rows.append(features)
+        labels.extend(int(i == winner) for i in range(10))
+        groups.extend([task] * 10)
+    return History(np.vstack(rows), np.asarray(labels), np.asarray(groups))
+
+
+def test_a_history_where_small_vendors_never_won_does_not_teach_ranking_them_lower():
+    # Left free, the fit would give small_vendor a large negative weight here: every small
+    # vendor lost. Being small must never count against a vendor (issue 7).
+    never = fit_weights(sized_history(4, small_wins=False))
+    assert never.small_vendor == 0.0
+    assert max(never.as_array()) == never.required_codes  # what decided is still learned
+    # The bound is one-sided: a history where small vendors won may still raise the weight.
+    always = fit_weights(sized_history(5, small_wins=True))
+    assert always.small_vendor > 0.0
+    # Two vendors alike but for size: the learned weights never rank the small one lower.
+    alike = np.tile(np.full(len(FEATURES), 0.5), (2, 1))
+    alike[1, FEATURES.index("small_vendor")] = 1.0
+    scores = alike @ np.asarray(never.as_array())
+    assert scores[1] >= scores[0]
+
+
 def test_fair_minimums_bind_late_and_amortise_the_shortfall():
     assert fair_minimums(0.5, 10).tolist() == [0, 0, 0, 0, 0, 1, 2, 3, 4, 5]
     assert fair_minimums(0.5, 10, spread=True).tolist() == [0, 1, 1, 2, 2, 3, 3, 4, 4, 5]
