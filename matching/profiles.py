@@ -1,10 +1,14 @@
-"""The index's copy of every vendor profile, compressed; what explanations read, kept apart.
+"""What the index keeps of each vendor besides its term counts: no texts, no full profile.
 
-A profile is mostly text (150-350 words of profile, past task texts), which the index needs
-only to hand the profile back (`Index.vendor`) and to persist it: it is kept as zlib-compressed
-JSON. An explanation reads the codes, past awards and exclusion reasons of at most a few dozen
-vendors per ranking: those are kept as small uncompressed JSON, quick to read. Contributions
-(commit histories) are kept as objects for the few vendors that have any.
+The texts are in the term counts and the numbers in the index's numeric table; what a
+ranking's explanations read (codes, past codes and awards, eligibility with its reasons,
+size class) is kept here per vendor as small zlib-compressed JSON, decoded only for the few
+dozen vendors a ranking explains. Contributions (commit histories) are kept as objects for
+the few vendors that have any. A vendor's eligibility changes in place (`set_eligibility`),
+so the app never hands the index a whole profile again for it.
+
+At 100,000 realistic vendors these records take about 20 MB; the full profiles the index used
+to keep (compressed) took about 300 MB.
 """
 
 from __future__ import annotations
@@ -13,99 +17,142 @@ import dataclasses
 import datetime as dt
 import json
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from matching import contributions as contrib
-from matching.types import Contribution, PastAward, VendorProfile
+from matching.types import SME_SIZES, Contribution, PastAward, VendorProfile
 
-LEVEL = 6  # zlib level: the profiles of 100,000 realistic vendors take about 270 MB
+LEVEL = 6  # zlib level of the kept records (about 190 bytes per realistic vendor)
 
 
 @dataclass(frozen=True)
 class Explained:
-    """What explanations read of one vendor."""
+    """What the index keeps of one vendor (its texts and numbers are not here)."""
 
     id: int
     codes: Mapping[str, str]
     past_codes: tuple[str, ...]
     past_awards: tuple[PastAward, ...]
     ineligible_reasons: tuple[str, ...]
+    eligible: bool = True
+    size_class: str = "small"
+
+    @property
+    def sme(self) -> bool:
+        """Micro, small and medium companies are SMEs (as `VendorProfile.sme`)."""
+        return self.size_class in SME_SIZES
 
 
 class ProfileStore:
-    """vendor id -> profile, compressed (see the module docstring)."""
+    """vendor id -> what the index keeps of it (see the module docstring)."""
 
     def __init__(self) -> None:
-        self._packed: dict[int, bytes] = {}
-        self._explained: dict[int, bytes] = {}
+        self._kept: dict[int, bytes] = {}
         self._contributions: dict[int, tuple[Contribution, ...]] = {}
 
     def __len__(self) -> int:
-        return len(self._packed)
+        return len(self._kept)
 
     def __contains__(self, vendor_id: object) -> bool:
-        return vendor_id in self._packed
+        return vendor_id in self._kept
 
     def __iter__(self) -> Iterator[int]:
-        return iter(self._packed)
+        return iter(self._kept)
 
     @property
     def nbytes(self) -> int:
-        """Bytes of the stored profiles (the encoded records, not the dicts around them)."""
-        return sum(len(b) for b in self._packed.values()) + sum(
-            len(b) for b in self._explained.values()
-        )
+        """Bytes of the kept records (the encoded records, not the dict around them)."""
+        return sum(len(b) for b in self._kept.values())
 
     def put(self, vendor: VendorProfile) -> None:
-        record = vendor_record(vendor)
-        self._packed[vendor.id] = zlib.compress(_dumps(record), LEVEL)
-        self._explained[vendor.id] = _dumps(
+        self._kept[vendor.id] = _pack(
             [
-                record["codes"],
-                record["past_codes"],
-                record["past_awards"],
-                record["ineligible_reasons"],
+                dict(vendor.codes),
+                list(vendor.past_codes),
+                _award_records(vendor.past_awards),
+                list(vendor.ineligible_reasons),
+                vendor.eligible,
+                vendor.size_class,
             ]
         )
-        if vendor.contributions:
-            self._contributions[vendor.id] = vendor.contributions
+        self._set_contributions(vendor.id, vendor.contributions)
+
+    def _set_contributions(self, vendor_id: int, found: tuple[Contribution, ...]) -> None:
+        if found:
+            self._contributions[vendor_id] = found
         else:
-            self._contributions.pop(vendor.id, None)
+            self._contributions.pop(vendor_id, None)
 
     def remove(self, vendor_id: int) -> None:
-        del self._packed[vendor_id]
-        del self._explained[vendor_id]
+        del self._kept[vendor_id]
         self._contributions.pop(vendor_id, None)
 
-    def get(self, vendor_id: int) -> VendorProfile | None:
-        packed = self._packed.get(vendor_id)
-        if packed is None:
-            return None
-        return vendor_from_record(json.loads(zlib.decompress(packed)))
-
-    def record(self, vendor_id: int) -> dict[str, Any]:
-        """The JSON record of a profile (as `vendor_record` gives it)."""
-        result: dict[str, Any] = json.loads(zlib.decompress(self._packed[vendor_id]))
-        return result
+    def get(self, vendor_id: int) -> Explained | None:
+        packed = self._kept.get(vendor_id)
+        return None if packed is None else _explained(vendor_id, packed)
 
     def explained(self, vendor_id: int) -> Explained:
-        codes, past_codes, awards, reasons = json.loads(self._explained[vendor_id])
-        return Explained(
-            id=vendor_id,
-            codes=codes,
-            past_codes=tuple(past_codes),
-            past_awards=_awards(awards),
-            ineligible_reasons=tuple(reasons),
-        )
+        return _explained(vendor_id, self._kept[vendor_id])
+
+    def set_eligibility(self, vendor_id: int, eligible: bool, reasons: Sequence[str]) -> bool:
+        """Change a vendor's eligibility and reasons; False when they were already these."""
+        values = json.loads(zlib.decompress(self._kept[vendor_id]))
+        if values[3] == list(reasons) and values[4] == eligible:
+            return False
+        values[3], values[4] = list(reasons), bool(eligible)
+        self._kept[vendor_id] = _pack(values)
+        return True
 
     def contributions(self, vendor_id: int) -> tuple[Contribution, ...]:
         return self._contributions.get(vendor_id, ())
 
+    # -- persistence (`Index.to_bytes`) ---------------------------------------------------
 
-def _dumps(value: object) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode()
+    def packed(self, vendor_id: int) -> bytes:
+        """The kept record as stored (compressed JSON)."""
+        return self._kept[vendor_id]
+
+    def put_packed(self, vendor_id: int, packed: bytes) -> None:
+        """A record as `packed` gave it (checked: it must decode to the kept fields)."""
+        _explained(vendor_id, packed)
+        self._kept[vendor_id] = packed
+
+    def contribution_records(self) -> dict[str, list[dict[str, Any]]]:
+        """The contributions as JSON-ready values, by vendor id (as text)."""
+        return {
+            str(vendor_id): [dataclasses.asdict(c) for c in found]
+            for vendor_id, found in self._contributions.items()
+        }
+
+    def put_contribution_records(self, records: Mapping[str, Sequence[Any]]) -> None:
+        for vendor_id, found in records.items():
+            self._set_contributions(int(vendor_id), contrib.from_records(found))
+
+
+def _pack(values: list[Any]) -> bytes:
+    return zlib.compress(json.dumps(values, separators=(",", ":")).encode(), LEVEL)
+
+
+def _explained(vendor_id: int, packed: bytes) -> Explained:
+    codes, past_codes, awards, reasons, eligible, size_class = json.loads(zlib.decompress(packed))
+    return Explained(
+        id=vendor_id,
+        codes=dict(codes),
+        past_codes=tuple(past_codes),
+        past_awards=_awards(awards),
+        ineligible_reasons=tuple(reasons),
+        eligible=bool(eligible),
+        size_class=str(size_class),
+    )
+
+
+def _award_records(awards: Sequence[PastAward]) -> list[dict[str, Any]]:
+    return [
+        {"date": a.date.isoformat() if a.date else None, "codes": list(a.codes), "buyer": a.buyer}
+        for a in awards
+    ]
 
 
 def _awards(records: list[dict[str, Any]]) -> tuple[PastAward, ...]:
@@ -117,29 +164,3 @@ def _awards(records: list[dict[str, Any]]) -> tuple[PastAward, ...]:
         )
         for a in records
     )
-
-
-def vendor_record(vendor: VendorProfile) -> dict[str, Any]:
-    """A profile as JSON-ready values."""
-    record = dataclasses.asdict(vendor)
-    record["capacity_from"] = vendor.capacity_from.isoformat() if vendor.capacity_from else None
-    record["past_awards"] = [
-        {"date": a.date.isoformat() if a.date else None, "codes": list(a.codes), "buyer": a.buyer}
-        for a in vendor.past_awards
-    ]
-    return record
-
-
-def vendor_from_record(record: dict[str, Any]) -> VendorProfile:
-    """The profile back from `vendor_record`'s values (after JSON)."""
-    values = dict(record)
-    values["codes"] = dict(values["codes"])
-    for name in ("products", "past_task_texts", "past_codes", "past_buyers", "ratings"):
-        values[name] = tuple(values[name])
-    values["on_time"] = tuple(bool(v) for v in values["on_time"])
-    values["ineligible_reasons"] = tuple(values["ineligible_reasons"])
-    values["contributions"] = contrib.from_records(values.get("contributions") or ())
-    values["past_awards"] = _awards(values.get("past_awards") or [])
-    start = values["capacity_from"]
-    values["capacity_from"] = dt.date.fromisoformat(str(start)) if start else None
-    return VendorProfile(**values)

@@ -17,8 +17,9 @@ import io
 import json
 import math
 import zipfile
+import zlib
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +37,7 @@ from matching.fairness import (
     fair_order,
     merit_order,
 )
-from matching.profiles import Explained, ProfileStore, vendor_from_record
+from matching.profiles import Explained, ProfileStore
 from matching.taxonomy import Taxonomy, display_code
 from matching.text import (
     explainable,
@@ -68,7 +69,7 @@ NO_CAPACITY = "no capacity before the delivery date"
 CAPACITY_UNKNOWN = "capacity unknown: not checked"
 CHUNK = 1024
 MEMO = 500_000  # entries of the code memos at most (a few tens of MB)
-FORMAT = "matching-index/3"
+FORMAT = "matching-index/4"
 
 
 @dataclass
@@ -199,20 +200,44 @@ class Index:
         taxonomy_parents: Mapping[str, str] | None = None,
         settings: Settings = DEFAULT_SETTINGS,
     ) -> Index:
-        """An index over `vendors` (a later duplicate id replaces an earlier one)."""
+        """An index over `vendors` (a later duplicate id replaces an earlier one).
+
+        The rows are built one segment of vendors at a time, in id order, and no profile is
+        kept, so the build never holds every profile or every raw count at once. A sequence
+        is taken in id order (sorted by position, not copied); an iterator is read as it
+        comes while its ids increase, and the vendors after the first one that does not are
+        read whole and merged with `upsert_many`, a segment of vendors at a time."""
         index = cls(settings, taxonomy_parents)
-        # Profiles are stored compressed as they arrive, then read back one segment of rows
-        # at a time, so that the build never holds every profile or every raw count at once.
-        for vendor in vendors:
+        if isinstance(vendors, Sequence):
+            vendors = _in_id_order(vendors)
+        iterator = iter(vendors)
+        parts: list[_Rows] = []
+        ids: list[int] = []
+        batch: list[VendorProfile] = []
+        rest: dict[int, VendorProfile] = {}
+        for vendor in iterator:
+            last = batch[-1].id if batch else ids[-1] if ids else None
+            if last is not None and vendor.id <= last:
+                rest = {vendor.id: vendor}
+                rest.update((v.id, v) for v in iterator)
+                break
+            batch.append(vendor)
             index._vendors.put(vendor)
-        ids = sorted(index._vendors)
+            if len(batch) == SEGMENT_ROWS:
+                parts.append(index._build_rows(batch))
+                ids.extend(v.id for v in batch)
+                batch = []
+        if batch:
+            parts.append(index._build_rows(batch))
+            ids.extend(v.id for v in batch)
+        del batch
         index._ids = np.asarray(ids, dtype=np.int64)
-        parts = []
-        for start in range(0, len(ids), SEGMENT_ROWS):
-            chunk = [index._vendors.get(i) for i in ids[start : start + SEGMENT_ROWS]]
-            parts.append(index._build_rows([v for v in chunk if v is not None]))
         if parts:
             index._rows = index._concat_rows(parts)
+        del parts
+        order = sorted(rest)
+        for start in range(0, len(order), SEGMENT_ROWS):
+            index.upsert_many([rest.pop(i) for i in order[start : start + SEGMENT_ROWS]])
         return index
 
     def upsert(self, vendor: VendorProfile) -> None:
@@ -284,8 +309,33 @@ class Index:
         """Bytes held by the largest parts of the index."""
         return {"term_counts": self._rows.text.nbytes, "profiles": self._vendors.nbytes}
 
-    def vendor(self, vendor_id: int) -> VendorProfile | None:
+    def vendor(self, vendor_id: int) -> Explained | None:
+        """What the index keeps of a vendor: codes, past codes and awards, eligibility with its
+        reasons, size class. Not its texts or numbers: the profile itself is the caller's (to
+        change only the eligibility, call `set_eligibility`)."""
         return self._vendors.get(vendor_id)
+
+    def set_eligibility(self, vendor_id: int, eligible: bool, reasons: Sequence[str] = ()) -> bool:
+        """Change a vendor's eligibility and its reasons without a new profile.
+
+        The index then ranks exactly like one fitted from the vendor's profile with `eligible`
+        and `ineligible_reasons` replaced; nothing is rebuilt (one number and one small
+        record change). False when they already were these; KeyError for an unknown vendor."""
+        position = int(np.searchsorted(self._ids, vendor_id))
+        if position >= len(self._ids) or self._ids[position] != vendor_id:
+            raise KeyError(vendor_id)
+        if not self._vendors.set_eligibility(vendor_id, eligible, tuple(reasons)):
+            return False
+        value = 1.0 if eligible else 0.0
+        column = ft.COL["eligible"]
+        if not self._rows.numbers.flags.writeable:
+            self._rows.numbers = self._rows.numbers.copy()
+        self._rows.numbers[position, column] = value
+        if self._compiled is not None:
+            if not self._compiled.numbers.flags.writeable:
+                self._compiled.numbers = np.asfortranarray(self._rows.numbers)
+            self._compiled.numbers[position, column] = value
+        return True
 
     def _concat_rows(self, parts: Sequence[_Rows]) -> _Rows:
         """Row blocks built one after another, stacked (earlier blocks widened to the
@@ -323,7 +373,11 @@ class Index:
         time and block by block: each block is hashed in chunks of vendors (the vectorizer's
         intermediates would dwarf the counts) and packed into two bytes per term at once, so
         the build's transient is about one block of one segment in scipy's five bytes."""
+        from matching.text import TermCounter
+
         width = self.settings.text_features
+        # One counter per analyzer for the whole build: each distinct word is hashed once.
+        counters = {name: TermCounter(v) for name, v in self._vectorizers.items()}
         segments = []
         for first in range(0, len(vendors), SEGMENT_ROWS):
             group = vendors[first : first + SEGMENT_ROWS]
@@ -335,7 +389,7 @@ class Index:
                         v.profile_text if field == "profile" else "\n".join(v.past_task_texts)
                         for v in group[start : start + CHUNK]
                     ]
-                    chunks.append(term_counts(self._vectorizers[analyzer], texts))
+                    chunks.append(counters[analyzer](texts))
                 block = sp.vstack(chunks, format="csr", dtype=np.uint8).tocsc()
                 del chunks
                 blocks.append(Segment.from_csc(block))
@@ -728,8 +782,13 @@ class Index:
                 name: list(getattr(self, f"_{name}_vocab").columns)
                 for name in ("code", "product", "buyer")
             },
-            "vendors": [self._vendors.record(int(i)) for i in self._ids],
+            "contributions": self._vendors.contribution_records(),
         }
+        # What the index keeps of each vendor, as stored (compressed JSON), in id order.
+        kept = [self._vendors.packed(int(i)) for i in self._ids.tolist()]
+        arrays["kept_lengths"] = np.asarray([len(k) for k in kept], dtype=np.int64)
+        arrays["kept"] = np.frombuffer(b"".join(kept), dtype=np.uint8)
+        del kept
         arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
         buffer = io.BytesIO()
         np.savez(buffer, allow_pickle=False, **arrays)
@@ -764,8 +823,23 @@ class Index:
             numbers=arrays["numbers"],
             **{name: matrix(name, sp.csr_matrix) for name in SPARSE_ROWS},
         )
-        for record in header["vendors"]:
-            index._vendors.put(vendor_from_record(record))
+        lengths = arrays["kept_lengths"].astype(np.int64)
+        kept = arrays["kept"].tobytes()
+        if len(lengths) != len(index._ids) or int(lengths.sum()) != len(kept):
+            raise ValueError("inconsistent stored vendor records")
+        if len(index._ids) != index._rows.text.shape[0] or len(index._rows.numbers) != len(
+            index._ids
+        ):
+            raise ValueError("inconsistent stored vendor rows")
+        ends = np.cumsum(lengths).tolist()
+        try:
+            for vendor_id, start, end in zip(
+                index._ids.tolist(), [0, *ends[:-1]], ends, strict=True
+            ):
+                index._vendors.put_packed(vendor_id, kept[start:end])
+            index._vendors.put_contribution_records(header.get("contributions") or {})
+        except (ValueError, KeyError, TypeError, zlib.error) as error:
+            raise ValueError(f"unreadable stored vendor records: {error}") from error
         return index
 
 
@@ -844,3 +918,11 @@ def _widen(matrix: sp.csr_matrix, width: int) -> sp.csr_matrix:
     return sp.csr_matrix(
         (matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], width)
     )
+
+
+def _in_id_order(vendors: Sequence[VendorProfile]) -> Iterator[VendorProfile]:
+    """The vendors by id, the last of each id only (the sequence is not copied)."""
+    order = sorted(range(len(vendors)), key=lambda i: vendors[i].id)  # stable: later ones last
+    for k, i in enumerate(order):
+        if k + 1 == len(order) or vendors[order[k + 1]].id != vendors[i].id:
+            yield vendors[i]

@@ -106,16 +106,31 @@ def test_index_on_many_segments_ranks_like_one_segment(small_segments, monkeypat
         assert np.array_equal(segmented.score(task).score, whole.score(task).score)
 
 
-def test_profile_store_gives_back_equal_profiles():
+def test_profile_store_keeps_what_explanations_read_not_the_texts():
     store = ProfileStore()
     vendors = synthetic_vendors(5)
     for vendor in vendors:
         store.put(vendor)
-    store.put(dataclasses.replace(vendors[1], profile_text="Ændret tekst på dansk"))
+    store.put(dataclasses.replace(vendors[1], codes={"72212000": "expert"}))
     store.remove(vendors[2].id)
-    assert store.get(vendors[0].id) == vendors[0]
-    assert store.get(vendors[1].id).profile_text == "Ændret tekst på dansk"
+    kept = store.get(vendors[0].id)
+    assert kept is not None
+    assert (kept.codes, kept.past_codes, kept.past_awards) == (
+        vendors[0].codes,
+        vendors[0].past_codes,
+        vendors[0].past_awards,
+    )
+    assert (kept.eligible, kept.ineligible_reasons, kept.sme) == (
+        vendors[0].eligible,
+        vendors[0].ineligible_reasons,
+        vendors[0].sme,
+    )
+    assert not hasattr(kept, "profile_text")
+    assert store.explained(vendors[1].id).codes == {"72212000": "expert"}
     assert store.get(vendors[2].id) is None and len(store) == 4
-    explained = store.explained(vendors[3].id)
-    assert explained.codes == vendors[3].codes
-    assert explained.past_awards == vendors[3].past_awards
+    # Eligibility changes in place; the same verdict again is no change.
+    assert store.set_eligibility(vendors[3].id, False, ("Code of Conduct not signed",))
+    assert not store.set_eligibility(vendors[3].id, False, ("Code of Conduct not signed",))
+    changed = store.explained(vendors[3].id)
+    assert not changed.eligible and changed.ineligible_reasons == ("Code of Conduct not signed",)
+    assert changed.past_awards == vendors[3].past_awards

@@ -2,10 +2,13 @@
 
 import dataclasses
 import datetime as dt
+import io
 import itertools
+import json
 import math
 import random
 
+import numpy as np
 import pytest
 
 from matching import (
@@ -343,7 +346,13 @@ def test_index_round_trips_through_bytes_and_ranks_identically():
     )
     data = index.to_bytes()
     loaded = Index.from_bytes(data)
-    assert [loaded.vendor(v.id) for v in vendors] == vendors
+    assert [loaded.vendor(v.id) for v in vendors] == [index.vendor(v.id) for v in vendors]
+    kept = loaded.vendor(vendors[7].id)
+    assert kept is not None and (kept.codes, kept.past_awards, kept.sme) == (
+        vendors[7].codes,
+        vendors[7].past_awards,
+        vendors[7].sme,
+    )
     assert loaded.settings == settings and loaded.settings.model_version == settings.model_version
     assert loaded.vendor(9999) == index.vendor(9999)
     exposure = {v.id: float(v.id % 5) for v in vendors}
@@ -353,6 +362,25 @@ def test_index_round_trips_through_bytes_and_ranks_identically():
         )
     with pytest.raises(ValueError):
         Index.from_bytes(data.replace(FORMAT.encode(), b"matching-index/0"))
+    # The previous format kept whole profiles: its snapshots are refused (the app refits),
+    # and so is a snapshot whose vendor records do not match its vendors.
+    with pytest.raises(ValueError, match="not a matching-index/4 index: 'matching-index/3'"):
+        Index.from_bytes(rewritten(data, header={"format": "matching-index/3"}))
+    lengths = np.load(io.BytesIO(data))["kept_lengths"]
+    with pytest.raises(ValueError, match="inconsistent stored vendor records"):
+        Index.from_bytes(rewritten(data, kept_lengths=lengths[:-1]))
+
+
+def rewritten(data: bytes, header: dict | None = None, **arrays: np.ndarray) -> bytes:
+    """A saved index with some header values or arrays replaced."""
+    with np.load(io.BytesIO(data)) as stored:
+        values = {name: stored[name] for name in stored.files}
+    values.update(arrays)
+    changed = {**json.loads(values["header"].tobytes()), **(header or {})}
+    values["header"] = np.frombuffer(json.dumps(changed).encode(), dtype=np.uint8)
+    buffer = io.BytesIO()
+    np.savez(buffer, **values)
+    return buffer.getvalue()
 
 
 def test_shared_words_come_from_the_hashed_counts():
