@@ -555,6 +555,12 @@ def evaluate(
     )
     report["fairness_curve"] = points
     report["fair_share_spread"] = spread
+    # What the fair share works against: how often SMEs won the warm test awards (beside their
+    # pool share), and the engine before learning without any fairness step (hand-set weights).
+    report["sme_winner_share"] = (
+        round(float(hand.sme[hand.winners].mean()), 4) if len(hand.winners) else 0.0
+    )
+    report["hand_weights_without_fairness"] = _curve_point(hand, 0.0, 0.0)
     report["seconds"] = round(time.perf_counter() - started, 2)
     return report
 
@@ -683,6 +689,13 @@ def format_table(report: dict[str, object]) -> str:
             f"spread minimums (FA*IR-style) at fair_share {spread['fair_share']:.2f}: "
             f"NDCG@10 {spread['ndcg@10']:.3f} (cost {spread['ndcg@10_cost']:.1%}), "
             f"SME top-10 {spread['sme_top10_share']:.3f}, gini {spread['exposure_gini']:.3f}"
+        )
+    reference = report.get("hand_weights_without_fairness")
+    if isinstance(reference, dict):
+        lines.append(
+            f"SMEs won {report['sme_winner_share']:.3f} of the warm test awards; hand weights "
+            f"without any fairness step: NDCG@10 {reference['ndcg@10']:.3f}, MRR "
+            f"{reference['mrr']:.3f}, SME top-10 {reference['sme_top10_share']:.3f}"
         )
     if report.get("fairness_curve_note"):
         lines.append(f"note: {report['fairness_curve_note']}")

@@ -59,6 +59,13 @@ def test_evaluate_prints_the_json_report(awards_file, capsys):
         "sme_pool_share",
     }
     assert report["train"] + report["test"] == 400
+    # What the fair share works against: the SMEs' share of the test winners, and the engine
+    # before learning without any fairness step (the curve's first point when nothing is adopted).
+    assert 0.0 <= report["sme_winner_share"] <= 1.0
+    reference = report["hand_weights_without_fairness"]
+    assert reference["fair_share"] == reference["fairness_strength"] == 0.0
+    if report["learned_decision"]["use"] == "current":
+        assert reference == {k: v for k, v in point.items() if k != "ndcg@10_cost"}
 
 
 def test_evaluate_prints_a_table_without_json(awards_file, capsys):
