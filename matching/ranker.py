@@ -373,7 +373,12 @@ class Index:
         time and block by block: each block is hashed in chunks of vendors (the vectorizer's
         intermediates would dwarf the counts) and packed into two bytes per term at once, so
         the build's transient is about one block of one segment in scipy's five bytes."""
+        from matching.text import TermCounter
+
         width = self.settings.text_features
+        # One counter per analyzer for the whole build: each distinct word is hashed once;
+        # the rows' columns need no sorting, as `tocsc` below sorts them.
+        counters = {name: TermCounter(v) for name, v in self._vectorizers.items()}
         segments = []
         for first in range(0, len(vendors), SEGMENT_ROWS):
             group = vendors[first : first + SEGMENT_ROWS]
@@ -385,7 +390,7 @@ class Index:
                         v.profile_text if field == "profile" else "\n".join(v.past_task_texts)
                         for v in group[start : start + CHUNK]
                     ]
-                    chunks.append(term_counts(self._vectorizers[analyzer], texts))
+                    chunks.append(counters[analyzer](texts, sort=False))
                 block = sp.vstack(chunks, format="csr", dtype=np.uint8).tocsc()
                 del chunks
                 blocks.append(Segment.from_csc(block))

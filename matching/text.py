@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from itertools import chain, repeat
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.feature_extraction import FeatureHasher
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from matching.types import Settings
@@ -168,6 +171,120 @@ def term_counts(vectorizer: HashingVectorizer, texts: Sequence[str]) -> sp.csr_m
     matrix.sum_duplicates()
     counts = np.minimum(matrix.data, 255).astype(np.uint8)
     return sp.csr_matrix((counts, matrix.indices, matrix.indptr), shape=matrix.shape)
+
+
+# A fit cuts millions of words into character n-grams, most of them repeats. `TermCounter`
+# gives exactly the counts of `term_counts` but hashes each distinct word once per fit.
+CACHE_WORDS = 100_000  # distinct words whose hashed n-grams a counter keeps (about 20 MB)
+
+
+def fast_path(vectorizer: HashingVectorizer) -> bool:
+    """Whether `TermCounter` can reproduce the vectorizer's counts from distinct words: the
+    analyzers "char_wb" and "word" built by scikit-learn itself, no stop words, plain counts."""
+    return (
+        vectorizer.analyzer in ("char_wb", "word")
+        and vectorizer.input == "content"
+        and vectorizer.preprocessor is None
+        and vectorizer.tokenizer is None
+        and vectorizer.stop_words is None
+        and not vectorizer.binary
+        and vectorizer.norm is None
+        and not vectorizer.alternate_sign
+    )
+
+
+class TermCounter:
+    """`term_counts` of one vectorizer, bit for bit, hashing each distinct word once.
+
+    scikit-learn's "char_wb" analyzer takes the n-grams of each whitespace-separated word of the
+    preprocessed text (" " + word + " ") independently of its neighbours, so a text's counts are
+    the sum over its words of each word's counts. The words are cut as scikit-learn cuts them
+    (its preprocessor, its whitespace rule, `str.split`); each distinct word is hashed once, by a
+    copy of the vectorizer that does not preprocess again, and kept; a (texts x words) count
+    matrix times the (words x columns) matrix gives the counts. The "word" analyzer's n-grams
+    are formed as scikit-learn forms them and hashed in one pass without a Python generator per
+    term (most bigrams occur once: there is little to reuse). Any other vectorizer, or a text
+    that is not a `str`, goes through `term_counts`.
+    """
+
+    def __init__(self, vectorizer: HashingVectorizer, max_words: int = CACHE_WORDS) -> None:
+        self.vectorizer = vectorizer
+        self.max_words = max_words
+        self._fast = fast_path(vectorizer)
+        self._preprocess = vectorizer.build_preprocessor()
+        self._white_spaces: re.Pattern[str] = vectorizer._white_spaces
+        self._tokenize: Callable[[str], list[str]] = vectorizer.build_tokenizer()
+        self._words = clone(vectorizer).set_params(lowercase=False, strip_accents=None)
+        self._hasher = FeatureHasher(
+            n_features=vectorizer.n_features, input_type="pair", alternate_sign=False
+        )
+        self._ids: dict[str, int] = {}
+        self._rows: list[sp.csr_matrix] = []  # the known words' counts, in id order
+        self._known: sp.csr_matrix | None = None
+
+    def __call__(self, texts: Sequence[str], sort: bool = True) -> sp.csr_matrix:
+        """The counts of `texts`, one row per text; `sort=False` leaves each row's columns in
+        any order (a caller that converts to CSC next does not need them sorted)."""
+        if not self._fast or not all(isinstance(t, str) for t in texts):
+            return term_counts(self.vectorizer, texts)
+        width = self.vectorizer.n_features
+        if not texts:
+            return sp.csr_matrix((0, width), dtype=np.uint8)
+        if self.vectorizer.analyzer == "char_wb":
+            words = [self._white_spaces.sub(" ", self._preprocess(t)).split() for t in texts]
+            counts = self._char_counts(words)
+        else:
+            counts = self._word_counts([self._tokenize(self._preprocess(t)) for t in texts])
+        if sort:
+            counts.sort_indices()
+        data = np.minimum(counts.data, 255).astype(np.uint8)
+        return sp.csr_matrix((data, counts.indices, counts.indptr), shape=(len(texts), width))
+
+    def _char_counts(self, words: list[list[str]]) -> sp.csr_matrix:
+        flat = list(chain.from_iterable(words))
+        ids = np.fromiter(map(self._ids.get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
+        unknown = np.flatnonzero(ids < 0)
+        if len(unknown):
+            new = list(dict.fromkeys(flat[i] for i in unknown.tolist()))
+            if len(self._ids) + len(new) > self.max_words:
+                self._ids, self._rows, self._known = {}, [], None
+                new = list(dict.fromkeys(flat))
+                unknown = np.arange(len(flat))
+            rows = self._words.transform(new).astype(np.int32)  # may raise: ids after it
+            first = len(self._ids)
+            self._ids.update(zip(new, range(first, first + len(new)), strict=True))
+            self._rows.append(rows)
+            self._known = None
+            ids[unknown] = [self._ids[flat[i]] for i in unknown.tolist()]
+        if self._known is None:
+            self._known = (
+                sp.vstack(self._rows, format="csr", dtype=np.int32)
+                if self._rows
+                else sp.csr_matrix((0, self.vectorizer.n_features), dtype=np.int32)
+            )
+        indptr = np.concatenate([[0], np.cumsum([len(w) for w in words])])
+        per_word = sp.csr_matrix(
+            (np.ones(len(ids), dtype=np.int32), ids, indptr),
+            shape=(len(words), self._known.shape[0]),
+        )
+        per_word.sum_duplicates()
+        product: sp.csr_matrix = (per_word @ self._known).tocsr()
+        return product
+
+    def _word_counts(self, tokens: list[list[str]]) -> sp.csr_matrix:
+        """Word n-grams as scikit-learn forms them (the tokens, then the n-grams of n >= 2
+        joined by a space), made by `map` and hashed without a generator per term."""
+        low, high = self.vectorizer.ngram_range
+        grams = []
+        for words in tokens:
+            terms = list(words) if low == 1 else []
+            for n in range(max(low, 2), high + 1):
+                terms.extend(map(" ".join, zip(*(words[k:] for k in range(n)), strict=False)))
+            grams.append(terms)
+        counts: sp.csr_matrix = self._hasher.transform(
+            zip(g, repeat(1), strict=False) for g in grams
+        )
+        return counts
 
 
 def idf_from_df(df: np.ndarray, n_docs: int, max_df: float) -> np.ndarray:
