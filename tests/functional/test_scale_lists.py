@@ -96,3 +96,34 @@ async def test_the_secretariat_pages_the_register_and_counts_in_the_database(cli
     assert "Skala Venter ApS" in page.text and "Skala 00 ApS" not in page.text
     desk = await client.get("/secretariat/conduct")
     assert desk.status_code == 200 and "Skala Venter ApS" in desk.text
+
+
+async def test_the_desk_counts_states_and_pending_signatures_as_the_register_judges(
+    client,
+) -> None:
+    v1 = await fc.version_1()
+    secretariat = await factories.user("secretariat")
+    active = [await fc.active_vendor(name=f"Tælles {n} ApS") for n in range(3)]
+    await vendors.suspend(active[0][0].id, "Klage", actor=secretariat)  # active underneath
+    waiting = []
+    for n in range(2):
+        vendor, admin = await fc.vendor(name=f"Venter {n} ApS")
+        waiting.append(await fc.signed(vendor, admin, v1, countersign=False))
+    rejected, admin = await fc.vendor(name="Afvist ApS")
+    signature_id = await fc.signed(rejected, admin, v1, countersign=False)
+    await conduct.decide_signature(
+        signature_id, Decision.REJECTED, actor=secretariat, reason="Mangler"
+    )
+    await fc.vendor(name="Usigneret ApS")
+
+    counts = await conduct.state_counts()  # stored rows, counted in SQL
+    assert counts == await conduct.state_counts(at=clock.now())  # every vendor judged
+    assert counts["active"] == 2 and counts["suspended"] == 1
+    assert counts["awaiting_countersignature"] == 2 and counts["rejected"] == 1
+    pending = await conduct.pending_signatures()
+    assert sorted(s.id for s in pending) == sorted(waiting)
+    assert await conduct.pending_count() == 2
+
+    await factories.login(client, secretariat)
+    desk = await client.get("/secretariat/conduct")
+    assert desk.status_code == 200 and "Venter 0 ApS" in desk.text and "Afvist ApS" not in desk.text
