@@ -148,3 +148,6 @@ class VendorStanding(Model):
 
     class Meta:
         table = "conduct_vendor_standing"
+        # standing.current() looks for rows computed after now (the clock set back) on every
+        # list: without it, a scan of every row (100,000 vendors: 10-30 ms per list).
+        indexes = (("computed_at",),)
