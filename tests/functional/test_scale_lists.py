@@ -121,7 +121,8 @@ async def test_the_desk_counts_states_and_pending_signatures_as_the_register_jud
     assert counts["active"] == 2 and counts["suspended"] == 1
     assert counts["awaiting_countersignature"] == 2 and counts["rejected"] == 1
     pending = await conduct.pending_signatures()
-    assert sorted(s.id for s in pending) == sorted(waiting)
+    assert [s.id for s in pending] == waiting  # oldest first
+    assert [s.vendor.name for s in await conduct.pending_signatures(1)] == ["Venter 0 ApS"]
     assert await conduct.pending_count() == 2
 
     await factories.login(client, secretariat)
