@@ -370,32 +370,37 @@ class Index:
 
     def _text_counts(self, vendors: Sequence[VendorProfile]) -> TermCounts:
         """The uint8 counts of the four text blocks, side by side, one segment of vendors at a
-        time and block by block: each block is hashed in chunks of vendors (the vectorizer's
-        intermediates would dwarf the counts) and packed into two bytes per term at once, so
-        the build's transient is about one block of one segment in scipy's five bytes."""
-        from matching.text import TermCounter
+        time and field by field: both blocks of a field (word and char n-grams) are counted in
+        chunks of vendors from one pass over the texts' words, each distinct word analysed and
+        hashed once for the whole build (`TextCounter`), and each block is packed into two
+        bytes per term at once, so the build's transient is about the two blocks of a field of
+        one segment in scipy's five bytes."""
+        from matching.text import TextCounter
 
         width = self.settings.text_features
-        # One counter per analyzer for the whole build: each distinct word is hashed once;
-        # the rows' columns need no sorting, as `tocsc` below sorts them.
-        counters = {name: TermCounter(v) for name, v in self._vectorizers.items()}
+        counter = TextCounter(self._vectorizers)
         segments = []
         for first in range(0, len(vendors), SEGMENT_ROWS):
             group = vendors[first : first + SEGMENT_ROWS]
-            blocks = []
-            for field, analyzer in TEXT_BLOCKS.values():
-                chunks = []
+            blocks: dict[str, Segment] = {}
+            for field in dict.fromkeys(field for field, _ in TEXT_BLOCKS.values()):
+                names = {a: b for b, (f, a) in TEXT_BLOCKS.items() if f == field}
+                chunks: dict[str, list[sp.csr_matrix]] = {a: [] for a in names}
                 for start in range(0, len(group), CHUNK):
                     texts = [
                         v.profile_text if field == "profile" else "\n".join(v.past_task_texts)
                         for v in group[start : start + CHUNK]
                     ]
-                    chunks.append(counters[analyzer](texts, sort=False))
-                block = sp.vstack(chunks, format="csr", dtype=np.uint8).tocsc()
-                del chunks
-                blocks.append(Segment.from_csc(block))
-                del block
-            segments.append(Segment.side_by_side(blocks))
+                    # unsorted columns within a row: `tocsc` below sorts them
+                    counts = counter(texts, sort=False)
+                    for analyzer, parts in chunks.items():
+                        parts.append(counts[analyzer])
+                    del counts
+                for analyzer, name in names.items():
+                    block = sp.vstack(chunks.pop(analyzer), format="csr", dtype=np.uint8).tocsc()
+                    blocks[name] = Segment.from_csc(block)
+                    del block
+            segments.append(Segment.side_by_side([blocks[name] for name in TEXT_BLOCKS]))
         return TermCounts(width * len(TEXT_BLOCKS), segments)
 
     def _splice(self, new: _Rows, position: int, replace: int) -> _Rows:

@@ -9,7 +9,7 @@ does that job. Explanations, which people read, leave out the commonest function
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import chain, repeat
 
 import numpy as np
@@ -173,118 +173,220 @@ def term_counts(vectorizer: HashingVectorizer, texts: Sequence[str]) -> sp.csr_m
     return sp.csr_matrix((counts, matrix.indices, matrix.indptr), shape=matrix.shape)
 
 
-# A fit cuts millions of words into character n-grams, most of them repeats. `TermCounter`
-# gives exactly the counts of `term_counts` but hashes each distinct word once per fit.
-CACHE_WORDS = 100_000  # distinct words whose hashed n-grams a counter keeps (about 20 MB)
+# A fit cuts millions of words into n-grams, most of them repeats. `TextCounter` gives exactly
+# the counts of `term_counts` but analyses and hashes each distinct word once per fit.
+CACHE_WORDS = 100_000  # distinct words a counter keeps at most (about 20 MB)
+DEFAULT_TOKENS = r"(?u)\b\w\w+\b"
 
 
 def fast_path(vectorizer: HashingVectorizer) -> bool:
-    """Whether `TermCounter` can reproduce the vectorizer's counts from distinct words: the
-    analyzers "char_wb" and "word" built by scikit-learn itself, no stop words, plain counts."""
+    """Whether `TextCounter` can reproduce the vectorizer's counts from distinct words: the
+    analyzers "char_wb" and "word" (default token pattern) built by scikit-learn itself, no
+    stop words, plain counts."""
     return (
         vectorizer.analyzer in ("char_wb", "word")
         and vectorizer.input == "content"
         and vectorizer.preprocessor is None
         and vectorizer.tokenizer is None
         and vectorizer.stop_words is None
+        and (vectorizer.analyzer == "char_wb" or vectorizer.token_pattern == DEFAULT_TOKENS)
         and not vectorizer.binary
         and vectorizer.norm is None
         and not vectorizer.alternate_sign
     )
 
 
-class TermCounter:
-    """`term_counts` of one vectorizer, bit for bit, hashing each distinct word once.
+class TextCounter:
+    """`term_counts` of several vectorizers over the same texts, bit for bit, analysing and
+    hashing each distinct word once.
 
-    scikit-learn's "char_wb" analyzer takes the n-grams of each whitespace-separated word of the
-    preprocessed text (" " + word + " ") independently of its neighbours, so a text's counts are
-    the sum over its words of each word's counts. The words are cut as scikit-learn cuts them
-    (its preprocessor, its whitespace rule, `str.split`); each distinct word is hashed once, by a
-    copy of the vectorizer that does not preprocess again, and kept; a (texts x words) count
-    matrix times the (words x columns) matrix gives the counts. The "word" analyzer's n-grams
-    are formed as scikit-learn forms them and hashed in one pass without a Python generator per
-    term (most bigrams occur once: there is little to reuse). Any other vectorizer, or a text
-    that is not a `str`, goes through `term_counts`.
+    Both analyzers see a text as its whitespace-separated words (scikit-learn's preprocessor,
+    its whitespace rule, `str.split`), each on its own:
+
+    - "char_wb" takes the n-grams of " " + word + " " for each word, so a text's counts are the
+      sum of its words' counts: a (texts x words) count matrix times the kept (words x
+      columns) matrix of the distinct words (hashed by a copy of the vectorizer that does not
+      preprocess again);
+    - "word" tokens (`\\b\\w\\w+\\b`) never hold or cross whitespace, which is never a word
+      character, so a text's tokens are its words' tokens one after the other: each distinct
+      word's tokens and each distinct token's column are kept; the n-grams of n >= 2 are the
+      tokens joined by a space, numbered with numpy and hashed once per distinct n-gram of a
+      call (most bigrams occur once: there is little to keep).
+
+    A counter keeps at most `max_words` words (it starts again when full). Vectorizers that
+    differ in preprocessing or fail `fast_path`, and texts that are not `str`, go through
+    `term_counts`.
     """
 
-    def __init__(self, vectorizer: HashingVectorizer, max_words: int = CACHE_WORDS) -> None:
-        self.vectorizer = vectorizer
+    def __init__(
+        self, vectorizers: Mapping[str, HashingVectorizer], max_words: int = CACHE_WORDS
+    ) -> None:
+        self.vectorizers = dict(vectorizers)
         self.max_words = max_words
-        self._fast = fast_path(vectorizer)
-        self._preprocess = vectorizer.build_preprocessor()
-        self._white_spaces: re.Pattern[str] = vectorizer._white_spaces
-        self._tokenize: Callable[[str], list[str]] = vectorizer.build_tokenizer()
-        self._words = clone(vectorizer).set_params(lowercase=False, strip_accents=None)
-        self._hasher = FeatureHasher(
-            n_features=vectorizer.n_features, input_type="pair", alternate_sign=False
+        values = list(self.vectorizers.values())
+        self._fast = all(fast_path(v) for v in values) and (
+            len({(v.lowercase, v.strip_accents) for v in values}) == 1
         )
-        self._ids: dict[str, int] = {}
-        self._rows: list[sp.csr_matrix] = []  # the known words' counts, in id order
-        self._known: sp.csr_matrix | None = None
+        if self._fast:
+            self._preprocess = values[0].build_preprocessor()
+            self._white_spaces: re.Pattern[str] = values[0]._white_spaces
+            self._tokenize: Callable[[str], list[str]] = re.compile(DEFAULT_TOKENS).findall
+        self._analyzers = {
+            name: clone(v).set_params(lowercase=False, strip_accents=None)
+            for name, v in self.vectorizers.items()
+            if v.analyzer == "char_wb"
+        }
+        self._hashers = {
+            name: FeatureHasher(n_features=v.n_features, input_type="pair", alternate_sign=False)
+            for name, v in self.vectorizers.items()
+            if v.analyzer == "word"
+        }
+        self._start_again()
 
-    def __call__(self, texts: Sequence[str], sort: bool = True) -> sp.csr_matrix:
-        """The counts of `texts`, one row per text; `sort=False` leaves each row's columns in
-        any order (a caller that converts to CSC next does not need them sorted)."""
+    def _start_again(self) -> None:
+        self._ids: dict[str, int] = {}  # word -> its number
+        self._rows: dict[str, list[sp.csr_matrix]] = {n: [] for n in self._analyzers}
+        self._known: dict[str, sp.csr_matrix] = {}  # (words x columns) per char analyzer
+        self._tokens: dict[str, int] = {}  # token -> its number
+        self._token_names: list[str] = []
+        self._columns: dict[str, np.ndarray] = {
+            n: np.zeros(0, dtype=np.int64) for n in self._hashers
+        }  # each token's column per word analyzer
+        self._word_tokens: list[list[int]] = []  # each word's tokens, by word number
+        self._token_index: tuple[np.ndarray, np.ndarray] | None = None  # the same as arrays
+
+    def __call__(self, texts: Sequence[str], sort: bool = True) -> dict[str, sp.csr_matrix]:
+        """The counts of `texts` per vectorizer, one row per text; `sort=False` leaves each
+        row's columns in any order (a caller that converts to CSC next needs no sorting)."""
         if not self._fast or not all(isinstance(t, str) for t in texts):
-            return term_counts(self.vectorizer, texts)
-        width = self.vectorizer.n_features
+            return {name: term_counts(v, texts) for name, v in self.vectorizers.items()}
         if not texts:
-            return sp.csr_matrix((0, width), dtype=np.uint8)
-        if self.vectorizer.analyzer == "char_wb":
-            words = [self._white_spaces.sub(" ", self._preprocess(t)).split() for t in texts]
-            counts = self._char_counts(words)
-        else:
-            counts = self._word_counts([self._tokenize(self._preprocess(t)) for t in texts])
-        if sort:
-            counts.sort_indices()
-        data = np.minimum(counts.data, 255).astype(np.uint8)
-        return sp.csr_matrix((data, counts.indices, counts.indptr), shape=(len(texts), width))
-
-    def _char_counts(self, words: list[list[str]]) -> sp.csr_matrix:
+            return {name: term_counts(v, []) for name, v in self.vectorizers.items()}
+        words = [self._white_spaces.sub(" ", self._preprocess(t)).split() for t in texts]
         flat = list(chain.from_iterable(words))
+        ids = self._numbers(flat)
+        per_text = np.asarray([len(w) for w in words], dtype=np.int64)
+        result = {}
+        for name, vectorizer in self.vectorizers.items():
+            if vectorizer.analyzer == "char_wb":
+                counts = self._char_counts(name, ids, per_text)
+            else:
+                counts = self._word_counts(name, ids, per_text)
+            if sort:
+                counts.sort_indices()
+            data = np.minimum(counts.data, 255).astype(np.uint8)
+            result[name] = sp.csr_matrix(
+                (data, counts.indices, counts.indptr), shape=(len(texts), vectorizer.n_features)
+            )
+        return result
+
+    def _numbers(self, flat: list[str]) -> np.ndarray:
+        """Each word's number, learning the new words (all of them analysed before any is
+        kept, so that a word that cannot be hashed leaves the counter as it was)."""
         ids = np.fromiter(map(self._ids.get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
         unknown = np.flatnonzero(ids < 0)
-        if len(unknown):
-            new = list(dict.fromkeys(flat[i] for i in unknown.tolist()))
-            if len(self._ids) + len(new) > self.max_words:
-                self._ids, self._rows, self._known = {}, [], None
-                new = list(dict.fromkeys(flat))
-                unknown = np.arange(len(flat))
-            rows = self._words.transform(new).astype(np.int32)  # may raise: ids after it
-            first = len(self._ids)
-            self._ids.update(zip(new, range(first, first + len(new)), strict=True))
-            self._rows.append(rows)
-            self._known = None
-            ids[unknown] = [self._ids[flat[i]] for i in unknown.tolist()]
-        if self._known is None:
-            self._known = (
-                sp.vstack(self._rows, format="csr", dtype=np.int32)
-                if self._rows
-                else sp.csr_matrix((0, self.vectorizer.n_features), dtype=np.int32)
+        if not len(unknown):
+            return ids
+        new = list(dict.fromkeys(flat[i] for i in unknown.tolist()))
+        if len(self._ids) + len(new) > self.max_words:
+            self._start_again()
+            new, unknown = list(dict.fromkeys(flat)), np.arange(len(flat))
+        rows = {name: a.transform(new).astype(np.int32) for name, a in self._analyzers.items()}
+        tokens = [self._tokenize(w) for w in new] if self._hashers else []
+        names = list(dict.fromkeys(t for t in chain.from_iterable(tokens) if t not in self._tokens))
+        columns = {name: self._hash(name, names) for name in self._hashers}
+        # kept from here on
+        first = len(self._ids)
+        self._ids.update(zip(new, range(first, first + len(new)), strict=True))
+        for name, row in rows.items():
+            self._rows[name].append(row)
+            self._known.pop(name, None)
+        first = len(self._tokens)
+        self._tokens.update(zip(names, range(first, first + len(names)), strict=True))
+        self._token_names.extend(names)
+        for name, column in columns.items():
+            self._columns[name] = np.concatenate([self._columns[name], column])
+        self._word_tokens.extend([self._tokens[t] for t in ts] for ts in tokens)
+        self._token_index = None
+        ids[unknown] = [self._ids[flat[i]] for i in unknown.tolist()]
+        return ids
+
+    def _hash(self, name: str, terms: list[str]) -> np.ndarray:
+        """The column of each term, by scikit-learn's hasher (one row per term)."""
+        if not terms:
+            return np.zeros(0, dtype=np.int64)
+        hashed = self._hashers[name].transform(zip(zip(terms, repeat(1), strict=False)))
+        return np.asarray(hashed.indices, dtype=np.int64)
+
+    def _char_counts(self, name: str, ids: np.ndarray, per_text: np.ndarray) -> sp.csr_matrix:
+        known = self._known.get(name)
+        if known is None:
+            rows = self._rows[name]
+            width = self.vectorizers[name].n_features
+            known = self._known[name] = (
+                sp.vstack(rows, format="csr", dtype=np.int32)
+                if rows
+                else sp.csr_matrix((0, width), dtype=np.int32)
             )
-        indptr = np.concatenate([[0], np.cumsum([len(w) for w in words])])
+        indptr = np.concatenate([[0], np.cumsum(per_text)])
         per_word = sp.csr_matrix(
-            (np.ones(len(ids), dtype=np.int32), ids, indptr),
-            shape=(len(words), self._known.shape[0]),
+            (np.ones(len(ids), dtype=np.int32), ids, indptr), shape=(len(per_text), known.shape[0])
         )
         per_word.sum_duplicates()
-        product: sp.csr_matrix = (per_word @ self._known).tocsr()
+        product: sp.csr_matrix = (per_word @ known).tocsr()
         return product
 
-    def _word_counts(self, tokens: list[list[str]]) -> sp.csr_matrix:
-        """Word n-grams as scikit-learn forms them (the tokens, then the n-grams of n >= 2
-        joined by a space), made by `map` and hashed without a generator per term."""
-        low, high = self.vectorizer.ngram_range
-        grams = []
-        for words in tokens:
-            terms = list(words) if low == 1 else []
-            for n in range(max(low, 2), high + 1):
-                terms.extend(map(" ".join, zip(*(words[k:] for k in range(n)), strict=False)))
-            grams.append(terms)
-        counts: sp.csr_matrix = self._hasher.transform(
-            zip(g, repeat(1), strict=False) for g in grams
+    def _word_counts(self, name: str, ids: np.ndarray, per_text: np.ndarray) -> sp.csr_matrix:
+        """Word n-grams from the words' kept tokens: the n-gram at token i is numbered among the
+        call's distinct n-grams from the (n-1)-gram at i and the token i + n - 1, and named as
+        theirs joined by a space (as scikit-learn joins the n tokens)."""
+        if self._token_index is None:
+            sizes = np.fromiter(map(len, self._word_tokens), dtype=np.int64)
+            self._token_index = (
+                np.concatenate([[0], np.cumsum(sizes)]),
+                np.fromiter(chain.from_iterable(self._word_tokens), dtype=np.int64),
+            )
+        starts, flat_tokens = self._token_index
+        counts_per_word = starts[ids + 1] - starts[ids]
+        total = int(counts_per_word.sum())
+        offsets = np.cumsum(counts_per_word) - counts_per_word
+        tokens = flat_tokens[
+            np.repeat(starts[ids] - offsets, counts_per_word) + np.arange(total, dtype=np.int64)
+        ]
+        word_text = np.repeat(np.arange(len(per_text), dtype=np.int64), per_text)
+        per_text_tokens = np.bincount(
+            word_text, weights=counts_per_word, minlength=len(per_text)
+        ).astype(np.int64)
+        text = np.repeat(np.arange(len(per_text), dtype=np.int64), per_text_tokens)
+        room = np.repeat(np.cumsum(per_text_tokens), per_text_tokens) - np.arange(total)
+        low, high = self.vectorizers[name].ngram_range
+        known = max(len(self._token_names), 1)
+        gram, names, columns_of = tokens, self._token_names, self._columns[name]
+        rows, columns = [], []
+        for n in range(1, high + 1):
+            at = np.flatnonzero(room >= n)
+            if n > 1:
+                keys = gram[at] * known + tokens[at + n - 1]
+                unique, inverse = np.unique(keys, return_inverse=True)
+                previous = names
+                names = [
+                    previous[k // known] + " " + self._token_names[k % known]
+                    for k in unique.tolist()
+                ]
+                columns_of = self._hash(name, names)
+                gram = np.full(total, -1, dtype=np.int64)
+                gram[at] = inverse
+            if n >= low:
+                rows.append(text[at])
+                columns.append(columns_of[gram[at]])
+        width = self.vectorizers[name].n_features
+        key = np.concatenate(rows) * width + np.concatenate(columns)
+        unique_keys, counts = np.unique(key, return_counts=True)
+        indptr = np.searchsorted(unique_keys // width, np.arange(len(per_text) + 1))
+        return sp.csr_matrix(
+            (counts, (unique_keys % width).astype(np.int32), indptr),
+            shape=(len(per_text), width),
         )
-        return counts
 
 
 def idf_from_df(df: np.ndarray, n_docs: int, max_df: float) -> np.ndarray:

@@ -1,8 +1,8 @@
 """The index's fast text counting gives scikit-learn's HashingVectorizer counts exactly.
 
-`TermCounter` hashes each distinct word once instead of every n-gram of every text; the saved
-index, every score and every explanation depend on its counts being the same, column for
-column and count for count, as `term_counts` (the plain vectorizer) gives.
+`TextCounter` analyses and hashes each distinct word once instead of every n-gram of every
+text; the saved index, every score and every explanation depend on its counts being the same,
+column for column and count for count, as `term_counts` (the plain vectorizer) gives.
 """
 
 import re
@@ -15,7 +15,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 
 from matching.bench import synthetic_vendors
 from matching.ranker import CHUNK, TEXT_BLOCKS, Index
-from matching.text import TermCounter, fast_path, make_vectorizers, term_counts
+from matching.text import TextCounter, fast_path, make_vectorizers, term_counts
 from matching.types import Settings
 
 MULTILINGUAL = [
@@ -70,6 +70,12 @@ def assert_same(fast: sp.csr_matrix, plain: sp.csr_matrix) -> None:
     assert np.array_equal(fast.data, plain.data)
 
 
+def counter_of(vec: HashingVectorizer, max_words: int = 100_000):
+    """A counter of one vectorizer, called like `term_counts` without the vectorizer."""
+    counter = TextCounter({"only": vec}, max_words=max_words)
+    return lambda texts: counter(texts)["only"]
+
+
 def random_texts(count: int, seed: int) -> list[str]:
     rng = np.random.default_rng(seed)
     return ["".join(rng.choice(HOSTILE_ALPHABET, int(rng.integers(0, 60)))) for _ in range(count)]
@@ -88,10 +94,18 @@ def vectorizer(analyzer: str, ngrams: tuple[int, int], features: int = 2**18) ->
 
 
 def test_index_vectorizers_take_the_fast_path_with_the_plain_counts():
-    texts = MULTILINGUAL + HOSTILE
-    for vec in make_vectorizers(Settings()).values():
-        assert fast_path(vec)
-        assert_same(TermCounter(vec)(texts), term_counts(vec, texts))
+    vectorizers = make_vectorizers(Settings())
+    assert all(fast_path(vec) for vec in vectorizers.values())
+    counter = TextCounter(vectorizers)
+    # one pass over the words serves both analyzers; later calls reuse the kept words
+    for texts in (MULTILINGUAL + HOSTILE, random_texts(300, 2), HOSTILE, MULTILINGUAL):
+        counts = counter(texts)
+        assert set(counts) == set(vectorizers)
+        for name, vec in vectorizers.items():
+            assert_same(counts[name], term_counts(vec, texts))
+        unsorted = counter(texts, sort=False)
+        for name, vec in vectorizers.items():
+            assert_same(unsorted[name].tocsc().tocsr(), term_counts(vec, texts))
 
 
 @pytest.mark.parametrize(
@@ -109,7 +123,7 @@ def test_index_vectorizers_take_the_fast_path_with_the_plain_counts():
 )
 def test_counts_equal_sklearn_on_hostile_and_multilingual_texts(analyzer, ngrams):
     vec = vectorizer(analyzer, ngrams)
-    counter = TermCounter(vec)
+    counter = counter_of(vec)
     # several calls share the counter's cache of words, as the chunks of a fit do
     for texts in (MULTILINGUAL, HOSTILE, random_texts(300, 1), MULTILINGUAL + HOSTILE):
         assert_same(counter(texts), term_counts(vec, texts))
@@ -118,19 +132,22 @@ def test_counts_equal_sklearn_on_hostile_and_multilingual_texts(analyzer, ngrams
 
 def test_a_full_cache_starts_again_with_the_same_counts():
     vec = vectorizer("char_wb", (3, 5), features=64)  # few columns: many collisions
-    counter = TermCounter(vec, max_words=7)
+    words = vectorizer("word", (1, 3), features=64)
+    counter = TextCounter({"char": vec, "word": words}, max_words=7)
     seen: set[str] = set()
     for seed in range(5):
         texts = random_texts(40, seed) + MULTILINGUAL
         seen.update(word for text in texts for word in text.lower().split())
-        assert_same(counter(texts), term_counts(vec, texts))
+        counts = counter(texts)
+        assert_same(counts["char"], term_counts(vec, texts))
+        assert_same(counts["word"], term_counts(words, texts))
     assert len(counter._ids) < len(seen)  # it did start again
 
 
 def test_counts_are_capped_at_255_like_the_plain_counts():
     texts = ["word " * 1000, "ab " * 300 + "ab"]
     for vec in make_vectorizers(Settings()).values():
-        fast = TermCounter(vec)(texts)
+        fast = counter_of(vec)(texts)
         assert fast.data.max() == 255
         assert_same(fast, term_counts(vec, texts))
 
@@ -138,14 +155,17 @@ def test_counts_are_capped_at_255_like_the_plain_counts():
 def test_whitespace_rule_and_split_agree_on_every_character():
     """The fast path cuts words with `str.split` after scikit-learn's `\\s\\s+` rule; a word then
     analysed alone gives the n-grams it gives inside its text only if no character is
-    whitespace to one and not to the other."""
-    spaces = re.compile(r"\s")
-    disagree = [
-        hex(c)
-        for c in range(sys.maxunicode + 1)
-        if bool(spaces.fullmatch(chr(c))) != chr(c).isspace()
-    ]
-    assert disagree == []
+    whitespace to one and not to the other, and its tokens are the ones it gives inside its
+    text only if no whitespace is a word character."""
+    spaces, word = re.compile(r"\s"), re.compile(r"(?u)\w")
+    disagree, wordy = [], []
+    for c in range(sys.maxunicode + 1):
+        space = chr(c).isspace()
+        if bool(spaces.fullmatch(chr(c))) != space:
+            disagree.append(hex(c))
+        if space and word.fullmatch(chr(c)):
+            wordy.append(hex(c))
+    assert disagree == [] and wordy == []
 
 
 def test_lone_surrogates_behave_as_in_sklearn():
@@ -154,14 +174,17 @@ def test_lone_surrogates_behave_as_in_sklearn():
     leaves its counter sound."""
     bad = ["bad \ud800 text", "\udfff", "a\ud83d\ude00b x\ud800\udc00y"]
     vectorizers = make_vectorizers(Settings())
-    assert_same(TermCounter(vectorizers["word"])(bad), term_counts(vectorizers["word"], bad))
-    counter = TermCounter(vectorizers["char"])
+    word = counter_of(vectorizers["word"])
+    assert_same(word(bad), term_counts(vectorizers["word"], bad))
+    counter = TextCounter(vectorizers)
     for text in bad:
         with pytest.raises(UnicodeEncodeError):
             term_counts(vectorizers["char"], ["fine words", text])
         with pytest.raises(UnicodeEncodeError):
             counter(["fine words", text])
-        assert_same(counter(MULTILINGUAL), term_counts(vectorizers["char"], MULTILINGUAL))
+        counts = counter(MULTILINGUAL)
+        for name, vec in vectorizers.items():
+            assert_same(counts[name], term_counts(vec, MULTILINGUAL))
 
 
 def test_other_vectorizers_and_non_text_fall_back_to_sklearn():
@@ -171,13 +194,20 @@ def test_other_vectorizers_and_non_text_fall_back_to_sklearn():
         HashingVectorizer(analyzer="word", stop_words="english", alternate_sign=False, norm=None),
         HashingVectorizer(analyzer="char_wb", ngram_range=(3, 4), norm="l2"),
         HashingVectorizer(analyzer="char_wb", ngram_range=(3, 4), norm=None, binary=True),
+        HashingVectorizer(analyzer="word", token_pattern=r"\S+", alternate_sign=False, norm=None),
     ]
     for vec in others:
         assert not fast_path(vec)
-        assert_same(TermCounter(vec)(texts), term_counts(vec, texts))
+        assert_same(counter_of(vec)(texts), term_counts(vec, texts))
+    # analyzers that preprocess differently are not counted from the same words
+    cased = vectorizer("word", (1, 2)).set_params(lowercase=False)
+    both = {"char": vectorizer("char_wb", (3, 4)), "cased": cased}
+    counts = TextCounter(both)(texts)
+    for name, vec in both.items():
+        assert_same(counts[name], term_counts(vec, texts))
     vec = make_vectorizers(Settings())["char"]
     as_bytes = [t.encode() for t in texts]
-    assert_same(TermCounter(vec)(as_bytes), term_counts(vec, as_bytes))
+    assert_same(counter_of(vec)(as_bytes), term_counts(vec, as_bytes))
 
 
 def test_a_fitted_index_holds_the_plain_vectorizer_counts():
