@@ -37,6 +37,8 @@ from market.solutions import services as solutions
 from market.solutions.jira import EncodingUnknown, decode_export, import_jira, read_rows
 
 T = TypeVar("T")
+# Seconds a `serve --workers N` worker may take to answer the supervisor before it is replaced.
+WORKER_HEALTHCHECK_SECONDS = 30
 
 
 def _run(coro_factory: Callable[[], Awaitable[T]]) -> T:
@@ -100,6 +102,10 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
         **proxy_options(settings),
         log_config=logs.log_config(settings),
         access_log=False,
+        # uvicorn's default of 5 s killed and respawned workers every 5 s on a loaded 2-core
+        # machine (a new worker imports the app and scikit-learn before it answers), which
+        # added the load that made the next one late too. A hung worker is still replaced.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
     if reload or workers <= 1:
         server = uvicorn.Server(config)
