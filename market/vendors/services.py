@@ -214,7 +214,7 @@ async def public_register(
     elif matched is not None:
         eligible = eligible.filter(matched)
     if words.isdigit() or matched is not None:
-        total = await eligible.count()
+        total = await search.count(eligible)
     else:
         total = await count_standings(eligible=True)
     order = REGISTER_ORDERS.get(sort, REGISTER_ORDERS["name"])

@@ -99,3 +99,25 @@ async def test_a_copied_page_carries_each_visitors_own_csrf_token(client) -> Non
     token_2 = factories.csrf_from(second.text)
     assert token_1 and token_2 and token_1 != token_2
     assert "pm-csrf-marker" not in second.text
+
+
+async def test_a_searchs_total_follows_every_write_whoever_asks(client) -> None:
+    """The total of a search is kept per process for the lists' version: a profile, a
+    suspension or a new signature counts at once, for visitors and signed-in users alike."""
+    first, _a = await fc.active_vendor(name="Ribe Geodata ApS")
+    second, _b = await fc.active_vendor(name="Tønder Web ApS")
+    await _profile(first, "Geodata og kortløsninger")
+
+    def total(answer) -> int:
+        return int(answer.json()["total"])
+
+    secretariat = await factories.user("secretariat")
+    await factories.login(client, secretariat)
+    assert total(await client.get("/api/v1/vendors?q=kortløsning")) == 1
+    assert total(await client.get("/api/v1/vendors?q=kortløsning")) == 1  # kept
+    await _profile(second, "Kortløsninger til forsyning")
+    assert total(await client.get("/api/v1/vendors?q=kortløsning")) == 2
+    await Vendor.filter(id=first.id).update(suspended_at=clock.now())
+    assert total(await client.get("/api/v1/vendors?q=kortløsning")) == 1
+    client.cookies.clear()
+    assert total(await client.get("/api/v1/vendors?q=kortløsning")) == 1
