@@ -10,10 +10,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from market import clock
 from market.audit.models import AuditEvent
 from market.shortlists import engine
 from market.shortlists.models import ExposureLedger, Shortlist, ShortlistEntry
 from market.shortlists.services import fit_reasons
+from market.vendors.models import Vendor
 from matching.types import DEFAULT_SETTINGS
 from tests import factories
 from tests import factories_shortlists as fs
@@ -232,7 +234,7 @@ async def test_shortlists_keep_the_settings_they_were_computed_with(client, run_
 
 
 async def test_fairness_page_shows_gini_and_small_vendor_shares(client, run_jobs):
-    await published(client, run_jobs)
+    _user, _solution, _task, vendors = await published(client, run_jobs)
     secretariat = await factories.user("secretariat")
     await factories.login(client, secretariat)
     page = await client.get("/secretariat/fairness")
@@ -244,6 +246,12 @@ async def test_fairness_page_shows_gini_and_small_vendor_shares(client, run_jobs
     # four eligible vendors; "weak" (400) is large.
     assert re.search(r'id="pool-size">4 af \d+ registrerede', page.text)
     assert 'id="small-pool-share">75 %' in page.text
+
+    # The pool is kept per process for the vendor lists' version: a suspension counts at once.
+    await Vendor.filter(id=vendors["busy"].id).update(suspended_at=clock.now())
+    page = await client.get("/secretariat/fairness")
+    assert re.search(r'id="pool-size">3 af \d+ registrerede', page.text)
+    assert 'id="small-pool-share">67 %' in page.text
 
 
 async def test_learning_needs_enough_awards(client, run_jobs):
