@@ -128,3 +128,13 @@ async def test_the_desk_counts_states_and_pending_signatures_as_the_register_jud
     await factories.login(client, secretariat)
     desk = await client.get("/secretariat/conduct")
     assert desk.status_code == 200 and "Venter 0 ApS" in desk.text and "Afvist ApS" not in desk.text
+
+    # The counts are kept per process for the vendor lists' version: a decision counts at once.
+    await conduct.decide_signature(waiting[0], Decision.COUNTERSIGNED, actor=secretariat)
+    counts = await conduct.state_counts()
+    assert counts["active"] == 3 and counts["awaiting_countersignature"] == 1
+    assert await conduct.pending_count() == 1
+    shares = {label: n for label, n, _total in await conduct.version_shares()}
+    assert shares == {label: n for label, n, _t in await conduct.version_shares(at=clock.now())}
+    desk = await client.get("/secretariat/conduct")
+    assert "Venter 0 ApS" not in desk.text and "Venter 1 ApS" in desk.text
