@@ -110,30 +110,6 @@ class Segment:
             counts[big] = self.big_counts[np.searchsorted(self.big_keys, keys)]
         return local, counts, which
 
-    def contains(self, local: np.ndarray, columns: np.ndarray) -> np.ndarray:
-        """Whether each (row within the segment, column) pair is stored: a binary search in
-        each pair's column, all pairs at once."""
-        lo = self.indptr[columns].astype(np.int64)
-        size = self.indptr[columns + 1].astype(np.int64) - lo
-        if len(local) == 0 or len(self.codes) == 0:
-            return np.zeros(len(local), dtype=bool)
-        target = local.astype(np.int64)
-        last = len(self.codes) - 1
-        # The first position in each column whose row is >= the target (rows sorted per
-        # column): halve every pair's range at once until all are empty.
-        while True:
-            half = size >> 1
-            if not size.any():
-                break
-            mid = lo + half
-            below = (self.codes[np.minimum(mid, last)] >> ROW_SHIFT) < target
-            below &= size > 0
-            lo = np.where(below, mid + 1, lo)
-            size = np.where(below, size - half - 1, half)
-        end = self.indptr[columns + 1]
-        found: np.ndarray = (lo < end) & ((self.codes[np.minimum(lo, last)] >> ROW_SHIFT) == target)
-        return found
-
     @property
     def nbytes(self) -> int:
         return int(
@@ -243,30 +219,90 @@ class TermCounts:
         columns = np.asarray(columns, dtype=np.int64)
         weights = np.asarray(weights, dtype=np.float32)
         block_of = np.asarray(block_of, dtype=np.int64)
+        if np.any(np.diff(block_of) < 0):  # each block's columns together, in their order
+            order = np.argsort(block_of, kind="stable")
+            columns, weights, block_of = columns[order], weights[order], block_of[order]
+        bounds = np.searchsorted(block_of, np.arange(blocks + 1))
         for start, segment in zip(self._starts.tolist(), self.segments, strict=False):
-            local, counts, which = segment.gather(columns)
-            if len(local) == 0:
+            # Every stored entry of the query's columns, in column order: its row within the
+            # segment and its weight (sublinear TF times the column's query weight), summed
+            # per row block by block. Each (block, row) adds its terms in the same order as
+            # one pass over all of them would.
+            indptr = segment.indptr
+            firsts = indptr[columns].astype(np.int64)
+            lengths = indptr[columns + 1].astype(np.int64) - firsts
+            ends = np.cumsum(lengths)
+            total = int(ends[-1]) if len(ends) else 0
+            if total == 0:
                 continue
-            values = SUBLINEAR[counts] * weights[which]
-            keys = block_of[which] * segment.rows + local
-            part = np.bincount(keys, weights=values, minlength=blocks * segment.rows)
-            summed[:, start : start + segment.rows] = part.reshape(blocks, segment.rows)
+            positions = np.arange(total, dtype=np.int64)
+            positions += np.repeat(firsts - (ends - lengths), lengths)
+            codes = segment.codes[positions]
+            del positions
+            values = SUBLINEAR[codes & COUNT_MASK]
+            values *= np.repeat(weights, lengths)
+            big = np.flatnonzero((codes & COUNT_MASK) == COUNT_MASK)
+            local = codes >> ROW_SHIFT
+            if len(big):  # the exact counts of the entries marked 7
+                which = np.searchsorted(ends, big, side="right")
+                keys = columns[which] * SEGMENT_ROWS + local[big]
+                exact = segment.big_counts[np.searchsorted(segment.big_keys, keys)]
+                values[big] = SUBLINEAR[exact] * weights[which]
+            cut = np.concatenate([[0], ends])[bounds]
+            for j in range(blocks):
+                if cut[j + 1] > cut[j]:
+                    summed[j, start : start + segment.rows] = np.bincount(
+                        local[cut[j] : cut[j + 1]],
+                        weights=values[cut[j] : cut[j + 1]],
+                        minlength=segment.rows,
+                    )
         scores: np.ndarray = summed.T / norms
         return scores
 
     def contains(self, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
-        """(len(rows), len(columns)) booleans: is the term of each column stored for each row."""
+        """(len(rows), len(columns)) booleans: is the term of each column stored for each row.
+
+        A binary search in each (row, column) pair's column, every pair of every segment at
+        once (one pass of the loop per halving, not one loop per segment)."""
         rows = np.asarray(rows, dtype=np.int64)
         columns = np.asarray(columns, dtype=np.int64)
-        found = np.zeros((len(rows), len(columns)), dtype=bool)
         if len(rows) == 0 or len(columns) == 0:
-            return found
+            return np.zeros((len(rows), len(columns)), dtype=bool)
         segment_of = np.searchsorted(self._starts, rows, side="right") - 1
-        for k in np.unique(segment_of):
-            at = np.flatnonzero(segment_of == k)
-            local = np.repeat(rows[at] - self._starts[k], len(columns))
-            pairs = np.tile(columns, len(at))
-            found[at] = self.segments[k].contains(local, pairs).reshape(len(at), len(columns))
+        order = np.argsort(segment_of, kind="stable")  # each segment's pairs together
+        segment_of = segment_of[order]
+        width = len(columns)
+        target = np.repeat(rows[order] - self._starts[segment_of], width)
+        lo = np.empty(len(target), dtype=np.int64)
+        end = np.empty(len(target), dtype=np.int64)
+        spans = []  # (segment, first pair, last pair + 1)
+        for k in np.unique(segment_of).tolist():
+            first, last = np.searchsorted(segment_of, [k, k + 1]) * width
+            indptr = self.segments[k].indptr
+            lo[first:last] = np.tile(indptr[columns], (last - first) // width)
+            end[first:last] = np.tile(indptr[columns + 1], (last - first) // width)
+            spans.append((self.segments[k].codes, int(first), int(last)))
+        size = end - lo
+        probe = np.zeros(len(target), dtype=np.uint16)
+
+        def read(positions: np.ndarray) -> None:
+            for codes, first, last in spans:
+                if len(codes):
+                    probe[first:last] = codes[np.minimum(positions[first:last], len(codes) - 1)]
+
+        # The first position in each pair's column whose row is >= the target (rows are
+        # sorted within a column): halve every pair's range at once until all are empty.
+        while size.any():
+            half = size >> 1
+            mid = lo + half
+            read(mid)
+            below = ((probe >> ROW_SHIFT) < target) & (size > 0)
+            lo = np.where(below, mid + 1, lo)
+            size = np.where(below, size - half - 1, half)
+        read(lo)
+        hit = (lo < end) & ((probe >> ROW_SHIFT) == target)
+        found = np.empty((len(rows), width), dtype=bool)
+        found[order] = hit.reshape(len(rows), width)
         return found
 
     def take(self, new: sp.csr_matrix, source: np.ndarray) -> TermCounts:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
@@ -34,15 +35,28 @@ class Explained:
     id: int
     codes: Mapping[str, str]
     past_codes: tuple[str, ...]
-    past_awards: tuple[PastAward, ...]
     ineligible_reasons: tuple[str, ...]
     eligible: bool = True
     size_class: str = "small"
+    # Past awards as stored: (ISO date or None, codes, buyer); `past_awards` makes them
+    # `PastAward`s when asked (an explanation reads only the years and codes of dated ones).
+    award_records: tuple[tuple[str | None, tuple[str, ...], str], ...] = ()
 
     @property
     def sme(self) -> bool:
         """Micro, small and medium companies are SMEs (as `VendorProfile.sme`)."""
         return self.size_class in SME_SIZES
+
+    @functools.cached_property
+    def past_awards(self) -> tuple[PastAward, ...]:
+        return tuple(
+            PastAward(dt.date.fromisoformat(date) if date else None, codes, buyer)
+            for date, codes, buyer in self.award_records
+        )
+
+    def dated_awards(self) -> list[tuple[int, tuple[str, ...]]]:
+        """(year, codes) of every dated award."""
+        return [(int(date[:4]), codes) for date, codes, _buyer in self.award_records if date]
 
 
 class ProfileStore:
@@ -141,10 +155,13 @@ def _explained(vendor_id: int, packed: bytes) -> Explained:
         id=vendor_id,
         codes=dict(codes),
         past_codes=tuple(past_codes),
-        past_awards=_awards(awards),
         ineligible_reasons=tuple(reasons),
         eligible=bool(eligible),
         size_class=str(size_class),
+        award_records=tuple(
+            (a.get("date") or None, tuple(a.get("codes") or ()), str(a.get("buyer") or ""))
+            for a in awards
+        ),
     )
 
 
@@ -153,14 +170,3 @@ def _award_records(awards: Sequence[PastAward]) -> list[dict[str, Any]]:
         {"date": a.date.isoformat() if a.date else None, "codes": list(a.codes), "buyer": a.buyer}
         for a in awards
     ]
-
-
-def _awards(records: list[dict[str, Any]]) -> tuple[PastAward, ...]:
-    return tuple(
-        PastAward(
-            date=dt.date.fromisoformat(str(a["date"])) if a.get("date") else None,
-            codes=tuple(a.get("codes") or ()),
-            buyer=str(a.get("buyer") or ""),
-        )
-        for a in records
-    )
