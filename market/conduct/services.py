@@ -458,9 +458,16 @@ PENDING_IDS = """
 
 async def pending_signatures(limit: int | None = None) -> list[Signature]:
     """Signatures awaiting a first decision, oldest first (the first `limit` of them): their
-    ids from PENDING_IDS, then the rows with their vendor, version and user."""
+    ids from PENDING_IDS (kept, see below), then the rows with their vendor, version and user."""
     sql = PENDING_IDS + (f" LIMIT {int(limit)}" if limit else "")
-    ids = [int(r["id"]) for r in await connections.get("default").execute_query_dict(sql)]
+
+    async def pending_ids() -> list[int]:
+        rows = await connections.get("default").execute_query_dict(sql)
+        return [int(r["id"]) for r in rows]
+
+    # Of the vendor lists' tables: the ids are kept for their version (100,000 vendors on
+    # PostgreSQL: the anti-join takes 50-100 ms), the rows are read afresh.
+    ids = list(await search.kept(f"conduct: {sql}", pending_ids))
     found = Signature.filter(id__in=ids).select_related("vendor", "version", "user")
     rows = {s.id: s for s in await found} if ids else {}
     return [rows[i] for i in ids]
