@@ -190,14 +190,19 @@ class Deployment:
         port = free_port()
         process = self._spawn(["serve", "--port", str(port)], self.env, "web.log")
         self.base_url = f"http://127.0.0.1:{port}"
-        for _ in range(100):
+        # A started server answers within a second on a quiet machine; a loaded 2-core CI
+        # machine took over 10 s to import the app once, so wait up to a minute, but not for
+        # a process that has already exited.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
             with (
                 contextlib.suppress(OSError),
                 urllib.request.urlopen(f"{self.base_url}/", timeout=1),
             ):
                 return process
             time.sleep(0.1)
-        raise RuntimeError("market serve did not start")
+        log = (self.folder / "web.log").read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"market serve did not start (exit code {process.poll()}):\n{log}")
 
     def worker(self, **extra_env: str) -> subprocess.Popen[bytes]:
         return self._spawn(["worker"], {**self.env, **extra_env}, "worker.log")
