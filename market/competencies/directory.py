@@ -118,8 +118,8 @@ async def search(
     if query.eligible:
         await current_standings(at)
         vendors = vendors.filter(standing__eligible=True, suspended_at__isnull=True)
-    if narrowed:
-        total = await vendors.count()
+    if narrowed:  # exact, kept per process for the vendor lists' version
+        total = await vendor_search.count(vendors)
     else:  # counted on the narrow standing table, or all vendors
         total = await (count_standings(eligible=True) if query.eligible else Vendor.all().count())
     window = await page_of(vendors, page, per_page)

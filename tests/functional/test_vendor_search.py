@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from market import clock
+from market.competencies import directory
 from market.competencies.models import VendorReference
 from market.vendors.models import Vendor
 from market.vendors.search import stem, terms
@@ -111,13 +112,19 @@ async def test_a_searchs_total_follows_every_write_whoever_asks(client) -> None:
     def total(answer) -> int:
         return int(answer.json()["total"])
 
+    async def in_directory(**filters: object) -> int:
+        return (await directory.search(directory.DirectoryQuery(q="kortløsning", **filters)))[1]
+
     secretariat = await factories.user("secretariat")
     await factories.login(client, secretariat)
     assert total(await client.get("/api/v1/vendors?q=kortløsning")) == 1
     assert total(await client.get("/api/v1/vendors?q=kortløsning")) == 1  # kept
+    assert await in_directory() == 1 and await in_directory(eligible=True) == 1
     await _profile(second, "Kortløsninger til forsyning")
     assert total(await client.get("/api/v1/vendors?q=kortløsning")) == 2
+    assert await in_directory() == 2 and await in_directory(eligible=True) == 2
     await Vendor.filter(id=first.id).update(suspended_at=clock.now())
     assert total(await client.get("/api/v1/vendors?q=kortløsning")) == 1
+    assert await in_directory() == 2 and await in_directory(eligible=True) == 1
     client.cookies.clear()
     assert total(await client.get("/api/v1/vendors?q=kortløsning")) == 1
