@@ -177,6 +177,8 @@ def term_counts(vectorizer: HashingVectorizer, texts: Sequence[str]) -> sp.csr_m
 # the counts of `term_counts` but analyses and hashes each distinct word once per fit.
 CACHE_WORDS = 100_000  # distinct words a counter keeps at most (about 20 MB)
 DEFAULT_TOKENS = r"(?u)\b\w\w+\b"
+HASH_BATCH = 16_384  # n-grams named and hashed at a time
+TEXT_BATCH = 256  # texts cut into words at a time (their word lists are the transient)
 
 
 def fast_path(vectorizer: HashingVectorizer) -> bool:
@@ -252,8 +254,9 @@ class TextCounter:
         self._columns: dict[str, np.ndarray] = {
             n: np.zeros(0, dtype=np.int64) for n in self._hashers
         }  # each token's column per word analyzer
-        self._word_tokens: list[list[int]] = []  # each word's tokens, by word number
-        self._token_index: tuple[np.ndarray, np.ndarray] | None = None  # the same as arrays
+        # each word's tokens: those of word i are _word_tokens[_token_starts[i] : ...[i + 1]]
+        self._token_starts = np.zeros(1, dtype=np.int64)
+        self._word_tokens = np.zeros(0, dtype=np.int64)
 
     def __call__(self, texts: Sequence[str], sort: bool = True) -> dict[str, sp.csr_matrix]:
         """The counts of `texts` per vectorizer, one row per text; `sort=False` leaves each
@@ -262,6 +265,18 @@ class TextCounter:
             return {name: term_counts(v, texts) for name, v in self.vectorizers.items()}
         if not texts:
             return {name: term_counts(v, []) for name, v in self.vectorizers.items()}
+        parts = [
+            self._count(texts[first : first + TEXT_BATCH], sort)
+            for first in range(0, len(texts), TEXT_BATCH)
+        ]
+        if len(parts) == 1:
+            return parts[0]
+        return {
+            name: sp.vstack([part[name] for part in parts], format="csr", dtype=np.uint8)
+            for name in self.vectorizers
+        }
+
+    def _count(self, texts: Sequence[str], sort: bool) -> dict[str, sp.csr_matrix]:
         words = [self._white_spaces.sub(" ", self._preprocess(t)).split() for t in texts]
         flat = list(chain.from_iterable(words))
         ids = self._numbers(flat)
@@ -292,7 +307,7 @@ class TextCounter:
             self._start_again()
             new, unknown = list(dict.fromkeys(flat)), np.arange(len(flat))
         rows = {name: a.transform(new).astype(np.int32) for name, a in self._analyzers.items()}
-        tokens = [self._tokenize(w) for w in new] if self._hashers else []
+        tokens = [self._tokenize(w) if self._hashers else [] for w in new]
         names = list(dict.fromkeys(t for t in chain.from_iterable(tokens) if t not in self._tokens))
         columns = {name: self._hash(name, names) for name in self._hashers}
         # kept from here on
@@ -306,8 +321,14 @@ class TextCounter:
         self._token_names.extend(names)
         for name, column in columns.items():
             self._columns[name] = np.concatenate([self._columns[name], column])
-        self._word_tokens.extend([self._tokens[t] for t in ts] for ts in tokens)
-        self._token_index = None
+        sizes = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+        numbers = map(self._tokens.__getitem__, chain.from_iterable(tokens))
+        self._token_starts = np.concatenate(
+            [self._token_starts, self._token_starts[-1] + np.cumsum(sizes)]
+        )
+        self._word_tokens = np.concatenate(
+            [self._word_tokens, np.fromiter(numbers, dtype=np.int64, count=int(sizes.sum()))]
+        )
         ids[unknown] = [self._ids[flat[i]] for i in unknown.tolist()]
         return ids
 
@@ -340,13 +361,7 @@ class TextCounter:
         """Word n-grams from the words' kept tokens: the n-gram at token i is numbered among the
         call's distinct n-grams from the (n-1)-gram at i and the token i + n - 1, and named as
         theirs joined by a space (as scikit-learn joins the n tokens)."""
-        if self._token_index is None:
-            sizes = np.fromiter(map(len, self._word_tokens), dtype=np.int64)
-            self._token_index = (
-                np.concatenate([[0], np.cumsum(sizes)]),
-                np.fromiter(chain.from_iterable(self._word_tokens), dtype=np.int64),
-            )
-        starts, flat_tokens = self._token_index
+        starts, flat_tokens = self._token_starts, self._word_tokens
         counts_per_word = starts[ids + 1] - starts[ids]
         total = int(counts_per_word.sum())
         offsets = np.cumsum(counts_per_word) - counts_per_word
@@ -368,12 +383,18 @@ class TextCounter:
             if n > 1:
                 keys = gram[at] * known + tokens[at + n - 1]
                 unique, inverse = np.unique(keys, return_inverse=True)
-                previous = names
-                names = [
-                    previous[k // known] + " " + self._token_names[k % known]
-                    for k in unique.tolist()
-                ]
-                columns_of = self._hash(name, names)
+                # named and hashed a batch at a time (the names are needed whole only to name
+                # the next n-grams)
+                previous, names, hashed = names, [], []
+                for batch in range(0, len(unique), HASH_BATCH):
+                    part = [
+                        previous[k // known] + " " + self._token_names[k % known]
+                        for k in unique[batch : batch + HASH_BATCH].tolist()
+                    ]
+                    hashed.append(self._hash(name, part))
+                    if n < high:
+                        names.extend(part)
+                columns_of = np.concatenate([np.zeros(0, dtype=np.int64), *hashed])
                 gram = np.full(total, -1, dtype=np.int64)
                 gram[at] = inverse
             if n >= low:
