@@ -16,6 +16,7 @@ prefix of its word).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from collections import OrderedDict
@@ -251,10 +252,13 @@ T = TypeVar("T")
 MAX_KEPT = 1000
 # (what, the vendors' list version) -> (value, computed at, holds until)
 _kept: OrderedDict[tuple[str, int], tuple[Any, dt.datetime, dt.datetime]] = OrderedDict()
+# Computations under way: a request that needs the same figure meanwhile waits for it.
+_computing: dict[tuple[str, int], asyncio.Future[Any]] = {}
 
 
 def clear_kept() -> None:
     _kept.clear()
+    _computing.clear()
 
 
 async def kept(what: str, compute: Callable[[], Awaitable[T]]) -> T:
@@ -269,7 +273,24 @@ async def kept(what: str, compute: Callable[[], Awaitable[T]]) -> T:
     if found is not None and found[1] <= now < found[2]:
         _kept.move_to_end(key)
         return cast("T", found[0])
-    value = await compute()
+    under_way = _computing.get(key)
+    if under_way is not None and under_way.get_loop() is asyncio.get_running_loop():
+        # Several requests for the same figure at once compute it once; if the computing
+        # request fails or is cancelled (its client left), each waiter computes it itself.
+        await asyncio.wait([under_way])
+        if not under_way.cancelled():
+            return cast("T", under_way.result())
+    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    _computing[key] = future
+    try:
+        value = await compute()
+    except BaseException:
+        future.cancel()
+        raise
+    finally:
+        if _computing.get(key) is future:
+            del _computing[key]
+    future.set_result(value)
     _kept[key] = (value, now, listcache.next_midnight(now))
     while len(_kept) > MAX_KEPT:
         _kept.popitem(last=False)

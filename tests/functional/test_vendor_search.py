@@ -3,11 +3,15 @@ are checked against the database's list version."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+
+import pytest
 
 from market import clock
 from market.competencies import directory
 from market.competencies.models import VendorReference
+from market.vendors import search
 from market.vendors.models import Vendor
 from market.vendors.search import stem, terms
 from tests import factories
@@ -128,3 +132,38 @@ async def test_a_searchs_total_follows_every_write_whoever_asks(client) -> None:
     assert await in_directory() == 2 and await in_directory(eligible=True) == 1
     client.cookies.clear()
     assert total(await client.get("/api/v1/vendors?q=kortløsning")) == 1
+
+
+async def test_a_count_asked_for_by_many_at_once_is_computed_once(client) -> None:
+    """Many requests arriving together for a count of every vendor run it once; when that
+    computation fails, the others compute it themselves instead of failing with it."""
+    search.clear_kept()
+    calls = []
+    release = asyncio.Event()
+
+    async def slow_count() -> int:
+        calls.append(1)
+        await release.wait()
+        return 41 + len(calls)
+
+    waiting = [asyncio.create_task(search.kept("every vendor", slow_count)) for _ in range(5)]
+    await asyncio.sleep(0.05)
+    release.set()
+    assert await asyncio.gather(*waiting) == [42] * 5
+    assert len(calls) == 1
+
+    search.clear_kept()
+    release.clear()
+
+    async def failing() -> int:
+        await release.wait()
+        raise RuntimeError("the database went away")
+
+    first = asyncio.create_task(search.kept("another count", failing))
+    await asyncio.sleep(0.01)
+    second = asyncio.create_task(search.kept("another count", slow_count))
+    await asyncio.sleep(0.01)
+    release.set()
+    with pytest.raises(RuntimeError):
+        await first
+    assert await second == 43
