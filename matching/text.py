@@ -179,6 +179,9 @@ CACHE_WORDS = 100_000  # distinct words a counter keeps at most (about 20 MB)
 DEFAULT_TOKENS = r"(?u)\b\w\w+\b"
 HASH_BATCH = 16_384  # n-grams named and hashed at a time
 TEXT_BATCH = 256  # texts cut into words at a time (their word lists are the transient)
+# Fewer texts than this go through the vectorizer: with few repeated words (one vendor's
+# upsert) hashing every n-gram is cheaper than learning every word.
+PLAIN_BELOW = 32
 
 
 def fast_path(vectorizer: HashingVectorizer) -> bool:
@@ -216,15 +219,19 @@ class TextCounter:
       call (most bigrams occur once: there is little to keep).
 
     A counter keeps at most `max_words` words (it starts again when full). Vectorizers that
-    differ in preprocessing or fail `fast_path`, and texts that are not `str`, go through
-    `term_counts`.
+    differ in preprocessing or fail `fast_path`, calls of fewer than `plain_below` texts and
+    texts that are not `str` go through `term_counts`.
     """
 
     def __init__(
-        self, vectorizers: Mapping[str, HashingVectorizer], max_words: int = CACHE_WORDS
+        self,
+        vectorizers: Mapping[str, HashingVectorizer],
+        max_words: int = CACHE_WORDS,
+        plain_below: int = PLAIN_BELOW,
     ) -> None:
         self.vectorizers = dict(vectorizers)
         self.max_words = max_words
+        self.plain_below = plain_below
         values = list(self.vectorizers.values())
         self._fast = all(fast_path(v) for v in values) and (
             len({(v.lowercase, v.strip_accents) for v in values}) == 1
@@ -261,10 +268,12 @@ class TextCounter:
     def __call__(self, texts: Sequence[str], sort: bool = True) -> dict[str, sp.csr_matrix]:
         """The counts of `texts` per vectorizer, one row per text; `sort=False` leaves each
         row's columns in any order (a caller that converts to CSC next needs no sorting)."""
-        if not self._fast or not all(isinstance(t, str) for t in texts):
+        if (
+            not self._fast
+            or len(texts) < max(self.plain_below, 1)
+            or not all(isinstance(t, str) for t in texts)
+        ):
             return {name: term_counts(v, texts) for name, v in self.vectorizers.items()}
-        if not texts:
-            return {name: term_counts(v, []) for name, v in self.vectorizers.items()}
         parts = [
             self._count(texts[first : first + TEXT_BATCH], sort)
             for first in range(0, len(texts), TEXT_BATCH)

@@ -72,7 +72,7 @@ def assert_same(fast: sp.csr_matrix, plain: sp.csr_matrix) -> None:
 
 def counter_of(vec: HashingVectorizer, max_words: int = 100_000):
     """A counter of one vectorizer, called like `term_counts` without the vectorizer."""
-    counter = TextCounter({"only": vec}, max_words=max_words)
+    counter = TextCounter({"only": vec}, max_words=max_words, plain_below=0)
     return lambda texts: counter(texts)["only"]
 
 
@@ -96,7 +96,7 @@ def vectorizer(analyzer: str, ngrams: tuple[int, int], features: int = 2**18) ->
 def test_index_vectorizers_take_the_fast_path_with_the_plain_counts():
     vectorizers = make_vectorizers(Settings())
     assert all(fast_path(vec) for vec in vectorizers.values())
-    counter = TextCounter(vectorizers)
+    counter = TextCounter(vectorizers, plain_below=0)
     # one pass over the words serves both analyzers; later calls reuse the kept words
     for texts in (MULTILINGUAL + HOSTILE, random_texts(300, 2), HOSTILE, MULTILINGUAL):
         counts = counter(texts)
@@ -106,6 +106,10 @@ def test_index_vectorizers_take_the_fast_path_with_the_plain_counts():
         unsorted = counter(texts, sort=False)
         for name, vec in vectorizers.items():
             assert_same(unsorted[name].tocsc().tocsr(), term_counts(vec, texts))
+    # a call of a few texts (one vendor's upsert) is counted by the vectorizer itself
+    few = TextCounter(vectorizers)(MULTILINGUAL[:1])
+    for name, vec in vectorizers.items():
+        assert_same(few[name], term_counts(vec, MULTILINGUAL[:1]))
 
 
 @pytest.mark.parametrize(
@@ -133,7 +137,7 @@ def test_counts_equal_sklearn_on_hostile_and_multilingual_texts(analyzer, ngrams
 def test_a_full_cache_starts_again_with_the_same_counts():
     vec = vectorizer("char_wb", (3, 5), features=64)  # few columns: many collisions
     words = vectorizer("word", (1, 3), features=64)
-    counter = TextCounter({"char": vec, "word": words}, max_words=7)
+    counter = TextCounter({"char": vec, "word": words}, max_words=7, plain_below=0)
     seen: set[str] = set()
     for seed in range(5):
         texts = random_texts(40, seed) + MULTILINGUAL
@@ -176,7 +180,7 @@ def test_lone_surrogates_behave_as_in_sklearn():
     vectorizers = make_vectorizers(Settings())
     word = counter_of(vectorizers["word"])
     assert_same(word(bad), term_counts(vectorizers["word"], bad))
-    counter = TextCounter(vectorizers)
+    counter = TextCounter(vectorizers, plain_below=0)
     for text in bad:
         with pytest.raises(UnicodeEncodeError):
             term_counts(vectorizers["char"], ["fine words", text])
@@ -202,7 +206,7 @@ def test_other_vectorizers_and_non_text_fall_back_to_sklearn():
     # analyzers that preprocess differently are not counted from the same words
     cased = vectorizer("word", (1, 2)).set_params(lowercase=False)
     both = {"char": vectorizer("char_wb", (3, 4)), "cased": cased}
-    counts = TextCounter(both)(texts)
+    counts = TextCounter(both, plain_below=0)(texts)
     for name, vec in both.items():
         assert_same(counts[name], term_counts(vec, texts))
     vec = make_vectorizers(Settings())["char"]
