@@ -179,8 +179,12 @@ async def _load_snapshot(key: str, taxonomy_key: str, latest: int) -> Loaded | N
     data = bytes(row.data)
     try:
         index = await asyncio.to_thread(lambda: Index.from_bytes(zlib.decompress(data)))
-    except Exception:  # a cache that cannot be read is refitted
+    except Exception:  # a cache that cannot be read (e.g. an older format) is refitted
         log.warning("matching index snapshot %d unreadable: refitting", row.id, exc_info=True)
+        # and dropped, so that the refitted index is stored in its place: left, it would look
+        # current to `store_snapshot` and every fresh worker would refit until the vendors
+        # changed enough.
+        await IndexSnapshot.filter(id=row.id).delete()
         return None
     if fit_key(index.settings) != key:
         return None

@@ -5,6 +5,7 @@ that batch job or when someone reads it, and the result is the same as a fresh r
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -172,5 +173,28 @@ async def test_a_fresh_worker_starts_from_the_stored_snapshot(
     # A vendor changed since the snapshot is caught up, not refitted.
     await services.vendor_changed(vendors["best"].id)
     engine.forget()
+    await services.compute_shortlist(made[0].id)
+    assert await ranking(made[0].id) == expected
+
+
+async def test_an_unreadable_snapshot_is_replaced_by_the_refitted_index(
+    client, run_jobs, monkeypatch
+) -> None:
+    """A snapshot left by an older release (another format) is refitted once and replaced:
+    the next fresh worker loads the new one instead of refitting again."""
+    _user, made, _vendors = await open_tasks(run_jobs, count=1)
+    expected = await ranking(made[0].id)
+    await IndexSnapshot.all().update(data=zlib.compress(b"matching-index/3 from an older release"))
+    engine.forget()  # a new process after the upgrade
+    await services.compute_shortlist(made[0].id)
+    assert await ranking(made[0].id) == expected
+    await run_jobs()  # the refitting worker stores its index
+    assert await IndexSnapshot.all().count() == 1
+    engine.forget()
+
+    def no_fit(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("fitted again instead of loading the replaced snapshot")
+
+    monkeypatch.setattr(Index, "fit", no_fit)
     await services.compute_shortlist(made[0].id)
     assert await ranking(made[0].id) == expected
