@@ -204,8 +204,15 @@ async def store_snapshot(*, lag: int = SNAPSHOT_LAG) -> str:
     async with _the_lock():
         loaded = next(iter(_cache.values()))
         same = IndexSnapshot.filter(fit_key=loaded.model_version, taxonomy_key=loaded.taxonomy_key)
-        newest = await same.order_by("-version").first().values_list("version", flat=True)
-        if newest is not None and int(newest) + lag >= loaded.version:  # type: ignore[call-overload]
+        newest = await same.order_by("-version").first().values_list("version", "vendors")
+        # Current: recent enough, and of as many vendors (rows written around the change log,
+        # such as `market demo --vendors N`'s bulk inserts, add no version but are taken in
+        # at each ranking: a snapshot without them would be caught up at every start).
+        if (
+            newest is not None
+            and int(newest[0]) + lag >= loaded.version
+            and int(newest[1]) == len(loaded.index)
+        ):
             return "snapshot current"
         data = await asyncio.to_thread(lambda: zlib.compress(loaded.index.to_bytes(), 1))
         version, vendors = loaded.version, len(loaded.index)

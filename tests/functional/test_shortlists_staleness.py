@@ -13,6 +13,7 @@ import pytest
 
 from market.shortlists import engine, services
 from market.shortlists.models import IndexSnapshot, Shortlist, ShortlistEntry
+from market.vendors.models import Vendor
 from matching import Index
 from matching.types import FEATURES
 from tests import factories
@@ -198,3 +199,19 @@ async def test_an_unreadable_snapshot_is_replaced_by_the_refitted_index(
     monkeypatch.setattr(Index, "fit", no_fit)
     await services.compute_shortlist(made[0].id)
     assert await ranking(made[0].id) == expected
+
+
+async def test_a_snapshot_without_vendors_written_around_the_change_log_is_stored_again(
+    client, run_jobs
+) -> None:
+    """Vendors written straight into the tables (as `market demo --vendors N` does in bulk)
+    add no index version, but each ranking takes them in: the stored snapshot then lacks them
+    and is replaced, or every fresh worker would take them in again."""
+    _user, made, _vendors = await open_tasks(run_jobs, count=1)
+    assert await engine.store_snapshot(lag=0) == "snapshot current"
+    before = (await IndexSnapshot.get()).vendors
+    await fs.vendor("Masseindsat ApS", codes={"72000000": "basic"}, text="Python og Django")
+    await services.compute_shortlist(made[0].id)  # takes the new vendor in
+    assert (await engine.store_snapshot(lag=0)).startswith("stored")
+    snapshot = await IndexSnapshot.get()
+    assert snapshot.vendors == before + 1 == await Vendor.all().count()
