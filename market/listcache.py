@@ -23,7 +23,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import asyncpg
 from starlette.requests import Request
@@ -83,6 +83,8 @@ _copies: OrderedDict[tuple[str, ...], Copy] = OrderedDict()
 
 def clear() -> None:
     _copies.clear()
+    _kept.clear()
+    _computing.clear()
 
 
 async def _read() -> dict[str, int]:
@@ -202,6 +204,50 @@ def next_midnight(now: dt.datetime) -> dt.datetime:
 
 async def until_midnight(now: dt.datetime) -> dt.datetime | None:
     return next_midnight(now)
+
+
+# --- figures kept per process: what a list shows beside its rows (totals, counts) ------------
+
+T = TypeVar("T")
+# (group, what, the group's version) -> (value, computed at, holds until)
+_kept: OrderedDict[tuple[str, str, int], tuple[Any, dt.datetime, dt.datetime]] = OrderedDict()
+# Computations under way: a request that needs the same figure meanwhile waits for it.
+_computing: dict[tuple[str, str, int], asyncio.Future[Any]] = {}
+
+
+async def kept(group: str, what: str, compute: Callable[[], Awaitable[T]]) -> T:
+    """`compute()`, kept per process while the group's version is unchanged, until the next
+    local midnight at the latest (as the copies of pages are). Only for what reads nothing but
+    the group's tables and does not depend on who asks; `what` names it whole."""
+    current = await version(group)  # read before computing, as the copies are
+    now = clock.now()
+    key = (group, what, current)
+    found = _kept.get(key)
+    if found is not None and found[1] <= now < found[2]:
+        _kept.move_to_end(key)
+        return cast("T", found[0])
+    under_way = _computing.get(key)
+    if under_way is not None and under_way.get_loop() is asyncio.get_running_loop():
+        # Several requests for the same figure at once compute it once; if the computing
+        # request fails or is cancelled (its client left), each waiter computes it itself.
+        await asyncio.wait([under_way])
+        if not under_way.cancelled():
+            return cast("T", under_way.result())
+    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    _computing[key] = future
+    try:
+        value = await compute()
+    except BaseException:
+        future.cancel()
+        raise
+    finally:
+        if _computing.get(key) is future:
+            del _computing[key]
+    future.set_result(value)
+    _kept[key] = (value, now, next_midnight(now))
+    while len(_kept) > MAX_ENTRIES:
+        _kept.popitem(last=False)
+    return value
 
 
 async def until_deadline(now: dt.datetime) -> dt.datetime | None:

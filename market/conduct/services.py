@@ -14,7 +14,7 @@ from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
-from market import clock, exports
+from market import clock, exports, listcache
 from market.accounts.models import User
 from market.audit.services import record
 from market.conduct.models import (
@@ -435,7 +435,9 @@ async def version_shares(at: dt.datetime | None = None) -> list[tuple[str, int, 
     """(version label, vendors whose valid signature is of it, all vendors), newest first."""
     if at is None:
         await current_standings()
-        counts = Counter(await search.kept("standing: vendors per version", _version_counts))
+        counts = Counter(
+            await listcache.kept("vendors", "standing: vendors per version", _version_counts)
+        )
     else:
         counts = Counter(r.standing.signed_version or "" for r in await register(at=at))
     total = sum(counts.values())
@@ -467,7 +469,7 @@ async def pending_signatures(limit: int | None = None) -> list[Signature]:
 
     # Of the vendor lists' tables: the ids are kept for their version (100,000 vendors on
     # PostgreSQL: the anti-join takes 50-100 ms), the rows are read afresh.
-    ids = list(await search.kept(f"conduct: {sql}", pending_ids))
+    ids = list(await listcache.kept("vendors", f"conduct: {sql}", pending_ids))
     found = Signature.filter(id__in=ids).select_related("vendor", "version", "user")
     rows = {s.id: s for s in await found} if ids else {}
     return [rows[i] for i in ids]
@@ -477,8 +479,8 @@ async def pending_count() -> int:
     """Signatures without a first decision: every signature less every first decision (one
     per signature at most, by the unique stage), two counts in one statement instead of the
     signatures filtered against the decisions (100,000 vendors: 20-40 ms, was 110-230).
-    Both tables are of the vendor lists: kept for their version (market.vendors.search.kept)."""
-    return await search.kept("conduct: pending signatures", _pending_count)
+    Both tables are of the vendor lists: kept for their version (market.listcache.kept)."""
+    return await listcache.kept("vendors", "conduct: pending signatures", _pending_count)
 
 
 async def _pending_count() -> int:

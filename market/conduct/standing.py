@@ -22,11 +22,10 @@ from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
-from market import clock
+from market import clock, listcache
 from market.conduct.models import ConductVersion, Signature, SignatureDecision, VendorStanding
 from market.conduct.states import REGISTER_STATUS, State, decide_many
 from market.orm import column
-from market.vendors import search
 from market.vendors.models import Vendor
 
 UPDATE_FIELDS = [
@@ -103,7 +102,7 @@ async def current(at: dt.datetime | None = None) -> None:
             "vendor_id", flat=True
         )
     )
-    missing = await search.kept("standing: vendors without a row", _missing)
+    missing = await listcache.kept("vendors", "standing: vendors without a row", _missing)
     ids = [int(i) for i in [*due, *missing]]
     if ids:
         await refresh(ids, at)
@@ -177,7 +176,7 @@ async def state_counts() -> dict[str, int]:
     vendors on PostgreSQL: 110-170 ms against 60-90 ms for both queries). Both read the
     standing and vendor rows alone: kept for the vendor lists' version."""
     await current()
-    return dict(await search.kept("standing: vendors per state", _state_counts))
+    return dict(await listcache.kept("vendors", "standing: vendors per state", _state_counts))
 
 
 async def _state_counts() -> dict[str, int]:

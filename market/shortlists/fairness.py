@@ -14,9 +14,9 @@ from typing import Any
 
 from tortoise import connections
 
+from market import listcache
 from market.conduct.standing import current as current_standings
 from market.shortlists.services import EXPOSURE_DEPTH
-from market.vendors import search
 from market.vendors.models import SIZE_CLASSES, SME_CLASSES, Vendor
 from matching.inequality import gini
 
@@ -83,7 +83,7 @@ async def _by_size(source: str) -> Counter[str]:
 
 async def _pool() -> tuple[Counter[str], int]:
     """The pool per size class and every registered vendor: the vendor rows and their standing
-    alone, so kept per process for the vendor lists' version (market.vendors.search.kept).
+    alone, so kept per process for the vendor lists' version (market.listcache.kept).
     Grouping the pool reads every vendor row (100,000 vendors on PostgreSQL: 150-350 ms)."""
     return await _by_size(_SOURCES["vendors"]), await Vendor.all().count()
 
@@ -91,7 +91,9 @@ async def _pool() -> tuple[Counter[str], int]:
 async def report() -> Report:
     """Counted and summed in SQL (a few grouped queries, whatever the number of vendors)."""
     await current_standings()  # the pool: eligible today, from the stored standing
-    pool, registered = await search.kept("fairness: the pool by size, registered", _pool)
+    pool, registered = await listcache.kept(
+        "vendors", "fairness: the pool by size, registered", _pool
+    )
     counts = {"vendors": pool}
     counts |= {
         kind: await _by_size(source) for kind, source in _SOURCES.items() if kind != "vendors"

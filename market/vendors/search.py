@@ -16,18 +16,14 @@ prefix of its word).
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
 import re
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from tortoise import connections
 from tortoise.expressions import Q, RawSQL
 from tortoise.queryset import QuerySet
 
-from market import clock, listcache
+from market import listcache
 
 # PostgreSQL's tsearch_data/danish.stop (the Snowball list).
 STOP_WORDS = frozenset(
@@ -246,66 +242,18 @@ def matching(q: str) -> Q | None:
     return None if sql is None else Q(id__in=RawSQL(f"({sql})"))
 
 
-# --- vendor figures kept per process (the counts of searches) ---------------------------------
-
-T = TypeVar("T")
-MAX_KEPT = 1000
-# (what, the vendors' list version) -> (value, computed at, holds until)
-_kept: OrderedDict[tuple[str, int], tuple[Any, dt.datetime, dt.datetime]] = OrderedDict()
-# Computations under way: a request that needs the same figure meanwhile waits for it.
-_computing: dict[tuple[str, int], asyncio.Future[Any]] = {}
-
-
-def clear_kept() -> None:
-    _kept.clear()
-    _computing.clear()
-
-
-async def kept(what: str, compute: Callable[[], Awaitable[T]]) -> T:
-    """`compute()`, kept per process while the vendor lists' version (market.listcache: every
-    write of a vendor, its profile, references, competencies or Code of Conduct standing gives
-    it a new value) is unchanged, until the next local midnight at the latest. Only for what
-    reads nothing but those tables (and does not depend on who asks); `what` names it whole."""
-    version = await listcache.version("vendors")  # read before computing, as the lists do
-    now = clock.now()
-    key = (what, version)
-    found = _kept.get(key)
-    if found is not None and found[1] <= now < found[2]:
-        _kept.move_to_end(key)
-        return cast("T", found[0])
-    under_way = _computing.get(key)
-    if under_way is not None and under_way.get_loop() is asyncio.get_running_loop():
-        # Several requests for the same figure at once compute it once; if the computing
-        # request fails or is cancelled (its client left), each waiter computes it itself.
-        await asyncio.wait([under_way])
-        if not under_way.cancelled():
-            return cast("T", under_way.result())
-    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-    _computing[key] = future
-    try:
-        value = await compute()
-    except BaseException:
-        future.cancel()
-        raise
-    finally:
-        if _computing.get(key) is future:
-            del _computing[key]
-    future.set_result(value)
-    _kept[key] = (value, now, listcache.next_midnight(now))
-    while len(_kept) > MAX_KEPT:
-        _kept.popitem(last=False)
-    return value
+# --- the counts of searches, kept per process ---------------------------------------------
 
 
 async def count(query: QuerySet[Any]) -> int:
-    """The number of vendors a searched list query finds: exact, and kept (see `kept`).
+    """The number of vendors a searched list query finds: exact, and kept (`listcache.kept`).
 
     A search for a word in most profiles matches most vendors: counting them reads the whole
     search table (100,000 vendors on PostgreSQL: 170 MB, 250-450 ms), while the page of them
     takes a millisecond (walked in name order). The count does not depend on who asks, so
     each process counts a search once per version of the lists, whoever asked first; the
     page itself is built afresh for every request."""
-    return await kept(query.count().sql(params_inline=True), query.count)
+    return await listcache.kept("vendors", query.count().sql(params_inline=True), query.count)
 
 
 # --- the schema: tables, index and triggers ------------------------------------------------

@@ -8,10 +8,9 @@ import datetime as dt
 
 import pytest
 
-from market import clock
+from market import clock, listcache
 from market.competencies import directory
 from market.competencies.models import VendorReference
-from market.vendors import search
 from market.vendors.models import Vendor
 from market.vendors.search import stem, terms
 from tests import factories
@@ -137,7 +136,7 @@ async def test_a_searchs_total_follows_every_write_whoever_asks(client) -> None:
 async def test_a_count_asked_for_by_many_at_once_is_computed_once(client) -> None:
     """Many requests arriving together for a count of every vendor run it once; when that
     computation fails, the others compute it themselves instead of failing with it."""
-    search.clear_kept()
+    listcache.clear()
     calls = []
     release = asyncio.Event()
 
@@ -146,22 +145,24 @@ async def test_a_count_asked_for_by_many_at_once_is_computed_once(client) -> Non
         await release.wait()
         return 41 + len(calls)
 
-    waiting = [asyncio.create_task(search.kept("every vendor", slow_count)) for _ in range(5)]
+    waiting = [
+        asyncio.create_task(listcache.kept("vendors", "every vendor", slow_count)) for _ in range(5)
+    ]
     await asyncio.sleep(0.05)
     release.set()
     assert await asyncio.gather(*waiting) == [42] * 5
     assert len(calls) == 1
 
-    search.clear_kept()
+    listcache.clear()
     release.clear()
 
     async def failing() -> int:
         await release.wait()
         raise RuntimeError("the database went away")
 
-    first = asyncio.create_task(search.kept("another count", failing))
+    first = asyncio.create_task(listcache.kept("vendors", "another count", failing))
     await asyncio.sleep(0.01)
-    second = asyncio.create_task(search.kept("another count", slow_count))
+    second = asyncio.create_task(listcache.kept("vendors", "another count", slow_count))
     await asyncio.sleep(0.01)
     release.set()
     with pytest.raises(RuntimeError):
