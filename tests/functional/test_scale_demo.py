@@ -4,8 +4,6 @@ stopped: the market it ends with is the one a single run makes."""
 from __future__ import annotations
 
 import asyncio
-import os
-import secrets
 import sqlite3
 from pathlib import Path
 
@@ -30,8 +28,7 @@ from tests import factories
 from tests import factories_competencies as fcomp
 from tests import factories_conduct as fc
 from tests import factories_tasks as ft
-from tests.functional.test_backup import BASE, _admin
-from tests.functional.test_backup import _run as _market
+from tests.commands import command_env, run_market, throwaway_databases
 
 
 async def _scale_counts() -> dict[str, int]:
@@ -145,29 +142,16 @@ async def _counts(url: str) -> dict[str, int]:
 
 @pytest.mark.slow
 async def test_the_demo_command_runs_again_and_adds_what_is_missing(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "MARKET_VAR_DIR": str(tmp_path),
-        "ARGON2_PROFILE": "fast",
-        "SECRET_KEY": "scale-demo-test-" + "s" * 32,
-    }
-    env.pop("REDIS_URL", None)
-    name = ""
-    if not BASE or is_sqlite(BASE):
-        url = f"sqlite://{tmp_path}/scale.db"
-    else:
-        name = f"market_scale_{secrets.token_hex(3)}"
-        await _admin(f'CREATE DATABASE "{name}"')
-        url = f"{BASE.rsplit('/', 1)[0]}/{name}"
-    env["DATABASE_URL"] = url
-    try:
-        await asyncio.to_thread(_market, env, "migrate")
-        first = await asyncio.to_thread(_market, env, "demo", "--vendors", "20", "--tasks", "4")
+    env = command_env(tmp_path, "scale-demo-test")
+    async with throwaway_databases(tmp_path, "scale", 1) as (url,):
+        env["DATABASE_URL"] = url
+        await asyncio.to_thread(run_market, env, "migrate")
+        first = await asyncio.to_thread(run_market, env, "demo", "--vendors", "20", "--tasks", "4")
         assert "scale: 20 vendors added (20 in all)" in first
         counts = await _counts(url)
         assert counts["scale vendors"] == 20 and counts["scale tasks"] == 4
 
-        again = await asyncio.to_thread(_market, env, "demo", "--vendors", "30", "--tasks", "6")
+        again = await asyncio.to_thread(run_market, env, "demo", "--vendors", "30", "--tasks", "6")
         assert "scale: 10 vendors added (30 in all)" in again
         assert "scale: 2 tasks added (6 in all)" in again
         assert "contributions: demo commits already present" in again
@@ -177,6 +161,3 @@ async def test_the_demo_command_runs_again_and_adds_what_is_missing(tmp_path: Pa
             "scale tasks": 6,
             "users": counts["users"] + 10,
         }  # the ordinary demo added nothing twice, and ranked no scale task
-    finally:
-        if name:
-            await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
