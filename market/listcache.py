@@ -53,6 +53,9 @@ GROUPS = {
         "conduct_signature_decision",
         "conduct_vendor_standing",
     ),
+    # The taxonomy alone (labels, parents, the product list) for what reads nothing else: it
+    # changes seldom, so what is kept for it outlives the vendors' frequent writes.
+    "taxonomy": ("competency",),
 }
 MARKER = "pm-csrf-marker-9f2c41d7"
 CHANNEL = "list_version"

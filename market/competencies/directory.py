@@ -19,7 +19,7 @@ from market.competencies.services import (
 from market.conduct.standing import count as count_standings
 from market.conduct.standing import current as current_standings
 from market.conduct.standing import page_of
-from market.conduct.states import eligibility_many
+from market.conduct.states import eligibility_many, eligibility_of
 from market.errors import ValidationFailed
 from market.i18n import gettext as _
 from market.vendors import search as vendor_search
@@ -122,8 +122,11 @@ async def search(
         total = await vendor_search.count(vendors)
     else:  # counted on the narrow standing table, or all vendors
         total = await (count_standings(eligible=True) if query.eligible else Vendor.all().count())
-    window = await page_of(vendors, page, per_page)
-    eligibility = await eligibility_for([v.id for v in window], at)
+    kept = ""  # one of few queries (checked kind and size, no text or codes): ids kept
+    if text is None and not query.code.strip() and not query.product.strip():
+        kept = f"directory kind={query.kind} size={query.size_class} eligible={query.eligible}"
+    window = await page_of(vendors, page, per_page, kept=kept)
+    eligibility: dict[int, Any] = await eligibility_of(window, at or clock.now())
     entries = await _entries(window, eligibility)
     return entries, total
 

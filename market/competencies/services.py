@@ -10,7 +10,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
-from market import clock
+from market import clock, listcache
 from market.accounts.models import User
 from market.audit.services import record
 from market.competencies.models import (
@@ -87,7 +87,12 @@ async def unknown_codes(codes: Iterable[str], *, keep: Iterable[str] = ()) -> li
 
 
 async def parent_map() -> dict[str, str]:
-    """{code: parent code} for every code of the taxonomy that has a parent."""
+    """{code: parent code} for every code of the taxonomy that has a parent (kept per process
+    while the taxonomy is unchanged: a copy, so a caller may change it)."""
+    return dict(await listcache.kept("taxonomy", "parents", _parents))
+
+
+async def _parents() -> dict[str, str]:
     rows = await Competency.exclude(parent="").values_list("code", "parent")
     return {str(code): str(parent) for code, parent in rows}
 
@@ -122,10 +127,32 @@ async def get_competency(code: str) -> Competency | None:
 
 
 async def competencies_by_code(codes: Iterable[str]) -> dict[str, Competency]:
-    wanted = list({normalise_code(c) for c in codes})
+    """The taxonomy's entries for these codes (retired ones too), for labels: read from the
+    whole taxonomy kept per process while it is unchanged (a few hundred rows), so a page
+    of vendors with a hundred codes costs no query. The entries are shared: read, never
+    change them (the taxonomy desk reads and writes its own rows)."""
+    wanted = {normalise_code(c) for c in codes}
     if not wanted:
         return {}
-    return {c.code: c for c in await Competency.filter(code__in=wanted)}
+    every = await listcache.kept("taxonomy", "entries by code", _every_competency)
+    return {code: every[code] for code in wanted if code in every}
+
+
+async def _every_competency() -> dict[str, Competency]:
+    return {c.code: c for c in await Competency.all()}
+
+
+async def product_list() -> list[Competency]:
+    """The products in use (not retired), in the taxonomy's order, kept like the labels."""
+    return list(await listcache.kept("taxonomy", "products", _products))
+
+
+async def _products() -> list[Competency]:
+    return list(
+        await Competency.filter(kind="product", retired_at__isnull=True).order_by(
+            "level", "kind", "sort", "code"
+        )
+    )
 
 
 async def labels_for(codes: Iterable[str]) -> dict[str, str]:

@@ -208,7 +208,7 @@ async def directory(request: Request) -> Response:
         entries, total = await directory_service.search(query, page=page, per_page=per_page)
     except DomainError as exc:  # a query string, not a form: the list is empty, the error shown
         entries, total, errors, status = [], 0, exc.fields, exc.status
-    products, _total = await services.search_taxonomy(kind="product", per_page=200)
+    products = await services.product_list()
     filters = {k: v for k, v in vars(query).items() if v}
     if query.eligible:
         filters["eligible"] = "1"

@@ -397,7 +397,9 @@ async def register_page(
     total = await (
         search.count(query) if q.strip() else count_standings(state=state, status=status)
     )
-    vendors = await standing_page(query, page, per_page)
+    known = state if state in State.ALL else ""
+    kept = "" if q.strip() else f"register state={known} status={status}"
+    vendors = await standing_page(query, page, per_page, kept=kept)
     found = await standings(vendors)
     await _load_signers(found.values())
     return [RegisterRow(v, found[v.id]) for v in vendors], total

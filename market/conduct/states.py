@@ -307,7 +307,14 @@ async def eligibility_many(
     vendor_ids: Iterable[int], at: dt.datetime | None = None
 ) -> dict[int, Eligibility]:
     """`eligibility` for many vendors at once (unknown ids are left out)."""
-    vendors = list(await Vendor.filter(id__in=list(vendor_ids)))
+    return await eligibility_of(list(await Vendor.filter(id__in=list(vendor_ids))), at)
+
+
+async def eligibility_of(
+    vendors: Sequence[Vendor], at: dt.datetime | None = None
+) -> dict[int, Eligibility]:
+    """`eligibility_many` for vendors read in this request already (a page's own rows: their
+    suspension is as fresh as the page)."""
     found = await standings(vendors, at)
     return {
         vid: Eligibility(s.eligible, s.state, s.reasons, tuple(s.reason_codes))

@@ -218,7 +218,8 @@ async def public_register(
     else:
         total = await count_standings(eligible=True)
     order = REGISTER_ORDERS.get(sort, REGISTER_ORDERS["name"])
-    vendors = await standing_page(eligible, page, per_page, order)
+    kept = "" if words.isdigit() or matched is not None else "public register"
+    vendors = await standing_page(eligible, page, per_page, order, kept=kept)
     found = await standings(vendors)
     items = []
     for vendor in vendors:

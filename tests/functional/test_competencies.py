@@ -383,3 +383,25 @@ async def test_staff_can_filter_the_directory_to_eligible_vendors(client) -> Non
     assert "Usigneret ApS" in everyone.text
     eligible = await client.get("/directory", params={"q": "Usigneret", "eligible": "1"})
     assert "Usigneret ApS" not in eligible.text
+
+
+async def test_a_renamed_code_shows_at_once_on_the_directory_and_its_filters(client) -> None:
+    # Labels and the product list are kept per process while the taxonomy is unchanged: a
+    # rename (the taxonomy's own version) shows on the next page, whoever asks.
+    await fc.taxonomy()
+    vendor, admin = await fc.vendor("Omdøbt Kode ApS")
+    await _put(client, vendor.id, await factories.bearer(client, admin), fc.profile_body())
+    await factories.login(client, await factories.user("coordinator"))
+    before = await client.get("/directory", params={"q": "Omdøbt"})
+    assert "Omdøbt Kode ApS" in before.text and "Formularer &amp; Co" not in before.text
+    await services.rename_code(
+        "os2:os2forms",
+        CodeLabels(label_da="Formularer & Co", label_en="Formularer & Co"),
+        actor=await factories.user("secretariat"),
+    )
+    after = await client.get("/directory", params={"q": "Omdøbt"})
+    # In the vendor's competencies and among the product filter's options, escaped.
+    assert after.text.count("Formularer &amp; Co") >= 2
+    assert "Formularer & Co" not in after.text
+    labels = await services.labels_for(["os2:os2forms", "no:such-code"])
+    assert labels == {"os2:os2forms": "Formularer & Co", "no:such-code": "no:such-code"}
