@@ -472,8 +472,14 @@ async def pending_signatures(limit: int | None = None) -> list[Signature]:
     # Of the vendor lists' tables: the ids are kept for their version (100,000 vendors on
     # PostgreSQL: the anti-join takes 50-100 ms), the rows are read afresh.
     ids = list(await listcache.kept("vendors", f"conduct: {sql}", pending_ids))
-    found = Signature.filter(id__in=ids).select_related("vendor", "version", "user")
-    rows = {s.id: s for s in await found} if ids else {}
+    if not ids:
+        return []
+    # The versions apart: joined, each row carried its version's whole text (a few, large).
+    rows = {s.id: s for s in await Signature.filter(id__in=ids).select_related("vendor", "user")}
+    version_ids = {s.version_id for s in rows.values()}
+    versions = {v.id: v for v in await ConductVersion.filter(id__in=list(version_ids))}
+    for signature in rows.values():
+        signature.version = versions[signature.version_id]
     return [rows[i] for i in ids]
 
 

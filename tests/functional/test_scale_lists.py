@@ -7,7 +7,7 @@ import datetime as dt
 
 from market import clock
 from market.conduct import services as conduct
-from market.conduct.models import Decision, VendorStanding
+from market.conduct.models import Decision, Signature, VendorStanding
 from market.conduct.states import standings
 from market.vendors import services as vendors
 from market.vendors.models import Vendor
@@ -162,3 +162,23 @@ async def test_a_deep_page_of_a_kept_list_follows_every_write_at_once(client) ->
     await factories.login(client, secretariat)
     page = await client.get("/secretariat/vendors?state=active")
     assert "Side Z ApS" in page.text and "Side D ApS" not in page.text
+
+
+async def test_the_desk_names_each_pending_signatures_version_and_flags_another_text(
+    client,
+) -> None:
+    # The desk reads the versions apart from the signatures (not joined, text and all, to
+    # every row): each row still names its own version, and a signed text that is not the
+    # version's is flagged.
+    v1 = await fc.version_1()
+    v2 = await fc.version("2.0", effective_from=clock.today() + dt.timedelta(days=30))
+    first, admin = await fc.vendor(name="Første Underskriver ApS")
+    await fc.signed(first, admin, v1, countersign=False)
+    second, admin = await fc.vendor(name="Anden Underskriver ApS")
+    other = await fc.signed(second, admin, v2, countersign=False)
+    await Signature.filter(id=other).update(sha256="0" * 64)  # not the text of version 2.0
+    await factories.login(client, await factories.user("secretariat"))
+    desk = (await client.get("/secretariat/conduct")).text
+    rows = {name: desk[desk.index(name) :].split("</tr>")[0] for name in ("Første", "Anden")}
+    assert f"<td>{v1.label}</td>" in rows["Første"] and "⚠" not in rows["Første"]
+    assert "<td>2.0 ⚠</td>" in rows["Anden"]
