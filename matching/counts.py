@@ -1,119 +1,340 @@
-"""Every vendor's hashed term counts, stored in row segments of two bytes per stored term.
+"""Every vendor's hashed term counts, stored in row segments of about 1.6 bytes per term.
 
 The counts (vendors x text columns, uint8, capped at 255) are kept column by column (CSC) in
-segments of at most `SEGMENT_ROWS` vendors. Inside a segment a stored term is one uint16: the
-vendor's row within the segment (13 bits) and its count (3 bits); a count of 7 or more is
-marked 7 and kept exactly in the segment's small overflow table. So a stored term takes two
-bytes instead of five (int32 row number and uint8 count), and an update rebuilds only the
-segments it touches. Nothing is approximated: `to_csc` gives back the exact counts.
+segments of at most `SEGMENT_ROWS` (8,192) vendors. Inside a segment a stored term (an entry)
+is kept in three parts, none of them approximated (`to_csc` gives back the exact counts):
+
+- `low`: the low 8 bits of its row within the segment, one byte per entry;
+- `high`: the rows' high bits, coded per column in unary: a segment of `buckets` groups of 256
+  rows gives every column `entries + buckets` bits, starting at bit
+  `column start + buckets * column`: for each bucket in turn, a one per entry in it and a zero
+  to close it (so an entry's bucket is the number of zeros before its one);
+- `tally`: its count in two bits (four entries a byte): count - 1 up to 3, and 3 for counts of
+  4 or more, whose exact counts are in the segment's small overflow table (`big_at`, the
+  entries' positions, and `big_counts`).
+
+Entries are in column order and, within a column, in row order; the column starts are a full
+offset every 8 columns (`marks`) and a uint16 from it per column (`offsets`). So the 2,279
+character n-grams and 857 words of a realistic vendor take about 1.6 bytes each (1 + 0.25 + the
+unary bits + the overflow) and 2.5 bytes a column per segment, where two bytes per term (a
+13-bit row and a 3-bit count) and four bytes a column were kept before; an update rebuilds
+only the segments it touches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 SEGMENT_ROWS = 8192  # rows per segment at most: a row within a segment takes 13 bits
-ROW_SHIFT = 3
-COUNT_MASK = 7  # a stored 7 means "7 or more": the exact count is in the overflow table
-NORM_ROWS = 2048  # rows summed at once by `block_norms`
+ROW_LIMIT = 8192  # what the encoding itself holds (32 buckets of 256 rows)
+LOW_BITS = 8
+BUCKET_ROWS = 1 << LOW_BITS
+MARK_SHIFT = 3  # a full column start every 8 columns; the others as uint16 from it
+MARK_EVERY = 1 << MARK_SHIFT
+BIG = 3  # a tally of 3 means "4 or more": the exact count is in the overflow table
+PIECE_ENTRIES = 1 << 20  # entries decoded or encoded at once by whole-segment passes
+PIECE_COLUMNS = 1 << 15  # columns decoded at once by whole-segment passes
 
 # Sublinear term frequency (1 + log count) by count; counts are stored as uint8 (capped at 255).
 SUBLINEAR = np.concatenate([[0.0], 1.0 + np.log(np.arange(1, 256))]).astype(np.float32)
 
 
+def _ranges(starts: np.ndarray, lengths: np.ndarray, total: int) -> np.ndarray:
+    """The positions start, start + 1, ..., start + length - 1 of every range, in order."""
+    ends = np.cumsum(lengths)
+    positions = np.arange(total, dtype=np.int64)
+    positions += np.repeat(starts - (ends - lengths), lengths)
+    return positions
+
+
+def _pack_tally(values: np.ndarray) -> np.ndarray:
+    """Values 0..3, four to a byte (the first in the low bits)."""
+    padded = np.zeros((len(values) + 3) // 4 * 4, dtype=np.uint8)
+    padded[: len(values)] = values
+    quads = padded.reshape(-1, 4)
+    packed: np.ndarray = quads[:, 0] | (quads[:, 1] << 2) | (quads[:, 2] << 4) | (quads[:, 3] << 6)
+    return packed
+
+
+# Masks keeping a byte's bits from bit i on, and up to bit i.
+_HEAD_MASK = np.asarray([(0xFF << i) & 0xFF for i in range(8)], dtype=np.uint8)
+_TAIL_MASK = np.asarray([0xFF >> (7 - i) for i in range(8)], dtype=np.uint8)
+
+
+def _read_tally(tally: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    shift = (positions.astype(np.uint8) & 3) << 1
+    values: np.ndarray = (tally[positions >> 2] >> shift) & 3
+    return values
+
+
+def _or_bits(target: np.ndarray, at: int, bits: np.ndarray) -> None:
+    """OR a little-bit-order stream into `target` from bit `at` on (its padding bits are 0)."""
+    first, shift = at >> 3, at & 7
+    size = min(len(bits), len(target) - first)
+    if shift == 0:
+        target[first : first + size] |= bits[:size]
+        return
+    target[first : first + size] |= bits[:size] << np.uint8(shift)
+    size = min(len(bits), len(target) - first - 1)
+    target[first + 1 : first + 1 + size] |= bits[:size] >> np.uint8(8 - shift)
+
+
+def _offset_type(largest: int) -> type:
+    return np.int32 if largest < np.iinfo(np.int32).max else np.int64
+
+
+def _split_starts(indptr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(marks, offsets): the column starts as a full start every 8 columns and uint16 from it."""
+    indptr = np.asarray(indptr, dtype=np.int64)
+    marks = indptr[::MARK_EVERY]
+    offsets = indptr - np.repeat(marks, MARK_EVERY)[: len(indptr)]
+    if len(offsets) and int(offsets.max()) > np.iinfo(np.uint16).max:
+        raise ValueError("more than 65,535 entries in 7 columns of a segment")
+    return marks.astype(_offset_type(int(indptr[-1]))), offsets.astype(np.uint16)
+
+
 @dataclass
 class Segment:
-    """Up to `SEGMENT_ROWS` consecutive rows of the count matrix."""
+    """Up to `SEGMENT_ROWS` consecutive rows of the count matrix (see the module docstring)."""
 
     rows: int
-    indptr: np.ndarray  # int32 or int64, one entry per column + 1
-    codes: np.ndarray  # uint16: row within the segment << 3 | min(count, 7); rows sorted per column
-    big_keys: np.ndarray  # int64 column * SEGMENT_ROWS + row, sorted: the entries marked 7
+    marks: np.ndarray  # int32 or int64: the start of every 8th column (and of the end)
+    offsets: np.ndarray  # uint16, one per column + 1: its start less its mark
+    low: np.ndarray  # uint8 per entry: the row within the segment & 255
+    high: np.ndarray  # uint8: the unary bucket bits of every column, little bit order
+    tally: np.ndarray  # uint8: four 2-bit (count - 1) values a byte, 3 for 4 or more
+    big_at: np.ndarray  # int32 or int64: sorted positions of the entries of count 4 or more
     big_counts: np.ndarray  # uint8: their exact counts
+
+    @property
+    def columns(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def buckets(self) -> int:
+        """Groups of 256 rows the unary code of each column counts through (at least one)."""
+        return (max(self.rows, 1) + BUCKET_ROWS - 1) // BUCKET_ROWS
+
+    @property
+    def nnz(self) -> int:
+        return len(self.low)
+
+    def starts(self, columns: np.ndarray) -> np.ndarray:
+        """The first entry of each given column (or the end, for `self.columns`), as int64."""
+        columns = np.asarray(columns, dtype=np.int64)
+        starts: np.ndarray = self.marks[columns >> MARK_SHIFT].astype(np.int64)
+        starts += self.offsets[columns]
+        return starts
+
+    def indptr(self) -> np.ndarray:
+        """Every column's start and the end, as int64 (a CSC matrix's indptr)."""
+        full = np.repeat(self.marks.astype(np.int64), MARK_EVERY)[: len(self.offsets)]
+        full += self.offsets
+        return full
+
+    @classmethod
+    def encode(
+        cls, rows: int, indptr: np.ndarray, local: np.ndarray, counts: np.ndarray
+    ) -> Segment:
+        """A segment from CSC arrays: column starts, rows within the segment (sorted within
+        each column) and counts (1..255). Encoded a million entries at a time."""
+        if rows > min(SEGMENT_ROWS, ROW_LIMIT):
+            raise ValueError(f"a segment holds at most {SEGMENT_ROWS} rows, not {rows}")
+        indptr = np.asarray(indptr, dtype=np.int64)
+        nnz, columns = int(indptr[-1]), len(indptr) - 1
+        buckets = (max(rows, 1) + BUCKET_ROWS - 1) // BUCKET_ROWS
+        marks, offsets = _split_starts(indptr)
+        low = np.empty(nnz, dtype=np.uint8)
+        tally = np.empty((nnz + 3) // 4, dtype=np.uint8)
+        high = np.zeros((nnz + buckets * columns + 7) // 8, dtype=np.uint8)
+        big: list[np.ndarray] = []
+        for first in range(0, nnz, PIECE_ENTRIES):  # a multiple of 4 and of 8
+            last = min(first + PIECE_ENTRIES, nnz)
+            rows_here = np.asarray(local[first:last], dtype=np.int64)
+            counts_here = np.asarray(counts[first:last], dtype=np.uint8)
+            low[first:last] = rows_here & (BUCKET_ROWS - 1)
+            # count - 1, or 3 for a count of 4 or more or of 0 (uint8: 0 - 1 is 255)
+            tallies = np.minimum(counts_here - np.uint8(1), np.uint8(BIG))
+            tally[first // 4 : (last + 3) // 4] = _pack_tally(tallies)
+            big.append(np.flatnonzero(tallies == BIG) + first)
+            # Entry k of column c in bucket h is the one at bit k + buckets * c + h (the
+            # positions increase with k): set them a byte at a time.
+            entries = np.arange(first, last, dtype=np.int64)
+            column_of = np.searchsorted(indptr, entries, side="right") - 1
+            bits = entries + buckets * column_of + (rows_here >> LOW_BITS)
+            del entries, column_of, rows_here
+            byte = bits >> 3
+            value = (np.uint8(1) << (bits & 7).astype(np.uint8)).astype(np.uint8)
+            firsts = np.flatnonzero(np.concatenate([[True], byte[1:] != byte[:-1]]))
+            high[byte[firsts]] |= np.add.reduceat(value, firsts).astype(np.uint8)
+        big_at = np.concatenate(big) if big else np.zeros(0, dtype=np.int64)
+        return cls(
+            rows=rows,
+            marks=marks,
+            offsets=offsets,
+            low=low,
+            high=high,
+            tally=tally,
+            big_at=big_at.astype(_offset_type(nnz)),
+            big_counts=np.asarray(counts, dtype=np.uint8)[big_at]
+            if len(big_at)
+            else np.zeros(0, dtype=np.uint8),
+        )
 
     @classmethod
     def from_csc(cls, matrix: sp.csc_matrix) -> Segment:
         """A segment from a CSC matrix of uint8 counts with at most `SEGMENT_ROWS` rows."""
-        rows = matrix.shape[0]
-        if rows > SEGMENT_ROWS:
-            raise ValueError(f"a segment holds at most {SEGMENT_ROWS} rows, not {rows}")
         matrix = matrix.tocsc()
         matrix.sum_duplicates()
         matrix.sort_indices()
-        counts = np.asarray(matrix.data, dtype=np.uint8)
-        codes = np.asarray(matrix.indices, dtype=np.uint16)  # the row within the segment
-        big = np.flatnonzero(counts >= COUNT_MASK)
-        column_of = np.searchsorted(matrix.indptr, big, side="right") - 1
-        big_keys = column_of.astype(np.int64) * SEGMENT_ROWS + codes[big]
-        codes <<= ROW_SHIFT
-        codes |= np.minimum(counts, COUNT_MASK)
-        indptr = np.asarray(matrix.indptr)
-        indptr = indptr.astype(np.int32 if indptr[-1] < np.iinfo(np.int32).max else np.int64)
-        return cls(rows=rows, indptr=indptr, codes=codes, big_keys=big_keys, big_counts=counts[big])
-
-    @property
-    def columns(self) -> int:
-        return len(self.indptr) - 1
+        return cls.encode(matrix.shape[0], matrix.indptr, matrix.indices, matrix.data)
 
     @classmethod
     def side_by_side(cls, parts: Sequence[Segment]) -> Segment:
-        """One segment of the parts' columns side by side (the parts have the same rows)."""
-        offsets = np.cumsum([0] + [len(p.codes) for p in parts])
-        firsts = np.cumsum([0] + [p.columns for p in parts])
+        """One segment of the parts' columns side by side (the parts have the same rows).
+
+        The parts' unary bits follow one another (a part's bits are its entries plus
+        `buckets` per column), so they are copied shifted, one part at a time."""
+        rows = parts[0].rows if parts else 0
+        if any(p.rows != rows for p in parts):
+            raise ValueError("segments side by side must have the same rows")
+        entries = np.cumsum([0] + [p.nnz for p in parts])
         indptr = np.concatenate(
-            [p.indptr[:-1].astype(np.int64) + o for p, o in zip(parts, offsets, strict=False)]
-            + [np.asarray([offsets[-1]], dtype=np.int64)]
+            [p.indptr()[:-1] + int(e) for p, e in zip(parts, entries, strict=False)]
+            + [np.asarray([entries[-1]], dtype=np.int64)]
         )
-        indptr = indptr.astype(np.int32 if indptr[-1] < np.iinfo(np.int32).max else np.int64)
+        marks, offsets = _split_starts(indptr)
+        nnz = int(entries[-1])
+        buckets = parts[0].buckets if parts else 1
+        # Both bit streams are copied shifted into place (a tally is two bits at 2 * entry).
+        tally = np.zeros((nnz + 3) // 4, dtype=np.uint8)
+        high = np.zeros((nnz + buckets * (len(indptr) - 1) + 7) // 8, dtype=np.uint8)
+        big_at = []
+        at = 0
+        for part, first in zip(parts, entries.tolist(), strict=False):
+            _or_bits(tally, 2 * first, part.tally)
+            _or_bits(high, at, part.high)
+            at += part.nnz + buckets * part.columns
+            big_at.append(part.big_at.astype(np.int64) + first)
         return cls(
-            rows=parts[0].rows if parts else 0,
-            indptr=indptr,
-            codes=np.concatenate([p.codes for p in parts]).astype(np.uint16, copy=False),
-            big_keys=np.concatenate(
-                [p.big_keys + int(f) * SEGMENT_ROWS for p, f in zip(parts, firsts, strict=False)]
-            ).astype(np.int64, copy=False),
-            big_counts=np.concatenate([p.big_counts for p in parts]).astype(np.uint8, copy=False),
+            rows=rows,
+            marks=marks,
+            offsets=offsets,
+            low=np.concatenate([p.low for p in parts]) if parts else np.zeros(0, np.uint8),
+            high=high,
+            tally=tally,
+            big_at=(np.concatenate(big_at) if big_at else np.zeros(0, np.int64)).astype(
+                _offset_type(nnz)
+            ),
+            big_counts=np.concatenate([p.big_counts for p in parts]).astype(np.uint8)
+            if parts
+            else np.zeros(0, np.uint8),
         )
-
-    def counts(self) -> np.ndarray:
-        """The exact uint8 count of every stored entry, in storage order."""
-        counts = (self.codes & COUNT_MASK).astype(np.uint8)
-        counts[counts == COUNT_MASK] = self.big_counts  # same order: both sorted by column, row
-        return counts
-
-    def to_csc(self) -> sp.csc_matrix:
-        local = (self.codes >> ROW_SHIFT).astype(np.int32)
-        return sp.csc_matrix((self.counts(), local, self.indptr), shape=(self.rows, self.columns))
 
     def gather(self, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(row within the segment, exact count, position in `columns`) of every stored entry
-        in the given columns."""
-        starts = self.indptr[columns].astype(np.int64)
-        lengths = self.indptr[columns + 1].astype(np.int64) - starts
+        in the given columns, column by column and, within a column, in row order."""
+        columns = np.asarray(columns, dtype=np.int64)
+        starts = self.starts(columns)
+        lengths = self.starts(columns + 1) - starts
         total = int(lengths.sum())
         if total == 0:
             empty = np.zeros(0, dtype=np.int64)
             return empty, np.zeros(0, dtype=np.uint8), empty
-        ends = np.cumsum(lengths)
-        positions = np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - lengths), lengths)
-        codes = self.codes[positions]
-        local = (codes >> ROW_SHIFT).astype(np.int64)
-        counts = (codes & COUNT_MASK).astype(np.uint8)
-        which = np.repeat(np.arange(len(columns), dtype=np.int64), lengths)
-        big = np.flatnonzero(counts == COUNT_MASK)
+        positions = _ranges(starts, lengths, total)
+        local = self.low[positions].astype(np.int64)
+        counts = _read_tally(self.tally, positions)
+        big = np.flatnonzero(counts == BIG)
+        counts += 1
         if len(big):
-            keys = columns[which[big]].astype(np.int64) * SEGMENT_ROWS + local[big]
-            counts[big] = self.big_counts[np.searchsorted(self.big_keys, keys)]
+            wanted = positions[big].astype(self.big_at.dtype)  # no copy of the table to search
+            counts[big] = self.big_counts[np.searchsorted(self.big_at, wanted)]
+        del positions
+        which = np.repeat(np.arange(len(columns), dtype=np.int64), lengths)
+        buckets = self.buckets
+        if buckets > 1:
+            local |= self._buckets(columns, starts, lengths, total, which) << LOW_BITS
         return local, counts, which
+
+    def _buckets(
+        self,
+        columns: np.ndarray,
+        starts: np.ndarray,
+        lengths: np.ndarray,
+        total: int,
+        which: np.ndarray,
+    ) -> np.ndarray:
+        """The bucket (row >> 8) of every entry of the given columns, from the unary bits.
+
+        The bytes holding each column's bits are gathered, the bits before and after the
+        column's own masked off, and all unpacked at once: the k-th one is then the k-th
+        entry, and its bucket is the number of zeros before it in its column."""
+        buckets = self.buckets
+        first = starts + buckets * columns  # each column's first bit
+        last = first + lengths + buckets - 1  # and its last
+        lengths_in_bytes = (last >> 3) - (first >> 3) + 1
+        ends = np.cumsum(lengths_in_bytes)
+        gathered = self.high[_ranges(first >> 3, lengths_in_bytes, int(ends[-1]))]
+        gathered[ends - lengths_in_bytes] &= _HEAD_MASK[first & 7]
+        gathered[ends - 1] &= _TAIL_MASK[last & 7]
+        ones = np.flatnonzero(np.unpackbits(gathered, bitorder="little").view(bool))
+        # A one's bucket: its bit within its column less the entries before it there.
+        column_bit = 8 * (ends - lengths_in_bytes) + (first & 7)
+        entry = np.cumsum(lengths) - lengths
+        ones -= np.arange(total, dtype=np.int64)
+        ones -= (column_bit - entry)[which]
+        return ones
+
+    def pieces(self, first: int = 0, last: int | None = None) -> Iterator[np.ndarray]:
+        """The columns first..last in runs of at most `PIECE_COLUMNS` columns and (unless one
+        column holds more) `PIECE_ENTRIES` entries, for passes over a whole segment."""
+        last = self.columns if last is None else last
+        indptr = self.indptr()
+        column = first
+        while column < last:
+            end = int(np.searchsorted(indptr, indptr[column] + PIECE_ENTRIES, side="right")) - 1
+            end = min(max(end, column + 1), column + PIECE_COLUMNS, last)
+            yield np.arange(column, end, dtype=np.int64)
+            column = end
+
+    def counts(self) -> np.ndarray:
+        """The exact uint8 count of every stored entry, in storage order."""
+        counts = _read_tally(self.tally, np.arange(self.nnz, dtype=np.int64))
+        counts += 1
+        counts[self.big_at] = self.big_counts
+        return counts
+
+    def to_csc(self) -> sp.csc_matrix:
+        """The segment as a CSC matrix of exact uint8 counts (decoded a piece at a time)."""
+        indptr = self.indptr()
+        local = np.empty(self.nnz, dtype=np.int32)
+        for piece in self.pieces():
+            rows, _, _ = self.gather(piece)
+            local[indptr[piece[0]] : indptr[piece[-1] + 1]] = rows
+        index_type = _offset_type(max(int(indptr[-1]), self.rows))
+        return sp.csc_matrix(
+            (self.counts(), local, indptr.astype(index_type)), shape=(self.rows, self.columns)
+        )
 
     @property
     def nbytes(self) -> int:
         return int(
-            self.indptr.nbytes + self.codes.nbytes + self.big_keys.nbytes + self.big_counts.nbytes
+            sum(
+                a.nbytes
+                for a in (
+                    self.marks,
+                    self.offsets,
+                    self.low,
+                    self.high,
+                    self.tally,
+                    self.big_at,
+                    self.big_counts,
+                )
+            )
         )
 
 
@@ -147,7 +368,7 @@ class TermCounts:
 
     @property
     def nnz(self) -> int:
-        return sum(len(s.codes) for s in self.segments)
+        return sum(s.nnz for s in self.segments)
 
     @property
     def nbytes(self) -> int:
@@ -157,7 +378,7 @@ class TermCounts:
         """Document frequency of every column (stored entries; counts are never zero)."""
         df = np.zeros(self.columns, dtype=np.int64)
         for segment in self.segments:
-            df += np.diff(segment.indptr)
+            df += np.diff(segment.indptr())
         return df
 
     def to_csc(self) -> sp.csc_matrix:
@@ -169,37 +390,30 @@ class TermCounts:
     def block_norms(self, idfs: Sequence[np.ndarray]) -> np.ndarray:
         """Each row's TF-IDF length per block (blocks of equal width, side by side), 1 when 0.
 
-        Summed a few thousand rows at a time within each block of each segment, every row's
-        terms in the same (column) order as one pass over the block would add them, so the
-        lengths are the same to the last bit; the transient is about 12 bytes per stored term
-        of one block of one segment, not 40 bytes per stored term of the segment."""
+        Each block of each segment is decoded a piece of columns at a time; every row's
+        squares are added in column order, each piece's sums starting from the previous
+        piece's (handed to `np.bincount` as the first term of each row), so the lengths are
+        the same to the last bit as one pass over the block would give. The transient is
+        about 40 bytes per entry of one piece (a million entries), not of the segment."""
         n, blocks = self.shape[0], len(idfs)
         width = self.columns // blocks
         norms = np.ones((n, blocks), dtype=np.float32)
         for start, segment in zip(self._starts, self.segments, strict=False):
-            taken = 0
+            rows = np.arange(segment.rows, dtype=np.int64)
             for j, idf in enumerate(idfs):
-                lo = int(segment.indptr[j * width])
-                hi = int(segment.indptr[(j + 1) * width])
-                lengths = np.diff(segment.indptr[j * width : (j + 1) * width + 1])
-                codes = segment.codes[lo:hi]
-                counts = (codes & COUNT_MASK).astype(np.uint8)
-                big = np.flatnonzero(counts == COUNT_MASK)
-                # The exact counts of the entries marked 7: the overflow table is in storage
-                # order, and the blocks are read in storage order.
-                counts[big] = segment.big_counts[taken : taken + len(big)]
-                taken += len(big)
-                weights = SUBLINEAR[counts] * np.repeat(idf, lengths)
-                del counts
-                local = codes >> ROW_SHIFT
-                squares = np.zeros(segment.rows, dtype=np.float64)
-                for part in range(0, segment.rows, NORM_ROWS):
-                    at = np.flatnonzero((local >= part) & (local < part + NORM_ROWS))
-                    squares += np.bincount(
-                        local[at],
-                        weights=weights[at].astype(np.float64) ** 2,
+                squares: np.ndarray = np.zeros(segment.rows, dtype=np.float64)
+                for piece in segment.pieces(j * width, (j + 1) * width):
+                    local, counts, which = segment.gather(piece)
+                    if len(local) == 0:
+                        continue
+                    weights = SUBLINEAR[counts] * idf[piece - j * width][which]
+                    del counts, which
+                    squares = np.bincount(
+                        np.concatenate([rows, local]),
+                        weights=np.concatenate([squares, weights.astype(np.float64) ** 2]),
                         minlength=segment.rows,
                     )
+                    del local, weights
                 length = np.sqrt(squares)
                 length[length == 0] = 1.0
                 norms[start : start + segment.rows, j] = length
@@ -228,27 +442,14 @@ class TermCounts:
             # segment and its weight (sublinear TF times the column's query weight), summed
             # per row block by block. Each (block, row) adds its terms in the same order as
             # one pass over all of them would.
-            indptr = segment.indptr
-            firsts = indptr[columns].astype(np.int64)
-            lengths = indptr[columns + 1].astype(np.int64) - firsts
-            ends = np.cumsum(lengths)
-            total = int(ends[-1]) if len(ends) else 0
-            if total == 0:
+            local, counts, which = segment.gather(columns)
+            if len(local) == 0:
                 continue
-            positions = np.arange(total, dtype=np.int64)
-            positions += np.repeat(firsts - (ends - lengths), lengths)
-            codes = segment.codes[positions]
-            del positions
-            values = SUBLINEAR[codes & COUNT_MASK]
-            values *= np.repeat(weights, lengths)
-            big = np.flatnonzero((codes & COUNT_MASK) == COUNT_MASK)
-            local = codes >> ROW_SHIFT
-            if len(big):  # the exact counts of the entries marked 7
-                which = np.searchsorted(ends, big, side="right")
-                keys = columns[which] * SEGMENT_ROWS + local[big]
-                exact = segment.big_counts[np.searchsorted(segment.big_keys, keys)]
-                values[big] = SUBLINEAR[exact] * weights[which]
-            cut = np.concatenate([[0], ends])[bounds]
+            values = SUBLINEAR[counts]
+            del counts
+            values *= weights[which]
+            cut = np.searchsorted(which, bounds)
+            del which
             for j in range(blocks):
                 if cut[j + 1] > cut[j]:
                     summed[j, start : start + segment.rows] = np.bincount(
@@ -262,47 +463,26 @@ class TermCounts:
     def contains(self, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
         """(len(rows), len(columns)) booleans: is the term of each column stored for each row.
 
-        A binary search in each (row, column) pair's column, every pair of every segment at
-        once (one pass of the loop per halving, not one loop per segment)."""
+        The given columns are decoded in each segment that holds one of the rows, and each
+        (row, column) pair is looked up among them (entries are in column, then row order)."""
         rows = np.asarray(rows, dtype=np.int64)
         columns = np.asarray(columns, dtype=np.int64)
+        found = np.zeros((len(rows), len(columns)), dtype=bool)
         if len(rows) == 0 or len(columns) == 0:
-            return np.zeros((len(rows), len(columns)), dtype=bool)
+            return found
         segment_of = np.searchsorted(self._starts, rows, side="right") - 1
-        order = np.argsort(segment_of, kind="stable")  # each segment's pairs together
-        segment_of = segment_of[order]
         width = len(columns)
-        target = np.repeat(rows[order] - self._starts[segment_of], width)
-        lo = np.empty(len(target), dtype=np.int64)
-        end = np.empty(len(target), dtype=np.int64)
-        spans = []  # (segment, first pair, last pair + 1)
         for k in np.unique(segment_of).tolist():
-            first, last = np.searchsorted(segment_of, [k, k + 1]) * width
-            indptr = self.segments[k].indptr
-            lo[first:last] = np.tile(indptr[columns], (last - first) // width)
-            end[first:last] = np.tile(indptr[columns + 1], (last - first) // width)
-            spans.append((self.segments[k].codes, int(first), int(last)))
-        size = end - lo
-        probe = np.zeros(len(target), dtype=np.uint16)
-
-        def read(positions: np.ndarray) -> None:
-            for codes, first, last in spans:
-                if len(codes):
-                    probe[first:last] = codes[np.minimum(positions[first:last], len(codes) - 1)]
-
-        # The first position in each pair's column whose row is >= the target (rows are
-        # sorted within a column): halve every pair's range at once until all are empty.
-        while size.any():
-            half = size >> 1
-            mid = lo + half
-            read(mid)
-            below = ((probe >> ROW_SHIFT) < target) & (size > 0)
-            lo = np.where(below, mid + 1, lo)
-            size = np.where(below, size - half - 1, half)
-        read(lo)
-        hit = (lo < end) & ((probe >> ROW_SHIFT) == target)
-        found = np.empty((len(rows), width), dtype=bool)
-        found[order] = hit.reshape(len(rows), width)
+            mine = np.flatnonzero(segment_of == k)
+            local, _, which = self.segments[k].gather(columns)
+            keys = which * ROW_LIMIT + local
+            targets = (
+                np.arange(width, dtype=np.int64)[None, :] * ROW_LIMIT
+                + (rows[mine] - self._starts[k])[:, None]
+            ).ravel()
+            at = np.minimum(np.searchsorted(keys, targets), max(len(keys) - 1, 0))
+            hit = keys[at] == targets if len(keys) else np.zeros(len(targets), dtype=bool)
+            found[mine] = hit.reshape(len(mine), width)
         return found
 
     def take(self, new: sp.csr_matrix, source: np.ndarray) -> TermCounts:
@@ -352,33 +532,65 @@ class TermCounts:
         return {
             f"{prefix}_columns": np.asarray([self.columns], dtype=np.int64),
             f"{prefix}_rows": np.asarray([s.rows for s in segments], dtype=np.int64),
-            f"{prefix}_nnz": np.asarray([len(s.codes) for s in segments], dtype=np.int64),
-            f"{prefix}_big": np.asarray([len(s.big_keys) for s in segments], dtype=np.int64),
-            f"{prefix}_indptr": _join([s.indptr.astype(np.int64) for s in segments], np.int64),
-            f"{prefix}_codes": _join([s.codes for s in segments], np.uint16),
-            f"{prefix}_big_keys": _join([s.big_keys for s in segments], np.int64),
+            f"{prefix}_nnz": np.asarray([s.nnz for s in segments], dtype=np.int64),
+            f"{prefix}_big": np.asarray([len(s.big_at) for s in segments], dtype=np.int64),
+            f"{prefix}_marks": _join([s.marks.astype(np.int64) for s in segments], np.int64),
+            f"{prefix}_offsets": _join([s.offsets for s in segments], np.uint16),
+            f"{prefix}_low": _join([s.low for s in segments], np.uint8),
+            f"{prefix}_high": _join([s.high for s in segments], np.uint8),
+            f"{prefix}_tally": _join([s.tally for s in segments], np.uint8),
+            f"{prefix}_big_at": _join([s.big_at.astype(np.int64) for s in segments], np.int64),
             f"{prefix}_big_counts": _join([s.big_counts for s in segments], np.uint8),
         }
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str) -> TermCounts:
+        """Counts saved by `to_arrays`; ValueError (or KeyError) when they do not fit."""
         columns = int(arrays[f"{prefix}_columns"][0])
-        rows = arrays[f"{prefix}_rows"]
-        nnz = np.cumsum([0, *arrays[f"{prefix}_nnz"]])
-        big = np.cumsum([0, *arrays[f"{prefix}_big"]])
+        rows = arrays[f"{prefix}_rows"].astype(np.int64)
+        nnz = arrays[f"{prefix}_nnz"].astype(np.int64)
+        big = arrays[f"{prefix}_big"].astype(np.int64)
+        if len(nnz) != len(rows) or len(big) != len(rows) or (rows <= 0).any():
+            raise ValueError("inconsistent stored term counts")
+        marks_each = (columns >> MARK_SHIFT) + 1
+        buckets = (np.maximum(rows, 1) + BUCKET_ROWS - 1) // BUCKET_ROWS
+        sizes = {
+            "marks": np.full(len(rows), marks_each),
+            "offsets": np.full(len(rows), columns + 1),
+            "low": nnz,
+            "high": (nnz + buckets * columns + 7) // 8,
+            "tally": (nnz + 3) // 4,
+            "big_at": big,
+            "big_counts": big,
+        }
+        parts: dict[str, list[np.ndarray]] = {}
+        for name, size in sizes.items():
+            flat = arrays[f"{prefix}_{name}"]
+            ends = np.cumsum(size)
+            if len(flat) != (int(ends[-1]) if len(ends) else 0):
+                raise ValueError(f"inconsistent stored term counts ({name})")
+            parts[name] = np.split(flat, ends[:-1]) if len(ends) else []
         segments = []
-        for k, count in enumerate(rows):
-            indptr = arrays[f"{prefix}_indptr"][k * (columns + 1) : (k + 1) * (columns + 1)]
-            if indptr[-1] != nnz[k + 1] - nnz[k]:
-                raise ValueError("inconsistent stored term counts")
-            indptr = indptr.astype(np.int32 if indptr[-1] < np.iinfo(np.int32).max else np.int64)
+        for k, count in enumerate(rows.tolist()):
+            marks = parts["marks"][k].astype(np.int64)
+            offsets = parts["offsets"][k].astype(np.uint16)
+            if int(marks[-1]) + int(offsets[-1]) != int(nnz[k]) or np.any(
+                np.diff(np.repeat(marks, MARK_EVERY)[: columns + 1] + offsets) < 0
+            ):
+                raise ValueError("inconsistent stored term counts (column starts)")
+            big_at = parts["big_at"][k]
+            if len(big_at) and (big_at.min() < 0 or big_at.max() >= nnz[k]):
+                raise ValueError("inconsistent stored term counts (overflow)")
             segments.append(
                 Segment(
                     rows=int(count),
-                    indptr=indptr,
-                    codes=arrays[f"{prefix}_codes"][nnz[k] : nnz[k + 1]].astype(np.uint16),
-                    big_keys=arrays[f"{prefix}_big_keys"][big[k] : big[k + 1]].astype(np.int64),
-                    big_counts=arrays[f"{prefix}_big_counts"][big[k] : big[k + 1]].astype(np.uint8),
+                    marks=marks.astype(_offset_type(int(nnz[k]))),
+                    offsets=offsets,
+                    low=parts["low"][k].astype(np.uint8),
+                    high=parts["high"][k].astype(np.uint8),
+                    tally=parts["tally"][k].astype(np.uint8),
+                    big_at=big_at.astype(_offset_type(int(nnz[k]))),
+                    big_counts=parts["big_counts"][k].astype(np.uint8),
                 )
             )
         return cls(columns, segments)

@@ -70,7 +70,7 @@ NO_CAPACITY = "no capacity before the delivery date"
 CAPACITY_UNKNOWN = "capacity unknown: not checked"
 CHUNK = 1024
 MEMO = 500_000  # entries of the code memos at most (a few tens of MB)
-FORMAT = "matching-index/4"
+FORMAT = "matching-index/5"
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""The segmented term counts and the compressed profile store, against plain matrices."""
+"""The segmented term counts (their encoding on hostile shapes) and the compressed profile
+store, against plain matrices."""
 
 import dataclasses
 
@@ -29,12 +30,158 @@ def small_segments(monkeypatch):
     monkeypatch.setattr(ranker_module, "SEGMENT_ROWS", 8)
 
 
-def test_segment_keeps_exact_counts_in_two_bytes_per_term():
-    matrix = random_counts(50, 40)
+def hostile(rows: int, columns: int, seed: int) -> sp.csc_matrix:
+    """Counts 0..255 (explicit zeros too), empty columns, one column in every row."""
+    rng = np.random.default_rng(seed)
+    density = rng.choice([0.0, 0.001, 0.02, 0.3, 0.9], size=columns)
+    density[:1] = 1.0  # a column stored in every row
+    mask = rng.random((rows, columns)) < density
+    values = rng.choice(np.arange(256), size=(rows, columns)).astype(np.uint8)
+    values[rng.random((rows, columns)) < 0.7] = 1  # mostly ones, as in real texts
+    dense = np.where(mask, values, 0).astype(np.uint8)
+    matrix = sp.csc_matrix(dense)
+    # An explicit stored 0 (scipy keeps it): kept and given back as stored.
+    if columns and dense[0, 0]:
+        matrix.data[matrix.indptr[0]] = 0
+    return matrix
+
+
+def same_csc(got: sp.csc_matrix, expected: sp.csc_matrix) -> bool:
+    expected = expected.tocsc()
+    expected.sort_indices()
+    return (
+        got.shape == expected.shape
+        and np.array_equal(got.indptr, expected.indptr)
+        and np.array_equal(got.indices, expected.indices)
+        and np.array_equal(got.data, expected.data)
+        and got.data.dtype == np.uint8
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "columns"),
+    [(1, 30), (7, 1), (256, 40), (257, 40), (3000, 17), (8192, 24), (50, 0)],
+)
+def test_segment_encoding_gives_back_every_count(rows, columns):
+    matrix = hostile(rows, columns, seed=rows + columns)
     segment = Segment.from_csc(matrix)
-    assert segment.codes.dtype == np.uint16 and len(segment.codes) == matrix.nnz
-    assert (segment.to_csc() != matrix).nnz == 0
-    assert set(segment.big_counts.tolist()) >= {200, 255}
+    assert same_csc(segment.to_csc(), matrix)
+    assert segment.nnz == matrix.nnz and segment.buckets == max(1, -(-rows // 256))
+    assert np.array_equal(segment.indptr(), matrix.indptr)
+    assert np.array_equal(segment.counts(), matrix.data)
+    # Any columns, in any order, repeated: each column's entries in row order.
+    rng = np.random.default_rng(rows)
+    choices = [[], list(range(columns))]
+    if columns:
+        choices.append(rng.integers(0, columns, 9).tolist())  # any order, repeated
+    for chosen in choices:
+        wanted = np.asarray(chosen, dtype=np.int64)
+        local, counts, which = segment.gather(wanted)
+        expected = [matrix[:, [c]] for c in wanted.tolist()]
+        assert local.tolist() == [i for m in expected for i in m.indices.tolist()]
+        assert counts.tolist() == [v for m in expected for v in m.data.tolist()]
+        assert which.tolist() == [k for k, m in enumerate(expected) for _ in m.indices]
+    # The counts survive a split into column blocks put side by side again.
+    cut = columns // 3
+    halves = [Segment.from_csc(matrix[:, :cut]), Segment.from_csc(matrix[:, cut:])]
+    joined = Segment.side_by_side(halves)
+    for name in ("marks", "offsets", "low", "high", "tally", "big_at", "big_counts"):
+        assert np.array_equal(getattr(joined, name), getattr(segment, name)), name
+
+
+def test_segment_sizes_one_byte_a_term_plus_two_bits_plus_the_unary_bits():
+    vendors = synthetic_vendors(300)
+    segment = Index.fit(vendors)._rows.text.segments[0]
+    nnz, columns = segment.nnz, segment.columns
+    assert segment.buckets == 2  # 300 rows: two groups of 256
+    assert len(segment.low) == nnz and len(segment.tally) == (nnz + 3) // 4
+    assert len(segment.high) == (nnz + 2 * columns + 7) // 8
+    assert len(segment.big_at) < nnz / 20  # counts of 4 or more are rare
+    assert segment.offsets.dtype == np.uint16 and len(segment.marks) == columns // 8 + 1
+
+
+def test_segment_refuses_more_rows_than_it_can_code():
+    with pytest.raises(ValueError):
+        Segment.from_csc(sp.csc_matrix((8193, 3), dtype=np.uint8))
+
+
+def test_a_column_dense_in_one_segment_and_sparse_in_another():
+    rng = np.random.default_rng(5)
+    n = 8192 + 300
+    dense = np.zeros((n, 6), dtype=np.uint8)
+    dense[:8192, 0] = rng.integers(1, 256, 8192)  # every row of the first segment
+    dense[8192 + rng.choice(300, 2, replace=False), 0] = (7, 255)
+    dense[rng.choice(8192, 3, replace=False), 1] = 1  # sparse in the first
+    dense[8192:, 1] = rng.integers(0, 3, 300)  # dense in the second
+    dense[:, 4] = 4  # count 4 (the overflow's first) everywhere
+    matrix = sp.csc_matrix(dense)
+    counts = TermCounts.from_csc(matrix)
+    assert [s.rows for s in counts.segments] == [8192, 300]
+    assert same_csc(counts.to_csc(), matrix)
+    assert counts.df().tolist() == np.diff(matrix.indptr).tolist()
+    rows = np.asarray([0, 8191, 8192, n - 1, 4000])
+    columns = np.arange(6)
+    assert (counts.contains(rows, columns) == (dense[rows] > 0)).all()
+    norms = np.ones((n, 2), dtype=np.float32) * 3
+    weights = np.asarray([0.5, 2.0, 1.0, 0.25, 1.5, 3.0], dtype=np.float32)
+    block_of = np.asarray([0, 0, 0, 1, 1, 1])
+    got = counts.similarity(columns, weights, block_of, norms)
+    tf = SUBLINEAR[dense].astype(np.float64)
+    for block in (0, 1):
+        chosen = block_of == block
+        assert np.allclose(got[:, block], tf[:, chosen] @ weights[chosen] / 3, rtol=1e-6)
+    idfs = [np.asarray([1.0, 2.0, 0.5], dtype=np.float32)] * 2
+    expected = np.sqrt(((tf.reshape(n, 2, 3) * np.asarray(idfs)[None]) ** 2).sum(axis=2))
+    expected[expected == 0] = 1
+    assert np.allclose(counts.block_norms(idfs), expected, rtol=1e-6)
+
+
+def test_block_norms_are_the_same_however_the_columns_are_cut(monkeypatch):
+    """The norms sum each row's squares in column order: cut into pieces or not, the
+    same floating-point sums."""
+    matrix = hostile(3000, 40, seed=9)
+    counts = TermCounts.from_csc(matrix)
+    idfs = [np.linspace(0.5, 3, 20, dtype=np.float32), np.linspace(3, 0.1, 20, dtype=np.float32)]
+    whole = counts.block_norms(idfs)
+    monkeypatch.setattr(counts_module, "PIECE_COLUMNS", 3)
+    monkeypatch.setattr(counts_module, "PIECE_ENTRIES", 1000)
+    assert np.array_equal(counts.block_norms(idfs), whole)
+    assert same_csc(counts.to_csc(), matrix)
+
+
+def test_ranking_equals_a_reference_through_scipy(small_segments):
+    """The text similarity of every vendor, and so the ranking, equals one computed from the
+    plain CSC matrix (`to_csc`) with scipy; the index ranks exactly like one whose counts
+    went through `to_csc` and back."""
+    vendors = synthetic_vendors(60)
+    index = Index.fit(vendors)
+    text = index._rows.text
+    assert len(text.segments) == 8
+    compiled = index._compile()
+    matrix = text.to_csc().astype(np.float64)
+    width = index.settings.text_features
+    tf = matrix.copy()
+    tf.data = SUBLINEAR[text.to_csc().data].astype(np.float64)
+    for j, block in enumerate(ranker_module.TEXT_BLOCKS):
+        part = tf[:, j * width : (j + 1) * width] @ sp.diags(compiled.idf[block].astype(np.float64))
+        norms = np.sqrt(np.asarray(part.multiply(part).sum(axis=1)).ravel())
+        norms[norms == 0] = 1
+        assert np.allclose(compiled.norms[:, j], norms, rtol=1e-6)
+    for task in synthetic_tasks(4):
+        query = index.query(task)
+        table = index.score(task, query=query)
+        weights = query.blocks * compiled.stacked_idf[query.columns][:, None]
+        reference = (tf[:, query.columns] @ weights) / compiled.norms
+        for j, block in enumerate(ranker_module.TEXT_BLOCKS):
+            assert np.allclose(
+                table.columns[f"text_{block}"], reference[:, j], rtol=1e-6, atol=1e-9
+            )
+    again = Index.from_bytes(index.to_bytes())
+    again._rows.text = TermCounts.from_csc(text.to_csc())
+    again._compiled = None
+    for task in synthetic_tasks(4):
+        assert again.rank(task) == index.rank(task)
+        assert np.array_equal(again.score(task).score, index.score(task).score)
 
 
 def test_counts_gather_similarity_and_contains_match_the_plain_matrix(small_segments):

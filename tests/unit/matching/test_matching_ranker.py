@@ -362,10 +362,10 @@ def test_index_round_trips_through_bytes_and_ranks_identically():
         )
     with pytest.raises(ValueError):
         Index.from_bytes(data.replace(FORMAT.encode(), b"matching-index/0"))
-    # The previous format kept whole profiles: its snapshots are refused (the app refits),
+    # The previous format kept two bytes a term: its snapshots are refused (the app refits),
     # and so is a snapshot whose vendor records do not match its vendors.
-    with pytest.raises(ValueError, match="not a matching-index/4 index: 'matching-index/3'"):
-        Index.from_bytes(rewritten(data, header={"format": "matching-index/3"}))
+    with pytest.raises(ValueError, match="not a matching-index/5 index: 'matching-index/4'"):
+        Index.from_bytes(rewritten(data, header={"format": "matching-index/4"}))
     lengths = np.load(io.BytesIO(data))["kept_lengths"]
     with pytest.raises(ValueError, match="inconsistent stored vendor records"):
         Index.from_bytes(rewritten(data, kept_lengths=lengths[:-1]))
