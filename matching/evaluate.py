@@ -31,10 +31,14 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from matching.awards import Award, Skipped, load_awards, task_from_award, vendor_from_awards
 from matching.contributions import ContributionData, load_data
 from matching.fairness import (
+    LIFT_PRICE,
+    PRICED_LIFT,
     ExposureLedger,
+    fair_candidates,
     fair_correction,
     fair_minimums,
     fair_order,
+    lift_costs,
     merit_order,
     position_exposure,
 )
@@ -277,11 +281,14 @@ class Evaluation:
         fair_share: float | None = None,
         weights: Weights | None = None,
         spread: bool = False,
+        price: float = LIFT_PRICE,
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Ranks and top-10 lists of the engine, as `Index.rank` orders them.
 
         The fair rotation (`strength`) and the fair share (`fair_share`) default to the
-        settings; both are amortised over the test awards in date order through one ledger.
+        settings; both are amortised over the test awards in date order through one ledger,
+        each list decided from the lists before it only. `price` > 0 adds the fair share's
+        priced lifts of cheap SMEs (`fairness.fair_count`; off by default).
         Each award is re-ranked from its `MeritSummary`, which gives exactly the ranks and
         lists that the full arrays give.
         """
@@ -296,10 +303,25 @@ class Evaluation:
         eligible = np.ones(len(self.split.suppliers), dtype=bool)
 
         def place(summary: MeritSummary) -> None:
-            minimums = fair_minimums(
-                share, settings.fair_depth, ledger.places, ledger.sme_places, spread
-            )
             rows = summary.rows
+            candidates = fair_candidates(
+                summary.keys, ids[rows], eligible[rows], self.sme[rows], settings.fair_depth
+            )
+            natural, costs = 0, None
+            if price > 0 and share > 0:
+                natural, costs = lift_costs(
+                    summary.keys, self.sme[rows], candidates, settings.fair_depth
+                )
+            minimums = fair_minimums(
+                share,
+                settings.fair_depth,
+                ledger.places,
+                ledger.sme_places,
+                spread,
+                natural=natural,
+                costs=costs,
+                price=price,
+            )
             order, _moved = fair_order(
                 summary.keys,
                 ids[rows],
@@ -307,6 +329,7 @@ class Evaluation:
                 self.sme[rows],
                 minimums,
                 settings.fair_depth,
+                candidates,
             )
             top = rows[order]
             ranks.append(summary.rank(top))
@@ -546,15 +569,14 @@ def evaluate(
         )
     points = [_curve_point(run, share, strength) for strength in curve_strengths for share in curve]
     unfair = next((p for p in points if p["fair_share"] == 0 and p["fairness_strength"] == 0), None)
-    for point in points:
-        reference = unfair["ndcg@10"] if unfair else 0.0
-        point["ndcg@10_cost"] = round(1 - point["ndcg@10"] / reference, 4) if reference else 0.0
     spread = _curve_point(run, settings.fair_share, settings.fairness_strength, spread=True)
-    spread["ndcg@10_cost"] = (
-        round(1 - spread["ndcg@10"] / unfair["ndcg@10"], 4) if unfair and unfair["ndcg@10"] else 0.0
-    )
+    priced = _curve_point(run, settings.fair_share, settings.fairness_strength, price=PRICED_LIFT)
+    reference = unfair["ndcg@10"] if unfair else 0.0
+    for point in [*points, spread, priced]:
+        point["ndcg@10_cost"] = round(1 - point["ndcg@10"] / reference, 4) if reference else 0.0
     report["fairness_curve"] = points
     report["fair_share_spread"] = spread
+    report["fair_share_priced"] = priced
     # What the fair share works against: how often SMEs won the warm test awards (beside their
     # pool share), and the engine before learning without any fairness step (hand-set weights).
     report["sme_winner_share"] = (
@@ -601,14 +623,19 @@ def _decision(decision: Decision | None) -> dict[str, object] | None:
 
 
 def _curve_point(
-    run: Evaluation, share: float, strength: float, spread: bool = False
+    run: Evaluation,
+    share: float,
+    strength: float,
+    spread: bool = False,
+    price: float = LIFT_PRICE,
 ) -> dict[str, float]:
-    ranks, tops = run.engine(strength=strength, fair_share=share, spread=spread)
+    ranks, tops = run.engine(strength=strength, fair_share=share, spread=spread, price=price)
     figures = run.fairness(tops)
     ndcg = metrics(ranks)["ndcg@10"]
     return {
         "fair_share": share,
         "fairness_strength": strength,
+        **({"price": price} if price else {}),
         "ndcg@10": round(float(ndcg.mean()), 4) if len(ndcg) else 0.0,
         "mrr": round(float((1.0 / ranks).mean()), 4) if len(ranks) else 0.0,
         "sme_top10_share": figures["sme_top10_share"],
@@ -683,13 +710,18 @@ def format_table(report: dict[str, object]) -> str:
             f"{point['ndcg@10']:>10.3f}{point['ndcg@10_cost']:>8.1%}{point['mrr']:>8.3f}"
             f"{point['sme_top10_share']:>12.3f}{point['exposure_gini']:>8.3f}"
         )
-    spread = report.get("fair_share_spread")
-    if isinstance(spread, dict):
-        lines.append(
-            f"spread minimums (FA*IR-style) at fair_share {spread['fair_share']:.2f}: "
-            f"NDCG@10 {spread['ndcg@10']:.3f} (cost {spread['ndcg@10_cost']:.1%}), "
-            f"SME top-10 {spread['sme_top10_share']:.3f}, gini {spread['exposure_gini']:.3f}"
-        )
+    for key, label in (
+        ("fair_share_spread", "spread minimums (FA*IR-style)"),
+        ("fair_share_priced", f"priced SME lifts (price {PRICED_LIFT}, off by default)"),
+    ):
+        point = report.get(key)
+        if isinstance(point, dict):
+            lines.append(
+                f"{label} at fair_share {point['fair_share']:.2f}: NDCG@10 "
+                f"{point['ndcg@10']:.3f} (cost {point['ndcg@10_cost']:.1%}), MRR "
+                f"{point['mrr']:.3f}, SME top-10 {point['sme_top10_share']:.3f}, gini "
+                f"{point['exposure_gini']:.3f}"
+            )
     reference = report.get("hand_weights_without_fairness")
     if isinstance(reference, dict):
         lines.append(

@@ -32,10 +32,13 @@ from matching import features as ft
 from matching.counts import SEGMENT_ROWS, Segment, TermCounts
 from matching.fairness import (
     FAIR_SHARE_NOTE,
+    LIFT_PRICE,
     ExposureLedger,
+    fair_candidates,
     fair_correction,
     fair_minimums,
     fair_order,
+    lift_costs,
     merit_order,
 )
 from matching.profiles import Explained, ProfileStore
@@ -159,11 +162,14 @@ class ScoreTable:
         return float(self.sme[self.eligible].mean())
 
     def fair_order(
-        self, minimums: np.ndarray, top: int | None = None
+        self, minimums: np.ndarray, top: int | None = None, candidates: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(row order, rows moved up) with the fair-share prefix (see `fairness.fair_order`)."""
+        """(row order, rows moved up) with the fair-share prefix (see `fairness.fair_order`);
+        `candidates`: `fairness.fair_candidates` of this table, if known."""
         sme = self.sme if self.sme is not None else np.zeros(len(self.score), dtype=bool)
-        return fair_order(self.key(), self.vendor_ids, self.eligible, sme, minimums, top)
+        return fair_order(
+            self.key(), self.vendor_ids, self.eligible, sme, minimums, top, candidates
+        )
 
 
 class Index:
@@ -579,15 +585,34 @@ class Index:
         )
 
     def fair_minimums(
-        self, table: ScoreTable, exposure: ExposureLedger | Mapping[int, float] | None = None
+        self,
+        table: ScoreTable,
+        exposure: ExposureLedger | Mapping[int, float] | None = None,
+        candidates: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Minimum SMEs per prefix for this task, amortised over the ledger's recorded lists."""
+        """Minimum SMEs per prefix for this task: the ledger's recorded lists set the floor
+        and, with `fairness.LIFT_PRICE` > 0 (off by default), SMEs cheap to lift in this list
+        are lifted (`fairness.fair_count`). `candidates`: `fairness.fair_candidates` of the
+        table, if known."""
         ledger = exposure if isinstance(exposure, ExposureLedger) else None
+        share = self.settings.fair_share * table.sme_pool_share()
+        depth = self.settings.fair_depth
+        natural, costs = 0, None
+        if LIFT_PRICE > 0 and share > 0 and table.sme is not None:
+            if candidates is None:
+                candidates = fair_candidates(
+                    table.key(), table.vendor_ids, table.eligible, table.sme, depth
+                )
+            # The candidates are eligible: their key is their score.
+            natural, costs = lift_costs(table.score, table.sme, candidates, depth)
         return fair_minimums(
-            self.settings.fair_share * table.sme_pool_share(),
-            self.settings.fair_depth,
+            share,
+            depth,
             ledger.places if ledger else 0,
             ledger.sme_places if ledger else 0,
+            natural=natural,
+            costs=costs,
+            price=LIFT_PRICE,
         )
 
     def rank(
@@ -607,7 +632,13 @@ class Index:
         amortise that minimum over time.
         """
         table = self.score(task, exposure=exposure, today=today)
-        order, moved = table.fair_order(self.fair_minimums(table, exposure), top)
+        candidates = None
+        if LIFT_PRICE > 0 and self.settings.fair_share > 0 and table.sme is not None:
+            candidates = fair_candidates(
+                table.key(), table.vendor_ids, table.eligible, table.sme, self.settings.fair_depth
+            )
+        minimums = self.fair_minimums(table, exposure, candidates)
+        order, moved = table.fair_order(minimums, top, candidates)
         moved_rows = set(moved.tolist())
         explain_top = self.settings.explain_top
         terms = self._shared_terms(task, order[:explain_top])
