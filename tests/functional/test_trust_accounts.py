@@ -18,9 +18,11 @@ WRONG = "Wrong-Password-Guess-2026"
 
 
 async def test_a_wrong_password_costs_the_same_for_known_and_unknown_accounts(settings):
-    """Ratio of the fastest tries, measured in one run: between 0.67 and 1.5 (it was 5.4 when
+    """Ratio of the fastest tries, measured in one run: between 0.5 and 2 (it was 5.4 when
     an unknown account skipped the hash). The fastest try of each kind is the one the other
-    work on the machine disturbed least; medians of five swung from 0.6 to 1.5 under load."""
+    work on the machine disturbed least; medians of five swung from 0.6 to 1.5 under load,
+    and at load 7 on two cores the fastest tries once stood at 0.65 (0.41 s against 0.63 s),
+    so the bounds leave that noise room and still fail a skipped hash by far."""
     passwords.configure("default")  # the production argon2 profile
     try:
         accounts_known = [
@@ -37,7 +39,7 @@ async def test_a_wrong_password_costs_the_same_for_known_and_unknown_accounts(se
     finally:
         passwords.configure(settings.argon2_profile)
     ratio = min(known) / min(unknown)
-    assert 0.67 <= ratio <= 1.5, f"known {known}, unknown {unknown}: ratio {ratio:.2f}"
+    assert 0.5 <= ratio <= 2, f"known {known}, unknown {unknown}: ratio {ratio:.2f}"
 
 
 async def _token_works(client, headers) -> bool:
