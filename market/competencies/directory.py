@@ -121,7 +121,9 @@ async def search(
     if narrowed:  # exact, kept per process for the vendor lists' version
         total = await vendor_search.count(vendors)
     else:  # counted on the narrow standing table, or all vendors
-        total = await (count_standings(eligible=True) if query.eligible else Vendor.all().count())
+        total = await (
+            count_standings(eligible=True) if query.eligible else vendor_search.count(Vendor.all())
+        )
     kept = ""  # one of few queries (checked kind and size, no text or codes): ids kept
     if text is None and not query.code.strip() and not query.product.strip():
         kept = f"directory kind={query.kind} size={query.size_class} eligible={query.eligible}"
