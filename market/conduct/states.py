@@ -255,7 +255,9 @@ def _reason(signature: Signature, decisions: Sequence[SignatureDecision]) -> str
 async def standings(
     vendors: Sequence[Vendor], at: dt.datetime | None = None
 ) -> dict[int, Standing]:
-    """Standings of many vendors in three queries (no N+1)."""
+    """Standings of many vendors in three queries (no N+1); none for no vendors."""
+    if not vendors:
+        return {}
     at = at or clock.now()
     ids = [v.id for v in vendors]
     versions = list(await ConductVersion.all())
@@ -307,7 +309,8 @@ async def eligibility_many(
     vendor_ids: Iterable[int], at: dt.datetime | None = None
 ) -> dict[int, Eligibility]:
     """`eligibility` for many vendors at once (unknown ids are left out)."""
-    return await eligibility_of(list(await Vendor.filter(id__in=list(vendor_ids))), at)
+    ids = list(vendor_ids)
+    return await eligibility_of(list(await Vendor.filter(id__in=ids)), at) if ids else {}
 
 
 async def eligibility_of(
