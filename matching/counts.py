@@ -36,8 +36,9 @@ BUCKET_ROWS = 1 << LOW_BITS
 MARK_SHIFT = 3  # a full column start every 8 columns; the others as uint16 from it
 MARK_EVERY = 1 << MARK_SHIFT
 BIG = 3  # a tally of 3 means "4 or more": the exact count is in the overflow table
-PIECE_ENTRIES = 1 << 20  # entries decoded or encoded at once by whole-segment passes
-PIECE_COLUMNS = 1 << 15  # columns decoded at once by whole-segment passes
+PIECE_ENTRIES = 1 << 18  # entries decoded at once by whole-segment passes
+ENCODE_ENTRIES = 1 << 18  # entries encoded at once (about 40 bytes each while encoded)
+PIECE_COLUMNS = 1 << 13  # columns decoded at once by whole-segment passes
 
 # Sublinear term frequency (1 + log count) by count; counts are stored as uint8 (capped at 255).
 SUBLINEAR = np.concatenate([[0.0], 1.0 + np.log(np.arange(1, 256))]).astype(np.float32)
@@ -63,6 +64,15 @@ def _pack_tally(values: np.ndarray) -> np.ndarray:
 # Masks keeping a byte's bits from bit i on, and up to bit i.
 _HEAD_MASK = np.asarray([(0xFF << i) & 0xFF for i in range(8)], dtype=np.uint8)
 _TAIL_MASK = np.asarray([0xFF >> (7 - i) for i in range(8)], dtype=np.uint8)
+# Zero bits of each byte value, and where its k-th zero bit is (8: none).
+_ZEROS = np.asarray([8 - bin(b).count("1") for b in range(256)], dtype=np.int32)
+_SELECT0 = np.asarray(
+    [
+        [([i for i in range(8) if not (b >> i) & 1] + [8] * 8)[k] for k in range(8)]
+        for b in range(256)
+    ],
+    dtype=np.int64,
+)
 
 
 def _read_tally(tally: np.ndarray, positions: np.ndarray) -> np.ndarray:
@@ -95,6 +105,33 @@ def _split_starts(indptr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(offsets) and int(offsets.max()) > np.iinfo(np.uint16).max:
         raise ValueError("more than 65,535 entries in 7 columns of a segment")
     return marks.astype(_offset_type(int(indptr[-1]))), offsets.astype(np.uint16)
+
+
+@dataclass
+class Chunk:
+    """A few consecutive rows of counts (at most 65,535), column by column: each column's
+    entry count, and the rows within the chunk (sorted per column) and counts, 3 bytes an
+    entry. Built from a text counter's CSR rows at once, so that scipy's 5 bytes an entry
+    (and a CSR and a CSC copy of the whole segment) are never held."""
+
+    rows: int
+    lengths: np.ndarray  # uint16, one per column
+    local: np.ndarray  # uint16
+    counts: np.ndarray  # uint8
+
+    @classmethod
+    def from_matrix(cls, matrix: sp.spmatrix) -> Chunk:
+        csc = sp.csc_matrix(matrix)
+        csc.sum_duplicates()
+        csc.sort_indices()
+        if csc.shape[0] > np.iinfo(np.uint16).max:
+            raise ValueError("a chunk holds at most 65,535 rows")
+        return cls(
+            rows=csc.shape[0],
+            lengths=np.diff(csc.indptr).astype(np.uint16),
+            local=csc.indices.astype(np.uint16),
+            counts=np.asarray(csc.data, dtype=np.uint8),
+        )
 
 
 @dataclass
@@ -141,7 +178,7 @@ class Segment:
         cls, rows: int, indptr: np.ndarray, local: np.ndarray, counts: np.ndarray
     ) -> Segment:
         """A segment from CSC arrays: column starts, rows within the segment (sorted within
-        each column) and counts (1..255). Encoded a million entries at a time."""
+        each column) and counts (1..255). Encoded `ENCODE_ENTRIES` entries at a time."""
         if rows > min(SEGMENT_ROWS, ROW_LIMIT):
             raise ValueError(f"a segment holds at most {SEGMENT_ROWS} rows, not {rows}")
         indptr = np.asarray(indptr, dtype=np.int64)
@@ -152,8 +189,8 @@ class Segment:
         tally = np.empty((nnz + 3) // 4, dtype=np.uint8)
         high = np.zeros((nnz + buckets * columns + 7) // 8, dtype=np.uint8)
         big: list[np.ndarray] = []
-        for first in range(0, nnz, PIECE_ENTRIES):  # a multiple of 4 and of 8
-            last = min(first + PIECE_ENTRIES, nnz)
+        for first in range(0, nnz, ENCODE_ENTRIES):  # a multiple of 4 and of 8
+            last = min(first + ENCODE_ENTRIES, nnz)
             rows_here = np.asarray(local[first:last], dtype=np.int64)
             counts_here = np.asarray(counts[first:last], dtype=np.uint8)
             low[first:last] = rows_here & (BUCKET_ROWS - 1)
@@ -194,11 +231,41 @@ class Segment:
         return cls.encode(matrix.shape[0], matrix.indptr, matrix.indices, matrix.data)
 
     @classmethod
-    def side_by_side(cls, parts: Sequence[Segment]) -> Segment:
+    def from_chunks(cls, chunks: list[Chunk]) -> Segment:
+        """A segment from chunks of consecutive rows (in order), each column by column: the
+        chunks are merged into one CSC of uint16 rows and uint8 counts (3 bytes an entry, not
+        scipy's 5, and no CSR beside it) and taken from the list as they are merged."""
+        rows = sum(c.rows for c in chunks)
+        columns = len(chunks[0].lengths) if chunks else 0
+        lengths = np.zeros(columns, dtype=np.int64)
+        for chunk in chunks:
+            lengths += chunk.lengths
+        indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        del lengths
+        local = np.empty(int(indptr[-1]), dtype=np.uint16)
+        counts = np.empty(int(indptr[-1]), dtype=np.uint8)
+        fill = indptr[:-1].copy()  # where each column's next entry goes
+        offset = 0
+        while chunks:
+            chunk = chunks.pop(0)
+            sizes = chunk.lengths.astype(np.int64)
+            where = _ranges(fill, sizes, len(chunk.local))
+            local[where] = chunk.local + np.uint16(offset)
+            counts[where] = chunk.counts
+            fill += sizes
+            offset += chunk.rows
+            del chunk, where, sizes
+        del fill
+        return cls.encode(rows, indptr, local, counts)
+
+    @classmethod
+    def side_by_side(cls, parts: list[Segment]) -> Segment:
         """One segment of the parts' columns side by side (the parts have the same rows).
 
-        The parts' unary bits follow one another (a part's bits are its entries plus
-        `buckets` per column), so they are copied shifted, one part at a time."""
+        The parts are taken from the list as they are copied in, so that each is freed as
+        soon as it is in place. The parts' unary bits follow one another (a part's bits are
+        its entries plus `buckets` per column), so they are copied shifted, one part at a
+        time, like the tallies (two bits at 2 * entry)."""
         rows = parts[0].rows if parts else 0
         if any(p.rows != rows for p in parts):
             raise ValueError("segments side by side must have the same rows")
@@ -210,29 +277,30 @@ class Segment:
         marks, offsets = _split_starts(indptr)
         nnz = int(entries[-1])
         buckets = parts[0].buckets if parts else 1
-        # Both bit streams are copied shifted into place (a tally is two bits at 2 * entry).
+        low = np.empty(nnz, dtype=np.uint8)
         tally = np.zeros((nnz + 3) // 4, dtype=np.uint8)
         high = np.zeros((nnz + buckets * (len(indptr) - 1) + 7) // 8, dtype=np.uint8)
-        big_at = []
+        del indptr
+        big_at, big_counts = [], []
         at = 0
-        for part, first in zip(parts, entries.tolist(), strict=False):
+        for first in entries[:-1].tolist():
+            part = parts.pop(0)
+            low[first : first + part.nnz] = part.low
             _or_bits(tally, 2 * first, part.tally)
             _or_bits(high, at, part.high)
             at += part.nnz + buckets * part.columns
             big_at.append(part.big_at.astype(np.int64) + first)
+            big_counts.append(part.big_counts)
+            del part
         return cls(
             rows=rows,
             marks=marks,
             offsets=offsets,
-            low=np.concatenate([p.low for p in parts]) if parts else np.zeros(0, np.uint8),
+            low=low,
             high=high,
             tally=tally,
-            big_at=(np.concatenate(big_at) if big_at else np.zeros(0, np.int64)).astype(
-                _offset_type(nnz)
-            ),
-            big_counts=np.concatenate([p.big_counts for p in parts]).astype(np.uint8)
-            if parts
-            else np.zeros(0, np.uint8),
+            big_at=_join(big_at, _offset_type(nnz)),
+            big_counts=_join(big_counts, np.uint8),
         )
 
     def gather(self, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -288,6 +356,65 @@ class Segment:
         ones -= np.arange(total, dtype=np.int64)
         ones -= (column_bit - entry)[which]
         return ones
+
+    def has(self, local: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        """(len(local), len(columns)) booleans: is each row (within the segment) stored in
+        each column. Only the row's bucket of each column is searched: its entries are found
+        from the column's unary bits a byte at a time (zeros counted per byte, the bucket's
+        closing zeros picked out of their bytes), then the row's low byte is binary-searched
+        among them. No entry outside those buckets is read."""
+        local = np.asarray(local, dtype=np.int64)
+        columns = np.asarray(columns, dtype=np.int64)
+        count, width = len(local), len(columns)
+        if count == 0 or width == 0 or self.nnz == 0:
+            return np.zeros((count, width), dtype=bool)
+        starts = self.starts(columns)
+        lengths = self.starts(columns + 1) - starts
+        pair = np.tile(np.arange(width, dtype=np.int64), count)  # (row i, column j) pairs
+        row = np.repeat(local, width)
+        bucket = row >> LOW_BITS
+        lo = starts[pair]
+        hi = lo + lengths[pair]
+        buckets = self.buckets
+        if buckets > 1:
+            first = starts + buckets * columns  # each column's first bit
+            last = first + lengths + buckets - 1
+            sizes = (last >> 3) - (first >> 3) + 1
+            ends = np.cumsum(sizes)
+            begins = ends - sizes
+            gathered = self.high[_ranges(first >> 3, sizes, int(ends[-1]))]
+            # The bits of neighbouring columns in the first and last bytes count as ones.
+            gathered[begins] |= np.invert(_HEAD_MASK[first & 7])
+            gathered[ends - 1] |= np.invert(_TAIL_MASK[last & 7])
+            zeros = np.cumsum(_ZEROS[gathered], dtype=np.int64)  # zeros up to each byte's end
+            before = zeros[begins] - _ZEROS[gathered[begins]]  # zeros of earlier columns
+            column_bit = 8 * begins + (first & 7)
+
+            def ones_before_zero(nth: np.ndarray) -> np.ndarray:
+                """Each pair's column's entries before its nth zero (bucket nth's end)."""
+                target = before[pair] + nth + 1
+                byte = np.searchsorted(zeros, target)
+                rank = target - (zeros[byte] - _ZEROS[gathered[byte]])
+                bit = 8 * byte + _SELECT0[gathered[byte], rank - 1]
+                ones: np.ndarray = bit - column_bit[pair] - nth
+                return ones
+
+            end = ones_before_zero(bucket)
+            begin = np.where(bucket > 0, ones_before_zero(np.maximum(bucket - 1, 0)), 0)
+            hi = lo + end
+            lo = lo + begin
+        # The row's low byte among its bucket's (sorted within a bucket).
+        wanted = (row & (BUCKET_ROWS - 1)).astype(np.uint8)
+        size = hi - lo
+        last_entry = self.nnz - 1
+        while size.any():
+            half = size >> 1
+            middle = lo + half
+            below = (self.low[np.minimum(middle, last_entry)] < wanted) & (size > 0)
+            lo = np.where(below, middle + 1, lo)
+            size = np.where(below, size - half - 1, half)
+        hit: np.ndarray = (lo < hi) & (self.low[np.minimum(lo, last_entry)] == wanted)
+        return hit.reshape(count, width)
 
     def pieces(self, first: int = 0, last: int | None = None) -> Iterator[np.ndarray]:
         """The columns first..last in runs of at most `PIECE_COLUMNS` columns and (unless one
@@ -394,7 +521,7 @@ class TermCounts:
         squares are added in column order, each piece's sums starting from the previous
         piece's (handed to `np.bincount` as the first term of each row), so the lengths are
         the same to the last bit as one pass over the block would give. The transient is
-        about 40 bytes per entry of one piece (a million entries), not of the segment."""
+        about 60 bytes per entry of one piece (262,144 entries), not of the segment."""
         n, blocks = self.shape[0], len(idfs)
         width = self.columns // blocks
         norms = np.ones((n, blocks), dtype=np.float32)
@@ -463,26 +590,17 @@ class TermCounts:
     def contains(self, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
         """(len(rows), len(columns)) booleans: is the term of each column stored for each row.
 
-        The given columns are decoded in each segment that holds one of the rows, and each
-        (row, column) pair is looked up among them (entries are in column, then row order)."""
+        Each segment that holds one of the rows looks its rows up in the row's bucket of each
+        column (`Segment.has`)."""
         rows = np.asarray(rows, dtype=np.int64)
         columns = np.asarray(columns, dtype=np.int64)
         found = np.zeros((len(rows), len(columns)), dtype=bool)
         if len(rows) == 0 or len(columns) == 0:
             return found
         segment_of = np.searchsorted(self._starts, rows, side="right") - 1
-        width = len(columns)
         for k in np.unique(segment_of).tolist():
             mine = np.flatnonzero(segment_of == k)
-            local, _, which = self.segments[k].gather(columns)
-            keys = which * ROW_LIMIT + local
-            targets = (
-                np.arange(width, dtype=np.int64)[None, :] * ROW_LIMIT
-                + (rows[mine] - self._starts[k])[:, None]
-            ).ravel()
-            at = np.minimum(np.searchsorted(keys, targets), max(len(keys) - 1, 0))
-            hit = keys[at] == targets if len(keys) else np.zeros(len(targets), dtype=bool)
-            found[mine] = hit.reshape(len(mine), width)
+            found[mine] = self.segments[k].has(rows[mine] - self._starts[k], columns)
         return found
 
     def take(self, new: sp.csr_matrix, source: np.ndarray) -> TermCounts:

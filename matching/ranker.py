@@ -29,7 +29,7 @@ from sklearn.utils import murmurhash3_32
 
 from matching import contributions as contrib
 from matching import features as ft
-from matching.counts import SEGMENT_ROWS, Segment, TermCounts
+from matching.counts import SEGMENT_ROWS, Chunk, Segment, TermCounts
 from matching.fairness import (
     FAIR_SHARE_NOTE,
     LIFT_PRICE,
@@ -381,9 +381,10 @@ class Index:
         """The uint8 counts of the four text blocks, side by side, one segment of vendors at a
         time and field by field: both blocks of a field (word and char n-grams) are counted in
         chunks of vendors from one pass over the texts' words, each distinct word analysed and
-        hashed once for the whole build (`TextCounter`), and each block is packed into two
-        bytes per term at once, so the build's transient is about the two blocks of a field of
-        one segment in scipy's five bytes."""
+        hashed once for the whole build (`TextCounter`); each chunk's counts are kept column
+        by column in 3 bytes an entry (`Chunk`) and each block is encoded from its chunks, so
+        the build's transient is about the two blocks of a field of one segment in 3 bytes an
+        entry."""
         from matching.text import TextCounter
 
         width = self.settings.text_features
@@ -394,22 +395,20 @@ class Index:
             blocks: dict[str, Segment] = {}
             for field in dict.fromkeys(field for field, _ in TEXT_BLOCKS.values()):
                 names = {a: b for b, (f, a) in TEXT_BLOCKS.items() if f == field}
-                chunks: dict[str, list[sp.csr_matrix]] = {a: [] for a in names}
+                chunks: dict[str, list[Chunk]] = {a: [] for a in names}
                 for start in range(0, len(group), CHUNK):
                     texts = [
                         v.profile_text if field == "profile" else "\n".join(v.past_task_texts)
                         for v in group[start : start + CHUNK]
                     ]
-                    # unsorted columns within a row: `tocsc` below sorts them
+                    # unsorted columns within a row: `Chunk.from_matrix` sorts them
                     counts = counter(texts, sort=False)
                     for analyzer, parts in chunks.items():
-                        parts.append(counts[analyzer])
+                        parts.append(Chunk.from_matrix(counts.pop(analyzer)))
                     del counts
                 for analyzer, name in names.items():
-                    block = sp.vstack(chunks.pop(analyzer), format="csr", dtype=np.uint8).tocsc()
-                    blocks[name] = Segment.from_csc(block)
-                    del block
-            segments.append(Segment.side_by_side([blocks[name] for name in TEXT_BLOCKS]))
+                    blocks[name] = Segment.from_chunks(chunks.pop(analyzer))
+            segments.append(Segment.side_by_side([blocks.pop(name) for name in TEXT_BLOCKS]))
         return TermCounts(width * len(TEXT_BLOCKS), segments)
 
     def _splice(self, new: _Rows, position: int, replace: int) -> _Rows:

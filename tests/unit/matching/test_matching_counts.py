@@ -81,6 +81,16 @@ def test_segment_encoding_gives_back_every_count(rows, columns):
         assert local.tolist() == [i for m in expected for i in m.indices.tolist()]
         assert counts.tolist() == [v for m in expected for v in m.data.tolist()]
         assert which.tolist() == [k for k, m in enumerate(expected) for _ in m.indices]
+    # Membership of any row in any column, looked up in the row's bucket only.
+    probe = np.unique(np.concatenate([[0, rows - 1], rng.integers(0, rows, 40)]))
+    expected = matrix.toarray()[probe] != 0
+    expected |= (
+        sp.csc_matrix(
+            (np.ones(matrix.nnz), matrix.indices, matrix.indptr), shape=matrix.shape
+        ).toarray()[probe]
+        > 0
+    )
+    assert np.array_equal(segment.has(probe, np.arange(columns)), expected)
     # The counts survive a split into column blocks put side by side again.
     cut = columns // 3
     halves = [Segment.from_csc(matrix[:, :cut]), Segment.from_csc(matrix[:, cut:])]
