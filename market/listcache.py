@@ -186,7 +186,12 @@ async def version(group: str, dsn: str = "") -> int:
     after this call began. Inside a transaction (the tests' rolled-back ones) it is read, so
     the transaction's own uncommitted writes count."""
     client = connections.get("default")
-    if dsn and not isinstance(client, TransactionalDBClient):
+    if isinstance(client, TransactionalDBClient):
+        # Read on the transaction's own connection, never shared: a read shared with requests
+        # outside it would hand them a version its uncommitted writes made, and what they
+        # computed without those writes would be kept under it.
+        return (await _read()).get(group, 0)
+    if dsn:
         _pushed.start(dsn)
         if _pushed.versions is not None and group in _pushed.versions:
             return _pushed.versions[group]

@@ -4,13 +4,16 @@ are checked against the database's list version."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as dt
+import os
+from collections.abc import Awaitable, Callable
 
 import pytest
 
 from market import clock, listcache
 from market.competencies import directory
-from market.competencies.models import VendorReference
+from market.competencies.models import Competency, VendorReference
 from market.vendors.models import Vendor
 from market.vendors.search import stem, terms
 from tests import factories
@@ -168,3 +171,30 @@ async def test_a_count_asked_for_by_many_at_once_is_computed_once(client) -> Non
     with pytest.raises(RuntimeError):
         await first
     assert await second == 43
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="needs PostgreSQL: SQLite has one connection, no reader outside the transaction",
+)
+async def test_a_transaction_reads_its_own_list_version_not_one_shared_from_outside() -> None:
+    # A request outside any transaction and one inside a transaction that changed the taxonomy
+    # ask for a kept value at the same moment, the outside one first. The transaction must be
+    # answered for the version its own write made, not the one read for the outside request.
+    await listcache.kept("taxonomy", "probe", _constant("before the write"))
+    await Competency.create(code="x:probe", kind="technology", label_da="Prøve", label_en="Probe")
+    outside = asyncio.get_running_loop().create_task(
+        listcache.kept("taxonomy", "probe", _constant("outside")),
+        context=contextvars.Context(),  # no transaction: the default connection pool
+    )
+    await asyncio.sleep(0)  # the outside request asks first
+    inside = await listcache.kept("taxonomy", "probe", _constant("after the write"))
+    assert inside == "after the write"
+    assert await outside == "before the write"  # committed state: the write is not its yet
+
+
+def _constant(value: str) -> Callable[[], Awaitable[str]]:
+    async def compute() -> str:
+        return value
+
+    return compute
