@@ -128,7 +128,7 @@ async def search(
     if text is None and not query.code.strip() and not query.product.strip():
         kept = f"directory kind={query.kind} size={query.size_class} eligible={query.eligible}"
     window = await page_of(vendors, page, per_page, kept=kept)
-    eligibility: dict[int, Any] = await eligibility_of(window, at or clock.now())
+    eligibility: dict[int, Any] = await eligibility_of(window, at)
     entries = await _entries(window, eligibility)
     return entries, total
 
