@@ -304,15 +304,15 @@ class Segment:
         )
 
     def gather(self, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(row within the segment, exact count, position in `columns`) of every stored entry
-        in the given columns, column by column and, within a column, in row order."""
+        """(row within the segment, exact count) of every stored entry in the given columns,
+        column by column and, within a column, in row order, and how many entries each column
+        gave (so `np.repeat(x, lengths)` spreads a per-column value over its entries)."""
         columns = np.asarray(columns, dtype=np.int64)
         starts = self.starts(columns)
         lengths = self.starts(columns + 1) - starts
         total = int(lengths.sum())
         if total == 0:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, np.zeros(0, dtype=np.uint8), empty
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint8), lengths
         positions = _ranges(starts, lengths, total)
         local = self.low[positions].astype(np.int64)
         counts = _read_tally(self.tally, positions)
@@ -322,11 +322,10 @@ class Segment:
             wanted = positions[big].astype(self.big_at.dtype)  # no copy of the table to search
             counts[big] = self.big_counts[np.searchsorted(self.big_at, wanted)]
         del positions
-        which = np.repeat(np.arange(len(columns), dtype=np.int64), lengths)
         buckets = self.buckets
         if buckets > 1:
-            local |= self._buckets(columns, starts, lengths, total, which) << LOW_BITS
-        return local, counts, which
+            local |= self._buckets(columns, starts, lengths, total) << LOW_BITS
+        return local, counts, lengths
 
     def _buckets(
         self,
@@ -334,7 +333,6 @@ class Segment:
         starts: np.ndarray,
         lengths: np.ndarray,
         total: int,
-        which: np.ndarray,
     ) -> np.ndarray:
         """The bucket (row >> 8) of every entry of the given columns, from the unary bits.
 
@@ -354,7 +352,7 @@ class Segment:
         column_bit = 8 * (ends - lengths_in_bytes) + (first & 7)
         entry = np.cumsum(lengths) - lengths
         ones -= np.arange(total, dtype=np.int64)
-        ones -= (column_bit - entry)[which]
+        ones -= np.repeat(column_bit - entry, lengths)
         return ones
 
     def has(self, local: np.ndarray, columns: np.ndarray) -> np.ndarray:
@@ -530,11 +528,11 @@ class TermCounts:
             for j, idf in enumerate(idfs):
                 squares: np.ndarray = np.zeros(segment.rows, dtype=np.float64)
                 for piece in segment.pieces(j * width, (j + 1) * width):
-                    local, counts, which = segment.gather(piece)
+                    local, counts, lengths = segment.gather(piece)
                     if len(local) == 0:
                         continue
-                    weights = SUBLINEAR[counts] * idf[piece - j * width][which]
-                    del counts, which
+                    weights = SUBLINEAR[counts] * np.repeat(idf[piece - j * width], lengths)
+                    del counts
                     squares = np.bincount(
                         np.concatenate([rows, local]),
                         weights=np.concatenate([squares, weights.astype(np.float64) ** 2]),
@@ -569,14 +567,14 @@ class TermCounts:
             # segment and its weight (sublinear TF times the column's query weight), summed
             # per row block by block. Each (block, row) adds its terms in the same order as
             # one pass over all of them would.
-            local, counts, which = segment.gather(columns)
+            local, counts, lengths = segment.gather(columns)
             if len(local) == 0:
                 continue
             values = SUBLINEAR[counts]
             del counts
-            values *= weights[which]
-            cut = np.searchsorted(which, bounds)
-            del which
+            values *= np.repeat(weights, lengths)
+            ends = np.concatenate([[0], np.cumsum(lengths)])
+            cut = ends[bounds]
             for j in range(blocks):
                 if cut[j + 1] > cut[j]:
                     summed[j, start : start + segment.rows] = np.bincount(
