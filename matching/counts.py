@@ -107,6 +107,92 @@ def _split_starts(indptr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return marks.astype(_offset_type(int(indptr[-1]))), offsets.astype(np.uint16)
 
 
+def _search_low(
+    lows: Sequence[np.ndarray],
+    bounds: Sequence[int],
+    lo: np.ndarray,
+    hi: np.ndarray,
+    wanted: np.ndarray,
+) -> np.ndarray:
+    """Is `wanted[i]` among `low[lo[i]:hi[i]]` (sorted there)? Pairs come grouped by segment:
+    pairs `bounds[k]` up to `bounds[k + 1]` (or the end) search `lows[k]`. One vectorised
+    binary search for every segment's pairs at once: each step reads each segment's bytes with
+    one index, the rest of the step is shared."""
+    ends = [*bounds[1:], len(lo)]
+    last = np.zeros(len(lo), dtype=np.int64)  # each pair's segment's last entry
+    for low, start, end in zip(lows, bounds, ends, strict=True):
+        last[start:end] = len(low) - 1
+    value = np.empty(len(lo), dtype=np.uint8)
+
+    def read(positions: np.ndarray) -> np.ndarray:
+        capped = np.minimum(positions, last)
+        for low, start, end in zip(lows, bounds, ends, strict=True):
+            value[start:end] = low[capped[start:end]]
+        return value
+
+    size = hi - lo
+    while size.any():
+        half = size >> 1
+        middle = lo + half
+        below = (read(middle) < wanted) & (size > 0)
+        lo = np.where(below, middle + 1, lo)
+        size = np.where(below, size - half - 1, half)
+    found: np.ndarray = (lo < hi) & (read(lo) == wanted)
+    return found
+
+
+def _bucket_bounds(
+    segments: Sequence[Segment], rows: Sequence[np.ndarray], columns: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each segment k, each of its rows `rows[k]` (within the segment) and each column in
+    turn: the first and past-the-last entry of the row's bucket in the column (positions among
+    segment k's entries) and the row's low byte: what `_search_low` then searches.
+
+    The bucket's ends come from the column's unary bits a byte at a time (zeros counted per
+    byte, the bucket's closing zeros picked out of their bytes). All segments go at once:
+    column j of segment k is column k x width + j of one set, only the reading of each
+    segment's column starts and unary bytes is done per segment. Segments need entries."""
+    width = len(columns)
+    starts = np.concatenate([s.starts(columns) for s in segments])
+    lengths = np.concatenate([s.starts(columns + 1) for s in segments]) - starts
+    buckets = np.repeat(np.asarray([s.buckets for s in segments], dtype=np.int64), width)
+    first = starts + buckets * np.tile(columns, len(segments))  # each column's first bit
+    last = first + lengths + buckets - 1  # and its last
+    sizes = (last >> 3) - (first >> 3) + 1
+    ends = np.cumsum(sizes)
+    begins = ends - sizes
+    positions = _ranges(first >> 3, sizes, int(ends[-1]))
+    cuts = [0, *ends[width - 1 :: width].tolist()]  # each segment's bytes among them
+    gathered = np.concatenate(
+        [s.high[positions[cuts[k] : cuts[k + 1]]] for k, s in enumerate(segments)]
+    )
+    # The bits of neighbouring columns in the first and last bytes count as ones.
+    gathered[begins] |= np.invert(_HEAD_MASK[first & 7])
+    gathered[ends - 1] |= np.invert(_TAIL_MASK[last & 7])
+    zeros = np.cumsum(_ZEROS[gathered], dtype=np.int64)  # zeros up to each byte's end
+    before = zeros[begins] - _ZEROS[gathered[begins]]  # zeros of earlier columns
+    column_bit = 8 * begins + (first & 7)
+    counts = np.asarray([len(r) for r in rows], dtype=np.int64)
+    row = np.repeat(np.concatenate([np.asarray(r, dtype=np.int64) for r in rows]), width)
+    pair = np.repeat(np.arange(len(segments), dtype=np.int64) * width, counts * width)
+    pair += np.tile(np.arange(width, dtype=np.int64), int(counts.sum()))
+    bucket = row >> LOW_BITS
+
+    def ones_before_zero(nth: np.ndarray) -> np.ndarray:
+        """Each pair's column's entries before its nth zero (bucket nth's end)."""
+        target = before[pair] + nth + 1
+        byte = np.searchsorted(zeros, target)
+        rank = target - (zeros[byte] - _ZEROS[gathered[byte]])
+        bit = 8 * byte + _SELECT0[gathered[byte], rank - 1]
+        ones: np.ndarray = bit - column_bit[pair] - nth
+        return ones
+
+    lo = starts[pair]
+    end = ones_before_zero(bucket)
+    begin = np.where(bucket > 0, ones_before_zero(np.maximum(bucket - 1, 0)), 0)
+    return lo + begin, lo + end, (row & (BUCKET_ROWS - 1)).astype(np.uint8)
+
+
 @dataclass
 class Chunk:
     """A few consecutive rows of counts (at most 65,535), column by column: each column's
@@ -366,52 +452,8 @@ class Segment:
         count, width = len(local), len(columns)
         if count == 0 or width == 0 or self.nnz == 0:
             return np.zeros((count, width), dtype=bool)
-        starts = self.starts(columns)
-        lengths = self.starts(columns + 1) - starts
-        pair = np.tile(np.arange(width, dtype=np.int64), count)  # (row i, column j) pairs
-        row = np.repeat(local, width)
-        bucket = row >> LOW_BITS
-        lo = starts[pair]
-        hi = lo + lengths[pair]
-        buckets = self.buckets
-        if buckets > 1:
-            first = starts + buckets * columns  # each column's first bit
-            last = first + lengths + buckets - 1
-            sizes = (last >> 3) - (first >> 3) + 1
-            ends = np.cumsum(sizes)
-            begins = ends - sizes
-            gathered = self.high[_ranges(first >> 3, sizes, int(ends[-1]))]
-            # The bits of neighbouring columns in the first and last bytes count as ones.
-            gathered[begins] |= np.invert(_HEAD_MASK[first & 7])
-            gathered[ends - 1] |= np.invert(_TAIL_MASK[last & 7])
-            zeros = np.cumsum(_ZEROS[gathered], dtype=np.int64)  # zeros up to each byte's end
-            before = zeros[begins] - _ZEROS[gathered[begins]]  # zeros of earlier columns
-            column_bit = 8 * begins + (first & 7)
-
-            def ones_before_zero(nth: np.ndarray) -> np.ndarray:
-                """Each pair's column's entries before its nth zero (bucket nth's end)."""
-                target = before[pair] + nth + 1
-                byte = np.searchsorted(zeros, target)
-                rank = target - (zeros[byte] - _ZEROS[gathered[byte]])
-                bit = 8 * byte + _SELECT0[gathered[byte], rank - 1]
-                ones: np.ndarray = bit - column_bit[pair] - nth
-                return ones
-
-            end = ones_before_zero(bucket)
-            begin = np.where(bucket > 0, ones_before_zero(np.maximum(bucket - 1, 0)), 0)
-            hi = lo + end
-            lo = lo + begin
-        # The row's low byte among its bucket's (sorted within a bucket).
-        wanted = (row & (BUCKET_ROWS - 1)).astype(np.uint8)
-        size = hi - lo
-        last_entry = self.nnz - 1
-        while size.any():
-            half = size >> 1
-            middle = lo + half
-            below = (self.low[np.minimum(middle, last_entry)] < wanted) & (size > 0)
-            lo = np.where(below, middle + 1, lo)
-            size = np.where(below, size - half - 1, half)
-        hit: np.ndarray = (lo < hi) & (self.low[np.minimum(lo, last_entry)] == wanted)
+        lo, hi, wanted = _bucket_bounds([self], [local], columns)
+        hit = _search_low([self.low], [0], lo, hi, wanted)
         return hit.reshape(count, width)
 
     def pieces(self, first: int = 0, last: int | None = None) -> Iterator[np.ndarray]:
@@ -588,17 +630,31 @@ class TermCounts:
     def contains(self, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
         """(len(rows), len(columns)) booleans: is the term of each column stored for each row.
 
-        Each segment that holds one of the rows looks its rows up in the row's bucket of each
-        column (`Segment.has`)."""
+        Only the rows' buckets of each column are read, as `Segment.has` does for one segment,
+        but for every segment that holds one of the rows at once (`_bucket_bounds`, then one
+        binary search of the low bytes, `_search_low`): a ranking's 50 explained rows sit in
+        most segments, and one pass each (about 110 NumPy calls) cost more than the data."""
         rows = np.asarray(rows, dtype=np.int64)
         columns = np.asarray(columns, dtype=np.int64)
         found = np.zeros((len(rows), len(columns)), dtype=bool)
         if len(rows) == 0 or len(columns) == 0:
             return found
         segment_of = np.searchsorted(self._starts, rows, side="right") - 1
+        mine_of, segments, local = [], [], []
         for k in np.unique(segment_of).tolist():
-            mine = np.flatnonzero(segment_of == k)
-            found[mine] = self.segments[k].has(rows[mine] - self._starts[k], columns)
+            if self.segments[k].nnz:
+                mine = np.flatnonzero(segment_of == k)
+                mine_of.append(mine)
+                segments.append(self.segments[k])
+                local.append(rows[mine] - self._starts[k])
+        if not segments:
+            return found
+        lo, hi, wanted = _bucket_bounds(segments, local, columns)
+        width = len(columns)
+        bounds = np.cumsum([0, *(len(m) * width for m in mine_of[:-1])]).tolist()
+        hit = _search_low([s.low for s in segments], bounds, lo, hi, wanted)
+        for mine, start in zip(mine_of, bounds, strict=True):
+            found[mine] = hit[start : start + len(mine) * width].reshape(len(mine), width)
         return found
 
     def take(self, new: sp.csr_matrix, source: np.ndarray) -> TermCounts:

@@ -291,3 +291,26 @@ def test_profile_store_keeps_what_explanations_read_not_the_texts():
     changed = store.explained(vendors[3].id)
     assert not changed.eligible and changed.ineligible_reasons == ("Code of Conduct not signed",)
     assert changed.past_awards == vendors[3].past_awards
+
+
+def test_contains_asks_every_segment_at_once_like_one_segment_at_a_time():
+    # Segments of 8,192, 257 (two buckets) and 1 row; a segment with no entries; rows in any
+    # order, repeated, from every segment: the batched lookup equals each segment's own.
+    full = hostile(8192, 30, seed=11)
+    tail = hostile(257, 30, seed=12)
+    empty = sp.csc_matrix((1, 30), dtype=np.uint8)
+    matrix = sp.vstack([full, tail, empty], format="csc", dtype=np.uint8)
+    counts = TermCounts(30, [Segment.from_csc(m.tocsc()) for m in (full, tail, empty)])
+    assert [s.rows for s in counts.segments] == [8192, 257, 1]
+    assert counts.segments[2].nnz == 0
+    rng = np.random.default_rng(13)
+    rows = np.concatenate([[8449, 8192, 0, 8448, 8191], rng.integers(0, 8450, 60), [5, 5]])
+    columns = np.concatenate([np.arange(30), rng.integers(0, 30, 7)])
+    got = counts.contains(rows, columns)
+    stored = matrix.copy()
+    stored.data[:] = 1  # an explicit 0 is a stored term too
+    assert (got == (stored.toarray()[rows][:, columns] > 0)).all()
+    for k, segment in enumerate(counts.segments):
+        start = sum(s.rows for s in counts.segments[:k])
+        mine = (rows >= start) & (rows < start + segment.rows)
+        assert (segment.has(rows[mine] - start, columns) == got[mine]).all()
