@@ -46,6 +46,7 @@ from market.runners import (
 from market.security import passwords
 from market.settings import Settings
 from market.shortlists import jobs as shortlists
+from market.shortlists import services as shortlist_services
 from market.tasks import jobs as tasks
 
 __all__ = [
@@ -116,7 +117,9 @@ async def worker_startup(ctx: dict[str, Any]) -> None:
         config=tortoise_config(settings), _enable_global_fallback=True
     )
     install(ArqRunner(settings, pool=ctx["redis"]))
-    # Whatever was queued while no worker (or no Redis) was there goes out now.
+    # Whatever was queued while no worker (or no Redis) was there goes out now: shortlists
+    # waiting for a job that may not exist do not wait for their lease to run out.
+    await shortlist_services.resume_waiting()
     await ctx["redis"].enqueue_job("sweep_outbox", _queue_name=settings.arq_queue)
     await ctx["redis"].enqueue_job("sweep_shortlists", _queue_name=settings.arq_queue)
     await ctx["redis"].enqueue_job("record_ocds_releases", _queue_name=settings.arq_queue)

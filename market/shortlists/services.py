@@ -221,6 +221,23 @@ async def mark_stale(task_ids: Iterable[int] | None = None) -> int:
     return marked
 
 
+async def resume_waiting() -> int:
+    """For a worker that starts: the open tasks' shortlists still queued or running are marked
+    out of date and the one refresh job is queued, so they are ranked now rather than once
+    their lease (a job's timeout) has run out. Their job may never have reached a queue (queued
+    while Redis was down) or died with the worker before it; one still running elsewhere is at
+    worst ranked once more. Returns how many were marked."""
+    waiting = Shortlist.filter(
+        stale=False,
+        status__in=[ShortlistStatus.QUEUED, ShortlistStatus.RUNNING],
+        task_id__in=Subquery(_open_tasks().values("id")),
+    )
+    marked = int(await waiting.update(stale=True))
+    if marked:
+        await after_commit("refresh_shortlists", job_id=REFRESH_JOB)
+    return marked
+
+
 async def _mark(task_id: int, status: str, **values: Any) -> Shortlist:
     try:
         async with transaction():

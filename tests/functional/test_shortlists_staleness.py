@@ -136,6 +136,32 @@ async def test_the_sweep_queues_one_job_however_many_are_due(client, run_jobs, q
     assert await services.sweep_shortlists(LEASE) == 0 and queued == []
 
 
+async def test_a_starting_worker_takes_up_shortlists_left_queued_or_running(
+    client, run_jobs, queued
+) -> None:
+    # Queued while Redis was down (no job exists) and running on a worker that died: the lease
+    # has not run out, so the sweep would leave them for minutes; a starting worker does not.
+    _user, made, _vendors = await open_tasks(run_jobs)
+    waiting, running, ready = made
+    await Shortlist.filter(task_id=waiting.id).update(status="queued")
+    await Shortlist.filter(task_id=running.id).update(status="running")
+    queued.clear()
+    assert await services.sweep_shortlists(LEASE) == 0 and queued == []
+    assert await services.resume_waiting() == 2
+    assert [name for name, _args in queued] == ["refresh_shortlists"]
+    assert sorted(await services.stale_shortlist_task_ids(LEASE)) == sorted(
+        [waiting.id, running.id]
+    )
+    await run_jobs()
+    for task in made:
+        shortlist = await Shortlist.get(task_id=task.id)
+        assert (shortlist.status, shortlist.stale) == ("ready", False), task.id
+    assert await ShortlistEntry.filter(shortlist__task_id=waiting.id).count() > 0
+    queued.clear()
+    assert await services.resume_waiting() == 0 and queued == []  # nothing left waiting
+    assert ready.id not in await services.stale_shortlist_task_ids(LEASE)
+
+
 async def test_a_stale_shortlist_is_ranked_again_when_read(client, run_jobs, queued) -> None:
     user, made, _vendors = await open_tasks(run_jobs, count=1)
     task = made[0]
