@@ -208,13 +208,17 @@ async def open_task_ids() -> list[int]:
     return [int(i) for i in await _open_tasks().values_list("id", flat=True)]  # type: ignore[call-overload]
 
 
-async def mark_stale(task_ids: Iterable[int] | None = None) -> int:
-    """Mark the stored shortlists of open tasks (these tasks', or every open task's) out of
-    date in one UPDATE and queue the one refresh job when any were: never a job per task.
-    Returns how many were marked."""
+async def mark_stale(
+    task_ids: Iterable[int] | None = None, statuses: Iterable[str] | None = None
+) -> int:
+    """Mark the stored shortlists of open tasks (these tasks', or every open task's; in these
+    statuses, or any) out of date in one UPDATE and queue the one refresh job when any were:
+    never a job per task. Returns how many were marked."""
     query = Shortlist.filter(stale=False, task_id__in=Subquery(_open_tasks().values("id")))
     if task_ids is not None:
         query = query.filter(task_id__in=sorted({int(i) for i in task_ids}))
+    if statuses is not None:
+        query = query.filter(status__in=list(statuses))
     marked = int(await query.update(stale=True))
     if marked:
         await after_commit("refresh_shortlists", job_id=REFRESH_JOB)
@@ -227,15 +231,7 @@ async def resume_waiting() -> int:
     their lease (a job's timeout) has run out. Their job may never have reached a queue (queued
     while Redis was down) or died with the worker before it; one still running elsewhere is at
     worst ranked once more. Returns how many were marked."""
-    waiting = Shortlist.filter(
-        stale=False,
-        status__in=[ShortlistStatus.QUEUED, ShortlistStatus.RUNNING],
-        task_id__in=Subquery(_open_tasks().values("id")),
-    )
-    marked = int(await waiting.update(stale=True))
-    if marked:
-        await after_commit("refresh_shortlists", job_id=REFRESH_JOB)
-    return marked
+    return await mark_stale(statuses=(ShortlistStatus.QUEUED, ShortlistStatus.RUNNING))
 
 
 async def _mark(task_id: int, status: str, **values: Any) -> Shortlist:
