@@ -193,6 +193,90 @@ def _bucket_bounds(
     return lo + begin, lo + end, (row & (BUCKET_ROWS - 1)).astype(np.uint8)
 
 
+def _gather(
+    segments: Sequence[Segment], columns: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`Segment.gather` of several segments at once: (row within its segment, exact count) of
+    every stored entry of the given columns, segment by segment, then column by column and
+    row by row, and the entries of each (segment, column) pair (`len(segments) * len(columns)`
+    of them). Only the reading of each segment's own arrays is done per segment; the decoding
+    (tallies, overflow, unary buckets) is one pass over all of them."""
+    columns = np.asarray(columns, dtype=np.int64)
+    width = len(columns)
+    both = np.concatenate([columns, columns + 1])
+    bounds = [s.starts(both) for s in segments]
+    starts = np.concatenate([b[:width] for b in bounds])
+    lengths = np.concatenate([b[width:] for b in bounds]) - starts
+    cuts = [0, *np.cumsum(lengths)[width - 1 :: width].tolist()] if width else [0]
+    total = cuts[-1]  # each segment's entries are cuts[k]..cuts[k + 1]
+    if total == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint8), lengths
+    positions = _ranges(starts, lengths, total)
+    low = np.empty(total, dtype=np.uint8)
+    quads = np.empty(total, dtype=np.uint8)
+    quarter = positions >> 2
+    for k, segment in enumerate(segments):
+        if cuts[k + 1] > cuts[k]:
+            part = slice(cuts[k], cuts[k + 1])
+            np.take(segment.low, positions[part], out=low[part])
+            np.take(segment.tally, quarter[part], out=quads[part])
+    del quarter
+    quads >>= (positions.astype(np.uint8) & 3) << 1
+    counts = quads
+    counts &= 3
+    big = np.flatnonzero(counts == BIG)
+    counts += 1
+    if len(big):
+        edges = np.searchsorted(big, cuts).tolist()
+        for k, segment in enumerate(segments):
+            mine = big[edges[k] : edges[k + 1]]
+            if len(mine):
+                wanted = positions[mine].astype(segment.big_at.dtype)  # the table uncopied
+                counts[mine] = segment.big_counts[np.searchsorted(segment.big_at, wanted)]
+    del positions
+    local = _buckets(segments, columns, starts, lengths, total)
+    local <<= LOW_BITS
+    local |= low
+    return local, counts, lengths
+
+
+def _buckets(
+    segments: Sequence[Segment],
+    columns: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    total: int,
+) -> np.ndarray:
+    """The bucket (row >> 8) of every entry of the given columns of each segment (as
+    `_gather` orders them), from the unary bits.
+
+    The bytes holding each column's bits are gathered, the bits before and after the
+    column's own masked off, and all unpacked at once: the k-th one is then the k-th
+    entry, and its bucket is the number of zeros before it in its column."""
+    width = len(columns)
+    buckets = np.repeat(np.asarray([s.buckets for s in segments], dtype=np.int64), width)
+    first = starts + buckets * np.tile(columns, len(segments))  # each column's first bit
+    last = first + lengths + buckets - 1  # and its last
+    sizes = (last >> 3) - (first >> 3) + 1
+    ends = np.cumsum(sizes)
+    positions = _ranges(first >> 3, sizes, int(ends[-1]))
+    gathered = np.empty(len(positions), dtype=np.uint8)
+    cuts = [0, *ends[width - 1 :: width].tolist()]
+    for k, segment in enumerate(segments):
+        part = slice(cuts[k], cuts[k + 1])
+        np.take(segment.high, positions[part], out=gathered[part])
+    del positions
+    gathered[ends - sizes] &= _HEAD_MASK[first & 7]
+    gathered[ends - 1] &= _TAIL_MASK[last & 7]
+    ones = np.flatnonzero(np.unpackbits(gathered, bitorder="little").view(bool))
+    # A one's bucket: its bit within its column less the entries before it there.
+    column_bit = 8 * (ends - sizes) + (first & 7)
+    entry = np.cumsum(lengths) - lengths
+    ones -= np.arange(total, dtype=np.int64)
+    ones -= np.repeat(column_bit - entry, lengths)
+    return ones
+
+
 @dataclass
 class Chunk:
     """A few consecutive rows of counts (at most 65,535), column by column: each column's
@@ -393,53 +477,7 @@ class Segment:
         """(row within the segment, exact count) of every stored entry in the given columns,
         column by column and, within a column, in row order, and how many entries each column
         gave (so `np.repeat(x, lengths)` spreads a per-column value over its entries)."""
-        columns = np.asarray(columns, dtype=np.int64)
-        starts = self.starts(columns)
-        lengths = self.starts(columns + 1) - starts
-        total = int(lengths.sum())
-        if total == 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint8), lengths
-        positions = _ranges(starts, lengths, total)
-        local = self.low[positions].astype(np.int64)
-        counts = _read_tally(self.tally, positions)
-        big = np.flatnonzero(counts == BIG)
-        counts += 1
-        if len(big):
-            wanted = positions[big].astype(self.big_at.dtype)  # no copy of the table to search
-            counts[big] = self.big_counts[np.searchsorted(self.big_at, wanted)]
-        del positions
-        buckets = self.buckets
-        if buckets > 1:
-            local |= self._buckets(columns, starts, lengths, total) << LOW_BITS
-        return local, counts, lengths
-
-    def _buckets(
-        self,
-        columns: np.ndarray,
-        starts: np.ndarray,
-        lengths: np.ndarray,
-        total: int,
-    ) -> np.ndarray:
-        """The bucket (row >> 8) of every entry of the given columns, from the unary bits.
-
-        The bytes holding each column's bits are gathered, the bits before and after the
-        column's own masked off, and all unpacked at once: the k-th one is then the k-th
-        entry, and its bucket is the number of zeros before it in its column."""
-        buckets = self.buckets
-        first = starts + buckets * columns  # each column's first bit
-        last = first + lengths + buckets - 1  # and its last
-        lengths_in_bytes = (last >> 3) - (first >> 3) + 1
-        ends = np.cumsum(lengths_in_bytes)
-        gathered = self.high[_ranges(first >> 3, lengths_in_bytes, int(ends[-1]))]
-        gathered[ends - lengths_in_bytes] &= _HEAD_MASK[first & 7]
-        gathered[ends - 1] &= _TAIL_MASK[last & 7]
-        ones = np.flatnonzero(np.unpackbits(gathered, bitorder="little").view(bool))
-        # A one's bucket: its bit within its column less the entries before it there.
-        column_bit = 8 * (ends - lengths_in_bytes) + (first & 7)
-        entry = np.cumsum(lengths) - lengths
-        ones -= np.arange(total, dtype=np.int64)
-        ones -= np.repeat(column_bit - entry, lengths)
-        return ones
+        return _gather([self], columns)
 
     def has(self, local: np.ndarray, columns: np.ndarray) -> np.ndarray:
         """(len(local), len(columns)) booleans: is each row (within the segment) stored in
@@ -596,34 +634,22 @@ class TermCounts:
         sublinear TF and summed per row.
         """
         n, blocks = norms.shape
-        summed = np.zeros((blocks, n), dtype=np.float64)
         columns = np.asarray(columns, dtype=np.int64)
         weights = np.asarray(weights, dtype=np.float32)
         block_of = np.asarray(block_of, dtype=np.int64)
-        if np.any(np.diff(block_of) < 0):  # each block's columns together, in their order
-            order = np.argsort(block_of, kind="stable")
-            columns, weights, block_of = columns[order], weights[order], block_of[order]
-        bounds = np.searchsorted(block_of, np.arange(blocks + 1))
-        for start, segment in zip(self._starts.tolist(), self.segments, strict=False):
-            # Every stored entry of the query's columns, in column order: its row within the
-            # segment and its weight (sublinear TF times the column's query weight), summed
-            # per row block by block. Each (block, row) adds its terms in the same order as
-            # one pass over all of them would.
-            local, counts, lengths = segment.gather(columns)
-            if len(local) == 0:
-                continue
+        summed: np.ndarray = np.zeros((blocks, n))
+        if self.segments and len(columns):
+            # Every stored entry of the query's columns, segment by segment and column by column:
+            # its row and its weight (sublinear TF times the column's query weight), summed per
+            # (block, row) by one bincount. A row's entries are all in its segment, in column
+            # order, so each (block, row) adds its terms in the same order as one pass would.
+            local, counts, lengths = _gather(self.segments, columns)
             values = SUBLINEAR[counts]
             del counts
-            values *= np.repeat(weights, lengths)
-            ends = np.concatenate([[0], np.cumsum(lengths)])
-            cut = ends[bounds]
-            for j in range(blocks):
-                if cut[j + 1] > cut[j]:
-                    summed[j, start : start + segment.rows] = np.bincount(
-                        local[cut[j] : cut[j + 1]],
-                        weights=values[cut[j] : cut[j + 1]],
-                        minlength=segment.rows,
-                    )
+            values *= np.repeat(np.tile(weights, len(self.segments)), lengths)
+            offset = self._starts[:-1, None] + n * block_of[None, :]  # (segment, column)
+            local += np.repeat(offset.ravel(), lengths)
+            summed = np.bincount(local, weights=values, minlength=blocks * n).reshape(blocks, n)
         scores: np.ndarray = summed.T / norms
         return scores
 

@@ -314,3 +314,27 @@ def test_contains_asks_every_segment_at_once_like_one_segment_at_a_time():
         start = sum(s.rows for s in counts.segments[:k])
         mine = (rows >= start) & (rows < start + segment.rows)
         assert (segment.has(rows[mine] - start, columns) == got[mine]).all()
+
+
+def test_similarity_takes_the_query_columns_in_any_block_order(small_segments):
+    """One decoding pass over every segment: blocks interleaved in the query, a column asked
+    twice, and segments holding none of the query's entries give the plain matrix's sums."""
+    matrix = hostile(45, 30, seed=4).tolil()
+    matrix[8:16, :] = 0  # a whole segment without entries
+    matrix = sp.csc_matrix(matrix)
+    matrix.eliminate_zeros()
+    counts = TermCounts.from_csc(matrix)
+    assert len(counts.segments) == 6
+    columns = np.asarray([29, 1, 14, 0, 14, 7, 22])
+    block_of = np.asarray([2, 0, 1, 0, 1, 0, 2])
+    weights = np.asarray([0.5, 1.0, 0.25, 2.0, 1.5, 3.0, 0.75], dtype=np.float32)
+    norms = np.full((45, 3), 2.0, dtype=np.float32)
+    got = counts.similarity(columns, weights, block_of, norms)
+    dense = SUBLINEAR[matrix.toarray()].astype(np.float64)
+    for block in range(3):
+        chosen = block_of == block
+        expected = dense[:, columns[chosen]] @ weights[chosen] / 2
+        assert np.allclose(got[:, block], expected, rtol=1e-6, atol=1e-9)
+    assert not got[8:16].any() and got.any()
+    empty = counts.similarity(columns[:0], weights[:0], block_of[:0], norms)
+    assert empty.shape == (45, 3) and not empty.any()
