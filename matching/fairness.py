@@ -135,15 +135,32 @@ def merit_order(key: np.ndarray, ids: np.ndarray, top: int | None = None) -> np.
 
 
 def fair_candidates(
-    key: np.ndarray, ids: np.ndarray, eligible: np.ndarray, sme: np.ndarray, depth: int = 10
+    key: np.ndarray,
+    ids: np.ndarray,
+    eligible: np.ndarray,
+    sme: np.ndarray,
+    depth: int = 10,
+    prefix: np.ndarray | None = None,
 ) -> np.ndarray:
     """The eligible rows that can enter the first `depth` places, in merit order: the first
-    2 x `depth` rows by `key` and the best `depth` SMEs (`key` sorts ineligible rows last)."""
+    2 x `depth` rows by `key` and the best `depth` SMEs (`key` sorts ineligible rows last).
+
+    `prefix`: the first rows of the merit order (`merit_order(key, ids, k)`), if known. The
+    first 2 x `depth` rows and, when it holds `depth` eligible SMEs, the best SMEs are read
+    from it (a merit order's first k rows are the first k of any longer one), which spares
+    passes over every row; without it, the first 2 x `depth` rows serve the same way."""
     if depth <= 0:
         return np.zeros(0, dtype=np.int64)
-    smes = np.flatnonzero(eligible & sme)
-    best_smes = smes[merit_order(key[smes], ids[smes], depth)]
-    pool = np.union1d(merit_order(key, ids, 2 * depth), best_smes)
+    if prefix is None or len(prefix) < min(2 * depth, len(key)):
+        prefix = merit_order(key, ids, 2 * depth)
+    head = prefix[: 2 * depth]
+    known = prefix[eligible[prefix] & sme[prefix]]
+    if len(known) >= depth or len(prefix) == len(key):
+        best_smes = known[:depth]
+    else:
+        smes = np.flatnonzero(eligible & sme)
+        best_smes = smes[merit_order(key[smes], ids[smes], depth)]
+    pool = np.union1d(head, best_smes)
     pool = pool[eligible[pool]]
     ordered: np.ndarray = pool[np.lexsort((ids[pool], -key[pool]))]
     return ordered
@@ -261,7 +278,9 @@ def fair_order(
     if depth == 0 or not minimums.any() or n == 0:
         return merit_order(key, ids, top), np.zeros(0, dtype=np.int64)
     base = merit_order(key, ids, None if top is None else top + 2 * depth)
-    pool = fair_candidates(key, ids, eligible, sme, depth) if candidates is None else candidates
+    if candidates is None:
+        candidates = fair_candidates(key, ids, eligible, sme, depth, prefix=base)
+    pool = candidates
     is_sme = sme[pool]
     taken = np.zeros(len(pool), dtype=bool)
     prefix: list[int] = []

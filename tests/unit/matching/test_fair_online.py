@@ -15,6 +15,7 @@ from matching.fairness import (
     fair_minimums,
     fair_order,
     lift_costs,
+    merit_order,
 )
 
 DEPTH = 10
@@ -135,3 +136,26 @@ def test_no_smes_and_no_share_lift_nothing():
     sme = np.arange(20) % 2 == 1
     _, costs = costs_of(flat, sme)
     assert not costs.any()  # equal scores: lifting costs nothing
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_candidates_read_from_a_merit_prefix_are_the_ones_worked_out_from_every_row(seed):
+    """`fair_order` hands its merit prefix to `fair_candidates`; whether the prefix holds the
+    best SMEs (many SMEs, long prefix) or not (few SMEs, short prefix), the candidates and so
+    the list are the same as from every row, ties on the key included."""
+    rng = np.random.default_rng(seed)
+    n = 400
+    key = np.round(rng.normal(size=n), 1)  # many ties
+    ids = rng.permutation(n) + 1000
+    eligible = rng.random(n) < 0.9
+    sme = rng.random(n) < (0.6 if seed % 2 else 0.03)
+    whole = fair_candidates(key, ids, eligible, sme, DEPTH)
+    assert len(whole) >= 2 * DEPTH - 4  # the eligible head of the list is there
+    for length in (0, 5, 2 * DEPTH, 70, n):
+        prefix = merit_order(key, ids, length)
+        got = fair_candidates(key, ids, eligible, sme, DEPTH, prefix=prefix)
+        assert got.tolist() == whole.tolist()
+    minimums = fair_minimums(0.9, DEPTH)
+    order, _ = fair_order(key, ids, eligible, sme, minimums, 50)
+    assert order.tolist() == fair_order(key, ids, eligible, sme, minimums, 50, whole)[0].tolist()
+    assert sme[order[:DEPTH]].sum() >= min(minimums[-1], (eligible & sme).sum())
