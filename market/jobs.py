@@ -97,6 +97,9 @@ async def run_periodic_inline(runner: InlineRunner) -> None:
     tick = 0
     # The OCDS feed of a freshly started app (e.g. the demo data) does not wait for the sweep.
     await runner._run(opendata.record_ocds_releases.__name__, ())
+    # Shortlists the last process left queued or running lost their job with its in-process
+    # queue: they are ranked now, as a starting arq worker does, not once their lease runs out.
+    await shortlist_services.resume_waiting()
     while True:
         await asyncio.sleep(60)
         tick += 1

@@ -4,6 +4,8 @@ that batch job or when someone reads it, and the result is the same as a fresh r
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import zlib
 from collections.abc import Iterator
@@ -11,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from market import jobs
 from market.shortlists import engine, services
 from market.shortlists.models import IndexSnapshot, Shortlist, ShortlistEntry
 from market.vendors.models import Vendor
@@ -241,3 +244,33 @@ async def test_a_snapshot_without_vendors_written_around_the_change_log_is_store
     assert (await engine.store_snapshot(lag=0)).startswith("stored")
     snapshot = await IndexSnapshot.get()
     assert snapshot.vendors == before + 1 == await Vendor.all().count()
+
+
+async def test_a_starting_app_on_the_embedded_default_takes_up_shortlists_left_queued(
+    settings, runner, run_jobs
+) -> None:
+    # The in-process queue dies with the app: a shortlist queued or running then has no job.
+    # The inline runner's clock, started with the app, queues their refresh at once.
+    _user, made, _vendors = await open_tasks(run_jobs)
+    waiting, running, _ready = made
+    await Shortlist.filter(task_id=waiting.id).update(status="queued")
+    await Shortlist.filter(task_id=running.id).update(status="running")
+    inline = jobs.InlineRunner(settings, autostart=False)
+    jobs.install(inline)
+    try:
+        clock = asyncio.create_task(jobs.run_periodic_inline(inline))
+        for _ in range(500):  # until the clock has queued its jobs and waits for its next tick
+            if inline._queue or clock.done():
+                break
+            await asyncio.sleep(0.01)
+        clock.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await clock
+        assert [name for name, _args, _id in inline._queue] == ["refresh_shortlists"]
+        await inline.drain()
+    finally:
+        jobs.install(runner)
+    for task in made:
+        shortlist = await Shortlist.get(task_id=task.id)
+        assert (shortlist.status, shortlist.stale) == ("ready", False), task.id
+    assert await ShortlistEntry.filter(shortlist__task_id=waiting.id).count() > 0
