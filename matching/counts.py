@@ -194,13 +194,14 @@ def _bucket_bounds(
 
 
 def _gather(
-    segments: Sequence[Segment], columns: np.ndarray
+    segments: Sequence[Segment], columns: np.ndarray, offsets: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`Segment.gather` of several segments at once: (row within its segment, exact count) of
     every stored entry of the given columns, segment by segment, then column by column and
     row by row, and the entries of each (segment, column) pair (`len(segments) * len(columns)`
     of them). Only the reading of each segment's own arrays is done per segment; the decoding
-    (tallies, overflow, unary buckets) is one pass over all of them."""
+    (tallies, overflow, unary buckets) is one pass over all of them. `offsets`, one per
+    (segment, column) pair, are added to the rows of its entries (in the same pass)."""
     columns = np.asarray(columns, dtype=np.int64)
     width = len(columns)
     both = np.concatenate([columns, columns + 1])
@@ -234,9 +235,8 @@ def _gather(
                 wanted = positions[mine].astype(segment.big_at.dtype)  # the table uncopied
                 counts[mine] = segment.big_counts[np.searchsorted(segment.big_at, wanted)]
     del positions
-    local = _buckets(segments, columns, starts, lengths, total)
-    local <<= LOW_BITS
-    local |= low
+    local = _buckets(segments, columns, starts, lengths, total, offsets)
+    local += low
     return local, counts, lengths
 
 
@@ -246,9 +246,10 @@ def _buckets(
     starts: np.ndarray,
     lengths: np.ndarray,
     total: int,
+    offsets: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The bucket (row >> 8) of every entry of the given columns of each segment (as
-    `_gather` orders them), from the unary bits.
+    """The bucket of every entry of the given columns of each segment (as `_gather` orders
+    them), from the unary bits, as the row it starts (bucket x 256), plus its pair's offset.
 
     The bytes holding each column's bits are gathered, the bits before and after the
     column's own masked off, and all unpacked at once: the k-th one is then the k-th
@@ -269,11 +270,16 @@ def _buckets(
     gathered[ends - sizes] &= _HEAD_MASK[first & 7]
     gathered[ends - 1] &= _TAIL_MASK[last & 7]
     ones = np.flatnonzero(np.unpackbits(gathered, bitorder="little").view(bool))
-    # A one's bucket: its bit within its column less the entries before it there.
+    # A one's bucket: its bit within its column less the entries before it there, i.e.
+    # (its bit - its entry) - (the column's first bit - the column's first entry).
     column_bit = 8 * (ends - sizes) + (first & 7)
     entry = np.cumsum(lengths) - lengths
     ones -= np.arange(total, dtype=np.int64)
-    ones -= np.repeat(column_bit - entry, lengths)
+    ones <<= LOW_BITS
+    shift = -((column_bit - entry) << LOW_BITS)
+    if offsets is not None:
+        shift += offsets
+    ones += np.repeat(shift, lengths)
     return ones
 
 
@@ -643,14 +649,14 @@ class TermCounts:
             # its row and its weight (sublinear TF times the column's query weight), summed per
             # (block, row) by one bincount. A row's entries are all in its segment, in column
             # order, so each (block, row) adds its terms in the same order as one pass would.
-            local, counts, lengths = _gather(self.segments, columns)
-            values = SUBLINEAR[counts]
+            offsets = self._starts[:-1, None] + n * block_of[None, :]  # (segment, column)
+            key, counts, lengths = _gather(self.segments, columns, offsets.ravel())
+            values = np.take(SUBLINEAR, counts, mode="clip")  # counts are 1..255
             del counts
             values *= np.repeat(np.tile(weights, len(self.segments)), lengths)
-            offset = self._starts[:-1, None] + n * block_of[None, :]  # (segment, column)
-            local += np.repeat(offset.ravel(), lengths)
-            summed = np.bincount(local, weights=values, minlength=blocks * n).reshape(blocks, n)
-        scores: np.ndarray = summed.T / norms
+            summed = np.bincount(key, weights=values, minlength=blocks * n).reshape(blocks, n)
+        # Divided block by block, so each block's column of the result is contiguous.
+        scores: np.ndarray = (summed / norms.T).T
         return scores
 
     def contains(self, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
