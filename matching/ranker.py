@@ -73,6 +73,9 @@ NO_CAPACITY = "no capacity before the delivery date"
 CAPACITY_UNKNOWN = "capacity unknown: not checked"
 CHUNK = 1024
 MEMO = 500_000  # entries of the code memos at most (a few tens of MB)
+# Shared words are looked up rarest first, this many words in the first round, four times as
+# many in each next one, and only for the rows that have not found their words yet.
+TERM_BATCH = 16
 FORMAT = "matching-index/5"
 
 
@@ -784,19 +787,30 @@ class Index:
         order = [j for j in order if weights[j] > 0]
         wanted = np.asarray(rows, dtype=np.int64)
         # Only the explained rows are looked up: a binary search per (row, word) in the
-        # word's column of both word blocks; no vendor outside `rows` is touched.
-        both = np.concatenate(
-            [
-                columns[order] + blocks.index(block) * width
-                for block in ("profile_word", "past_word")
-            ]
-        )
-        found = self._rows.text.contains(wanted, both)
-        ranked = found[:, : len(order)] | found[:, len(order) :]
-        result = {}
-        for i, row in enumerate(rows):
-            result[int(row)] = tuple(words[order[j]] for j in np.flatnonzero(ranked[i])[:limit])
-        return result
+        # word's column of both word blocks; no vendor outside `rows` is touched. Rarest words
+        # first, in rounds (`TERM_BATCH`): most rows find their `limit` words among the first
+        # few, and the common words' long columns are read only for the rows still short.
+        hits: list[list[int]] = [[] for _ in range(len(wanted))]
+        short = np.arange(len(wanted))
+        start, batch = 0, TERM_BATCH
+        while len(short) and start < len(order):
+            chunk = np.asarray(order[start : start + batch], dtype=np.int64)
+            both = np.concatenate(
+                [
+                    columns[chunk] + blocks.index(block) * width
+                    for block in ("profile_word", "past_word")
+                ]
+            )
+            found = self._rows.text.contains(wanted[short], both)
+            ranked = found[:, : len(chunk)] | found[:, len(chunk) :]
+            for i, j in zip(*np.nonzero(ranked), strict=True):
+                hits[short[i]].append(start + int(j))
+            short = short[[len(hits[i]) < limit for i in short.tolist()]]
+            start, batch = start + len(chunk), batch * 4
+        return {
+            int(row): tuple(words[order[j]] for j in hits[i][:limit])
+            for i, row in enumerate(wanted.tolist())
+        }
 
     # -- persistence ----------------------------------------------------------------------
 

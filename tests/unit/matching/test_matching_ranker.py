@@ -11,6 +11,7 @@ import random
 import numpy as np
 import pytest
 
+import matching.ranker as ranker_module
 from matching import (
     FEATURES,
     ExposureLedger,
@@ -407,3 +408,31 @@ def test_shared_words_leave_out_function_words():
         words = term.split()
         assert words[0] not in ("af", "med", "og", "til"), term
         assert words[-1] not in ("af", "med", "og", "til"), term
+
+
+def test_shared_words_are_the_same_whatever_rounds_they_are_looked_up_in(monkeypatch):
+    """Shared words are looked up rarest first in rounds, only for vendors still short of
+    five: a vendor that shares only commoner words gets them from a later round, and every
+    vendor's words are those of a single lookup of every word at once."""
+    common = [f"almen{i}" for i in range(10)]  # in 40% of the vendors
+    rare = [f"sjælden{i}" for i in range(30)]  # each in a few vendors
+
+    def text(i: int) -> str:
+        return " ".join([*(common if i % 5 < 2 else []), *rare[i % 30 : i % 30 + i % 7]])
+
+    vendors = [vendor(i + 1, profile_text=text(i), past_task_texts=(text(i),)) for i in range(40)]
+    index = Index.fit(vendors)
+    the_task = task(title="Opgave", description=" ".join(rare + common))
+
+    def words() -> dict[int, tuple[str, ...]]:
+        return {m.vendor_id: m.top_terms for m in index.rank(the_task, today=TODAY)}
+
+    monkeypatch.setattr(ranker_module, "TERM_BATCH", 1000)  # one round: every word at once
+    at_once = words()
+    for batch in (1, 2, 16):
+        monkeypatch.setattr(ranker_module, "TERM_BATCH", batch)
+        assert words() == at_once
+    assert len(at_once[1]) == 5 and set(at_once[1]) <= set(common)  # vendor 1: no rare word
+    mixed = at_once[2]  # one rare word, then the commoner ones
+    assert mixed[0] == "sjælden1" and set(mixed[1:]) <= set(common) and len(mixed) == 5
+    assert at_once[5] == ("sjælden4", "sjælden5", "sjælden6", "sjælden7")  # four, none common
