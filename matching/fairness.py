@@ -129,7 +129,14 @@ def merit_order(key: np.ndarray, ids: np.ndarray, top: int | None = None) -> np.
         return np.lexsort((ids, -key))
     if top <= 0:
         return np.zeros(0, dtype=np.int64)
-    kth = np.partition(key, n - top)[n - top]
+    search = key
+    if n >= 8 * top:
+        # The maxima of `top` slices are `top` rows at or above the least of them, so the
+        # `top`-th largest key is too: only the rows above that bound are partitioned.
+        bound = key[: n // top * top].reshape(top, -1).max(axis=1).min()
+        if np.isfinite(bound):
+            search = key[key >= bound]
+    kth = np.partition(search, len(search) - top)[len(search) - top]
     candidates = np.flatnonzero(key >= kth)  # ties at the cut all compete on vendor id
     return candidates[np.lexsort((ids[candidates], -key[candidates]))][:top]
 

@@ -159,3 +159,23 @@ def test_the_candidates_read_from_a_merit_prefix_are_the_ones_worked_out_from_ev
     order, _ = fair_order(key, ids, eligible, sme, minimums, 50)
     assert order.tolist() == fair_order(key, ids, eligible, sme, minimums, 50, whole)[0].tolist()
     assert sme[order[:DEPTH]].sum() >= min(minimums[-1], (eligible & sme).sum())
+
+
+@pytest.mark.parametrize("n", [1, 9, 80, 81, 1000, 5003])
+def test_the_first_rows_by_merit_are_those_of_a_full_sort(n):
+    """`merit_order` partitions only the rows above a bound taken from slice maxima: the
+    first rows are those of sorting every row (key high first, then the lower id), with
+    ties, equal keys everywhere, infinite keys and the best rows bunched in one slice."""
+    rng = np.random.default_rng(n)
+    ids = rng.permutation(n) + 7
+    cases = [
+        np.round(rng.normal(size=n), 1),
+        np.zeros(n),
+        np.where(rng.random(n) < 0.5, -np.inf, rng.normal(size=n)),
+        np.concatenate([np.arange(n // 2, dtype=float) + 100, np.zeros(n - n // 2)]),
+    ]
+    for key in cases:
+        full = np.lexsort((ids, -key))
+        for top in (1, 10, 70, n - 1, n):
+            if top >= 1:
+                assert merit_order(key, ids, top).tolist() == full[:top].tolist()
