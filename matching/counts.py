@@ -643,8 +643,9 @@ class TermCounts:
         columns = np.asarray(columns, dtype=np.int64)
         weights = np.asarray(weights, dtype=np.float32)
         block_of = np.asarray(block_of, dtype=np.int64)
-        summed: np.ndarray = np.zeros((blocks, n))
-        if self.segments and len(columns):
+        if not self.segments or len(columns) == 0:
+            summed: np.ndarray = np.zeros((blocks, n))
+        else:
             # Every stored entry of the query's columns, segment by segment and column by column:
             # its row and its weight (sublinear TF times the column's query weight), summed per
             # (block, row) by one bincount. A row's entries are all in its segment, in column
