@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable
@@ -19,6 +20,20 @@ from tortoise.migrations.autodetector import MigrationAutodetector
 from tortoise.transactions import in_transaction
 
 from market.settings import Settings
+
+
+def _utc_text(value: dt.datetime) -> str:
+    """A datetime as SQLite keeps it: text, and SQLite compares text. Every stored time is in
+    UTC, so a time zone-aware value (a cut-off in Danish local time) is turned to UTC first;
+    Tortoise's own adapter kept its offset, and a filter then compared 07:00+01:00 above
+    06:48+00:00."""
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC)
+    return value.isoformat(" ")
+
+
+# Replaces the adapter Tortoise's SQLite executor registered (imported above, by the client).
+sqlite3.register_adapter(dt.datetime, _utc_text)
 
 # Every module that holds models. A domain package adds itself here.
 MODEL_MODULES = [

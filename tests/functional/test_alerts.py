@@ -100,9 +100,15 @@ async def test_the_same_task_is_told_once_and_again_only_when_it_changes(client,
     assert "changed" in alerts[1].subject or "ændret" in alerts[1].subject
 
 
+@pytest.mark.parametrize("start", ["06:30", "07:30", "12:00", "23:30"])
 async def test_the_next_digest_run_sends_one_digest_per_user_however_often_it_runs(
-    client, run_jobs, settings
+    client, run_jobs, settings, start
 ):
+    # At any hour of the day (the cut-off is local time; an hour after it, 07:30 in
+    # Copenhagen, is 06:30 UTC, where comparing local and UTC times would go wrong).
+    hour, minute = (int(part) for part in start.split(":"))
+    local = clock.local_now()
+    clock.shift(local.replace(hour=hour, minute=minute) - local)
     _vendors, users, _coordinator, task = await market(client, run_jobs)
     assert await delivery.send_digests(settings) == 0, "nothing before the digest hour"
     waiting = set(await AlertItem.filter(delivered_at=None).values_list("user_id", flat=True))
