@@ -76,9 +76,14 @@ _SELECT0 = np.asarray(
 
 
 def _read_tally(tally: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    shift = (positions.astype(np.uint8) & 3) << 1
-    values: np.ndarray = (tally[positions >> 2] >> shift) & 3
-    return values
+    return _tally_values(tally[positions >> 2], positions)
+
+
+def _tally_values(quads: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """The 2-bit values at `positions` from their bytes (`tally[positions >> 2]`), in place."""
+    quads >>= (positions.astype(np.uint8) & 3) << 1
+    quads &= 3
+    return quads
 
 
 def _or_bits(target: np.ndarray, at: int, bits: np.ndarray) -> None:
@@ -222,9 +227,7 @@ def _gather(
             np.take(segment.low, positions[part], out=low[part])
             np.take(segment.tally, quarter[part], out=quads[part])
     del quarter
-    quads >>= (positions.astype(np.uint8) & 3) << 1
-    counts = quads
-    counts &= 3
+    counts = _tally_values(quads, positions)
     big = np.flatnonzero(counts == BIG)
     counts += 1
     if len(big):

@@ -285,9 +285,11 @@ def fair_order(
     if depth == 0 or not minimums.any() or n == 0:
         return merit_order(key, ids, top), np.zeros(0, dtype=np.int64)
     base = merit_order(key, ids, None if top is None else top + 2 * depth)
-    if candidates is None:
-        candidates = fair_candidates(key, ids, eligible, sme, depth, prefix=base)
-    pool = candidates
+    pool = (
+        fair_candidates(key, ids, eligible, sme, depth, prefix=base)
+        if candidates is None
+        else candidates
+    )
     is_sme = sme[pool]
     taken = np.zeros(len(pool), dtype=bool)
     prefix: list[int] = []

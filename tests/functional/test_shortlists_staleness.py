@@ -55,6 +55,22 @@ async def open_tasks(run_jobs: Any, count: int = 3) -> tuple[Any, list[Any], dic
     return user, made, vendors
 
 
+async def left_waiting(run_jobs: Any) -> list[Any]:
+    """Three open tasks with shortlists: the first left queued, the second running, the third
+    ready (as a process that died would leave them)."""
+    _user, made, _vendors = await open_tasks(run_jobs)
+    await Shortlist.filter(task_id=made[0].id).update(status="queued")
+    await Shortlist.filter(task_id=made[1].id).update(status="running")
+    return made
+
+
+async def all_ranked(made: list[Any]) -> None:
+    for task in made:
+        shortlist = await Shortlist.get(task_id=task.id)
+        assert (shortlist.status, shortlist.stale) == ("ready", False), task.id
+    assert await ShortlistEntry.filter(shortlist__task_id=made[0].id).count() > 0
+
+
 async def runs(tasks: list[Any]) -> dict[int, int]:
     return {t.id: (await Shortlist.get(task_id=t.id)).runs for t in tasks}
 
@@ -144,10 +160,8 @@ async def test_a_starting_worker_takes_up_shortlists_left_queued_or_running(
 ) -> None:
     # Queued while Redis was down (no job exists) and running on a worker that died: the lease
     # has not run out, so the sweep would leave them for minutes; a starting worker does not.
-    _user, made, _vendors = await open_tasks(run_jobs)
+    made = await left_waiting(run_jobs)
     waiting, running, ready = made
-    await Shortlist.filter(task_id=waiting.id).update(status="queued")
-    await Shortlist.filter(task_id=running.id).update(status="running")
     queued.clear()
     assert await services.sweep_shortlists(LEASE) == 0 and queued == []
     assert await services.resume_waiting() == 2
@@ -156,10 +170,7 @@ async def test_a_starting_worker_takes_up_shortlists_left_queued_or_running(
         [waiting.id, running.id]
     )
     await run_jobs()
-    for task in made:
-        shortlist = await Shortlist.get(task_id=task.id)
-        assert (shortlist.status, shortlist.stale) == ("ready", False), task.id
-    assert await ShortlistEntry.filter(shortlist__task_id=waiting.id).count() > 0
+    await all_ranked(made)
     queued.clear()
     assert await services.resume_waiting() == 0 and queued == []  # nothing left waiting
     assert ready.id not in await services.stale_shortlist_task_ids(LEASE)
@@ -251,10 +262,7 @@ async def test_a_starting_app_on_the_embedded_default_takes_up_shortlists_left_q
 ) -> None:
     # The in-process queue dies with the app: a shortlist queued or running then has no job.
     # The inline runner's clock, started with the app, queues their refresh at once.
-    _user, made, _vendors = await open_tasks(run_jobs)
-    waiting, running, _ready = made
-    await Shortlist.filter(task_id=waiting.id).update(status="queued")
-    await Shortlist.filter(task_id=running.id).update(status="running")
+    made = await left_waiting(run_jobs)
     inline = jobs.InlineRunner(settings, autostart=False)
     jobs.install(inline)
     try:
@@ -270,7 +278,4 @@ async def test_a_starting_app_on_the_embedded_default_takes_up_shortlists_left_q
         await inline.drain()
     finally:
         jobs.install(runner)
-    for task in made:
-        shortlist = await Shortlist.get(task_id=task.id)
-        assert (shortlist.status, shortlist.stale) == ("ready", False), task.id
-    assert await ShortlistEntry.filter(shortlist__task_id=waiting.id).count() > 0
+    await all_ranked(made)
